@@ -1,0 +1,148 @@
+/**
+ * The adapter port: what core asks of a deployment kind (Qlik Cloud tenant, client-managed site).
+ *
+ * Covers: onboarding as ordered, idempotent steps (each step first looks for what it would
+ * create and adopts it), a dry-run plan that changes nothing, health, offboard and reactivate.
+ * Leaves out: chat, queues, Redis, locks, retries and audit. Those belong to core and queue.
+ * Connections: an adapter owns its HTTP clients, tokens and engine sessions; `close()` releases
+ * them. Errors: every failure leaves an adapter as a `QoemError` below, whose `code` and
+ * `retryable` flag (not its class) tell the queue whether to retry and the chat what to say.
+ * Secrets never appear in an error message or detail.
+ */
+
+export type DeploymentKind = "cloud" | "client-managed";
+
+/** Where a customer lives: a Qlik Cloud region code, or a client-managed site named in the config. */
+export type Target = { kind: "cloud"; region: string } | { kind: "client-managed"; site: string };
+
+export interface OnboardRequest {
+  customer: string;
+  target: Target;
+  templates: string[];
+  features: string[];
+}
+
+/** Facts that earlier steps learned (tenant id, hostname, space ids) and later steps need. */
+export type StepFacts = Record<string, string>;
+
+export interface StepContext {
+  request: OnboardRequest;
+  facts: StepFacts;
+  /** Aborted when the operation is being shut down; long steps should pass it on. */
+  signal?: AbortSignal;
+  /** Persists facts at once (mid-step), e.g. a tenant id right after the create call returns. */
+  checkpoint?(facts: StepFacts): Promise<void>;
+}
+
+export type StepOutcomeKind = "created" | "adopted" | "updated" | "unchanged";
+
+export interface StepOutcome {
+  outcome: StepOutcomeKind;
+  /** One line for the thread, e.g. "tenant t-123 (acme.eu.qlikcloud.com)". Never a secret. */
+  detail: string;
+  /** Merged into the facts handed to the next steps, and persisted as a checkpoint. */
+  facts?: StepFacts;
+}
+
+export interface OnboardStep {
+  id: string;
+  title: string;
+  run(ctx: StepContext): Promise<StepOutcome>;
+  /** Dry run: what this step would do, using reads only. */
+  plan(ctx: StepContext): Promise<PlannedStep>;
+}
+
+export interface PlannedStep {
+  id: string;
+  title: string;
+  action: "create" | "adopt" | "update" | "none";
+  detail: string;
+  facts?: StepFacts;
+}
+
+export type Verdict = "green" | "amber" | "red";
+
+export interface HealthReport {
+  customer: string;
+  verdict: Verdict;
+  reasons: string[];
+  checkedAt: string;
+}
+
+export interface CustomerEnvironment {
+  customer: string;
+  target: Target;
+  tenantId?: string;
+  hostname?: string;
+}
+
+export interface OffboardResult {
+  status: string;
+  detail: string;
+  purgeDate?: string;
+}
+
+export interface DeploymentAdapter {
+  readonly kind: DeploymentKind;
+  onboardSteps(request: OnboardRequest): OnboardStep[];
+  health(env: CustomerEnvironment): Promise<HealthReport>;
+  offboard(env: CustomerEnvironment, options: { purgeAfterDays: number }): Promise<OffboardResult>;
+  reactivate(env: CustomerEnvironment): Promise<OffboardResult>;
+  close(): Promise<void>;
+}
+
+// ---- error taxonomy -------------------------------------------------------------------------
+
+export type ErrorCode =
+  | "user_error"
+  | "not_found"
+  | "conflict"
+  | "rate_limited"
+  | "transient"
+  | "permanent"
+  | "unsupported"
+  | "config_error";
+
+const retryableCodes: ReadonlySet<ErrorCode> = new Set(["rate_limited", "transient"]);
+
+export class QoemError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  /** Only for `rate_limited`: how long the caller must wait. */
+  readonly retryAfterMs?: number;
+
+  constructor(code: ErrorCode, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "QoemError";
+    this.code = code;
+    this.retryable = retryableCodes.has(code);
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+export const userError = (message: string) => new QoemError("user_error", message);
+export const notFound = (message: string) => new QoemError("not_found", message);
+export const conflict = (message: string) => new QoemError("conflict", message);
+export const transient = (message: string, cause?: unknown) => new QoemError("transient", message, { cause });
+export const permanent = (message: string, cause?: unknown) => new QoemError("permanent", message, { cause });
+export const unsupported = (message: string) => new QoemError("unsupported", message);
+export const rateLimited = (message: string, retryAfterMs: number) =>
+  new QoemError("rate_limited", message, { retryAfterMs });
+
+/** Errors cross process boundaries inside jobs as plain data; this is their wire shape. */
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  retryAfterMs?: number;
+}
+
+export function toErrorData(error: unknown): ErrorData {
+  if (error instanceof QoemError) {
+    const data: ErrorData = { code: error.code, message: error.message, retryable: error.retryable };
+    if (error.retryAfterMs !== undefined) data.retryAfterMs = error.retryAfterMs;
+    return data;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: "transient", message, retryable: true };
+}

@@ -1,0 +1,100 @@
+/**
+ * The Qlik Cloud adapter: a customer is a tenant in the region its data must live in.
+ * Tenant create/deactivate/reactivate go to the region's register host; everything else to the
+ * tenant's own host; fleet views to the organisation host.
+ */
+import { getLicenseOverview } from "@qlik/api/licenses";
+import { z } from "zod";
+import { QoemError, permanent, userError, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
+import type { HostResolver } from "../hostname-seam.ts";
+import { TokenCache, type ClientCredentials } from "./token-cache.ts";
+import { QlikCaller } from "./qlik-call.ts";
+import { listOrgTenants, scimString, type OrganizationAccess, type OrgTenant } from "./org-tenants.ts";
+import { tenantSteps } from "./tenant-steps.ts";
+import { tenantHealth } from "./tenant-health.ts";
+import { deactivateCustomerTenant, reactivateCustomerTenant } from "./tenant-lifecycle.ts";
+
+export interface CloudRegionAccess extends ClientCredentials {
+  datacenter: string;
+  registerHost: string;
+}
+
+export interface CloudAdapterOptions {
+  resolveHost: HostResolver;
+  regions: Record<string, CloudRegionAccess>;
+  organization?: OrganizationAccess;
+  /** The signed licence key for new tenants; when absent it is read from the source tenant. */
+  licenseKey?: string;
+  sourceTenant?: { hostname: string; region: string };
+  fetch?: typeof fetch;
+}
+
+/** What the steps of this adapter share: calls, tokens, and the reads they all need. */
+export interface CloudContext {
+  options: CloudAdapterOptions;
+  caller: QlikCaller;
+  tokens: TokenCache;
+  region(code: string): CloudRegionAccess;
+  licenseKey(): Promise<string>;
+  findOrgTenants(filter: string): Promise<OrgTenant[] | undefined>;
+}
+
+export function createCloudContext(options: CloudAdapterOptions): CloudContext {
+  const tokens = new TokenCache(options.resolveHost, options.fetch);
+  const caller = new QlikCaller(tokens, options.resolveHost);
+  let license: Promise<string> | undefined;
+  const region = (code: string): CloudRegionAccess => {
+    const access = options.regions[code];
+    if (!access) throw userError(`no Qlik Cloud credentials are configured for region '${code}'`);
+    return access;
+  };
+  return {
+    options,
+    caller,
+    tokens,
+    region,
+    licenseKey() {
+      if (options.licenseKey) return Promise.resolve(options.licenseKey);
+      const source = options.sourceTenant;
+      if (!source) return Promise.reject(new QoemError("config_error", "neither cloud.licenseKey nor cloud.sourceTenant is configured"));
+      license ??= caller
+        .call(source.hostname, region(source.region), "reading the licence key of the source tenant", async (hostConfig) => {
+          const res = await getLicenseOverview({ hostConfig, noCache: true });
+          const key = z.object({ licenseKey: z.string().min(1) }).safeParse(res.data);
+          if (!key.success) throw permanent("the source tenant's licence overview has no licenseKey");
+          return key.data.licenseKey;
+        })
+        .catch((e: unknown) => {
+          license = undefined;
+          throw e;
+        });
+      return license;
+    },
+    async findOrgTenants(filter) {
+      if (!options.organization) return undefined;
+      return listOrgTenants(options.organization, tokens, options.resolveHost, filter, options.fetch);
+    },
+  };
+}
+
+export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdapter & { context: CloudContext; listTenants(filter?: string): Promise<OrgTenant[]> } {
+  const context = createCloudContext(options);
+  return {
+    kind: "cloud",
+    context,
+    onboardSteps(request: OnboardRequest): OnboardStep[] {
+      if (request.target.kind !== "cloud") throw userError("the cloud adapter only onboards to Qlik Cloud regions");
+      context.region(request.target.region);
+      return tenantSteps(context);
+    },
+    health: (env: CustomerEnvironment): Promise<HealthReport> => tenantHealth(context, env),
+    offboard: (env: CustomerEnvironment, opts: { purgeAfterDays: number }): Promise<OffboardResult> => deactivateCustomerTenant(context, env, opts.purgeAfterDays),
+    reactivate: (env: CustomerEnvironment): Promise<OffboardResult> => reactivateCustomerTenant(context, env),
+    async listTenants(filter?: string) {
+      const found = await context.findOrgTenants(filter ?? `status ne ${scimString("deleted")}`);
+      if (!found) throw new QoemError("config_error", "the fleet view needs an organisation-level OAuth client (cloud.organization in the config)");
+      return found;
+    },
+    close: async () => {},
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * The Qlik Cloud emulator: one HTTP port impersonating every Qlik host through a path prefix
+ * (`/<hostname>/api/v1/...`): each region's register host, every tenant's host (generated
+ * hostname and alias) and the organisation host console.qlikcloud.com. Real paths, bodies, status
+ * codes, error shape, OAuth tokens bound to the issuing host, per-tier rate limits and fault
+ * injection. Admin knobs live under `/_emulator/`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { z } from "zod";
+import { CloudState } from "./cloud-state.ts";
+import { FaultInjector, faultRulesSchema, type FaultRule } from "./faults.ts";
+import { HttpError, parseJson, qlikError, randomId, readBody, sendJson } from "./http-kit.ts";
+import { RateLimiter, qlikRateLimits, type RateLimits, type Tier } from "./rate-limiter.ts";
+import type { EmuRequest, HostKind, Route } from "./route.ts";
+import { authRoutes } from "./auth-routes.ts";
+import { tenantRoutes } from "./tenant-routes.ts";
+import { orgRoutes } from "./org-routes.ts";
+import { cloudRegionCodes, organizationHost } from "../regions.ts";
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface CloudEmulatorOptions {
+  port?: number;
+  bindHost?: string;
+  /** Region-level OAuth client per region code; generated when omitted. */
+  regionClients?: Record<string, ClientCredentials>;
+  organizationClient?: ClientCredentials;
+  subscriptionId?: string;
+  licenseKey?: string;
+  /** The OEM's source tenant (templates, licence key). */
+  sourceTenant?: { hostname: string; region: string };
+  rateLimits?: Partial<RateLimits>;
+  faults?: FaultRule[];
+  tenantCapPerRegion?: number;
+  /** Extra routes (later endpoints register here). */
+  routes?: Route[];
+}
+
+export interface CloudEmulator {
+  url: string;
+  hostUrl(hostname: string): string;
+  regionClients: Record<string, ClientCredentials>;
+  organizationClient: ClientCredentials;
+  subscriptionId: string;
+  sourceTenantHost: string;
+  state: CloudState;
+  faults: FaultInjector;
+  limiter: RateLimiter;
+  stats: { requests: number; byRoute: Map<string, number> };
+  close(): Promise<void>;
+}
+
+export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes];
+
+const adminFaults = z.object({ rules: faultRulesSchema });
+const tierLimit = z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable();
+const adminLimits = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional() });
+const adminTenant = z.object({ status: z.enum(["active", "disabled", "deleted", "user-access-disabled"]).optional(), unhealthy: z.boolean().optional() });
+
+export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Promise<CloudEmulator> {
+  const subscriptionId = options.subscriptionId ?? `sub-${randomId(20)}`;
+  const state = new CloudState(subscriptionId, options.licenseKey ?? `emu-license.${randomId(40)}`, options.tenantCapPerRegion ?? 8500);
+  const regionClients: Record<string, ClientCredentials> = {};
+  for (const code of cloudRegionCodes) {
+    const creds = options.regionClients?.[code] ?? { clientId: `emu-${code}-client`, clientSecret: randomId(40) };
+    regionClients[code] = creds;
+    state.clients.set(creds.clientId, { ...creds, scope: code });
+  }
+  const organizationClient = options.organizationClient ?? { clientId: "emu-org-client", clientSecret: randomId(40) };
+  state.clients.set(organizationClient.clientId, { ...organizationClient, scope: "organization" });
+
+  const source = options.sourceTenant ?? { hostname: "oem-source.eu.qlikcloud.com", region: "eu" };
+  const sourceTenant = state.addTenant({ datacenter: state.datacenterOf(source.region), region: source.region, hostname: source.hostname, name: "OEM source", createdBy: "emulator" });
+  void sourceTenant;
+
+  const limiter = new RateLimiter({ ...qlikRateLimits, ...options.rateLimits });
+  const faults = new FaultInjector();
+  if (options.faults) faults.set(options.faults);
+  const routes = [...defaultRoutes, ...(options.routes ?? [])];
+  const stats = { requests: 0, byRoute: new Map<string, number>() };
+  let publicBase = "";
+
+  const classify = (host: string): { kind: HostKind; region?: string } | undefined => {
+    if (host === organizationHost) return { kind: "console" };
+    const register = /^register\.([a-z]+)\.qlikcloud\.com$/.exec(host);
+    if (register && cloudRegionCodes.includes(register[1]!)) return { kind: "register", region: register[1]! };
+    const tenant = state.tenantByHost(host);
+    if (tenant) return { kind: "tenant", region: tenant.region };
+    return undefined;
+  };
+
+  async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const body = parseJson(await readBody(req));
+    if (path === "/_emulator/state" && req.method === "GET") {
+      const tenants = [...state.tenants.values()].map((t) => state.toJSON(t, `${publicBase}/${t.hostnames[0]}`));
+      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests });
+    }
+    if (path === "/_emulator/faults" && req.method === "POST") {
+      const parsed = adminFaults.safeParse(body);
+      if (!parsed.success) throw qlikError(400, "EMU-1", "Invalid fault rules", parsed.error.issues[0]?.message);
+      faults.set(parsed.data.rules);
+      return sendJson(res, 200, { rules: faults.list() });
+    }
+    if (path === "/_emulator/faults" && req.method === "DELETE") {
+      faults.clear();
+      return sendJson(res, 204, undefined);
+    }
+    if (path === "/_emulator/rate-limits" && req.method === "POST") {
+      const parsed = adminLimits.safeParse(body);
+      if (!parsed.success) throw qlikError(400, "EMU-2", "Invalid rate limits", parsed.error.issues[0]?.message);
+      limiter.limits = { ...limiter.limits, ...parsed.data } as RateLimits;
+      return sendJson(res, 200, limiter.limits);
+    }
+    const tenantKnob = /^\/_emulator\/tenants\/([^/]+)$/.exec(path);
+    if (tenantKnob && req.method === "PATCH") {
+      const tenant = state.tenantById(tenantKnob[1]!) ?? state.tenantByHost(tenantKnob[1]!);
+      if (!tenant) throw qlikError(404, "EMU-3", "Unknown tenant");
+      const parsed = adminTenant.safeParse(body);
+      if (!parsed.success) throw qlikError(400, "EMU-4", "Invalid tenant knob", parsed.error.issues[0]?.message);
+      Object.assign(tenant, parsed.data);
+      return sendJson(res, 200, state.toJSON(tenant, `${publicBase}/${tenant.hostnames[0]}`));
+    }
+    throw qlikError(404, "EMU-404", "Unknown emulator admin path");
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    stats.requests++;
+    const url = new URL(req.url ?? "/", "http://emulator");
+    if (url.pathname.startsWith("/_emulator/")) return handleAdmin(req, res, url.pathname);
+    const m = /^\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    const host = m?.[1] ?? "";
+    const path = m?.[2] ?? "/";
+    const method = req.method ?? "GET";
+
+    for (const fault of faults.match(method, `${host}${path}`)) {
+      if (fault.action === "latency") await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1000));
+      else if (fault.action === "drop") {
+        req.socket.destroy();
+        return;
+      } else if (fault.action === "rate-limit") {
+        const seconds = fault.retryAfterSeconds ?? 1;
+        limiter.counted429++;
+        throw rateLimitReply(seconds);
+      } else throw qlikError(fault.status ?? 503, `HTTP-${fault.status ?? 503}`, "Injected fault", "The emulator was told to fail this request.");
+    }
+
+    const where = classify(host);
+    if (!where) throw qlikError(404, "HTTP-404", "Unknown host", `No Qlik host '${host}' is known to the emulator.`);
+    const tenant = where.kind === "tenant" ? state.tenantByHost(host) : undefined;
+    if (tenant && tenant.status !== "active" && path.startsWith("/api/")) {
+      throw qlikError(403, "TENANTS-403", "Tenant is not active", `Tenant status is '${tenant.status}'.`);
+    }
+    if (tenant?.unhealthy && path.startsWith("/api/")) throw qlikError(503, "HTTP-503", "Service unavailable");
+
+    let params: string[] = [];
+    const route = routes.find((r) => {
+      if (r.method !== method || !r.hosts.includes(where.kind)) return false;
+      const hit = r.path.exec(path);
+      if (hit) params = hit.slice(1).map(decodeURIComponent);
+      return Boolean(hit);
+    });
+    if (!route) throw qlikError(404, "HTTP-404", "Not found", `${method} ${path} is not an endpoint of this host.`);
+    stats.byRoute.set(`${method} ${route.path.source}`, (stats.byRoute.get(`${method} ${route.path.source}`) ?? 0) + 1);
+
+    let grant;
+    if (route.auth) {
+      const auth = req.headers.authorization ?? "";
+      const token = /^Bearer (.+)$/i.exec(auth)?.[1];
+      grant = token ? state.grantFor(token) : undefined;
+      if (!grant || grant.host !== host) {
+        throw qlikError(401, "HTTP-401", "Unauthorized", token ? "The token is not valid for this host." : "A bearer token is required.");
+      }
+      if (route.tier) {
+        const waitMs = limiter.take(`${host}|${grant.clientId}`, route.tier as Tier);
+        if (waitMs > 0) throw rateLimitReply(Math.ceil(waitMs / 1000));
+      }
+    }
+    const raw = await readBody(req);
+    const isJson = (req.headers["content-type"] ?? "").includes("json");
+    const emuReq: EmuRequest = {
+      method,
+      host,
+      hostKind: where.kind,
+      params,
+      query: url.searchParams,
+      headers: req.headers,
+      body: isJson || route.path.source.includes("oauth") ? parseJson(raw) : undefined,
+      raw,
+      base: `${publicBase}/${host}`,
+      state,
+      ...(where.region ? { region: where.region } : {}),
+      ...(tenant ? { tenant } : {}),
+      ...(grant ? { grant } : {}),
+    };
+    const reply = await route.handle(emuReq);
+    sendJson(res, reply.status, reply.body, reply.headers);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent || req.socket.destroyed) return;
+      if (error instanceof HttpError) return sendJson(res, error.status, error.body, error.headers);
+      sendJson(res, 500, { errors: [{ code: "HTTP-500", title: "Internal emulator error", status: "500", detail: String(error) }] });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.bindHost ?? "127.0.0.1", resolve));
+  const address = server.address() as AddressInfo;
+  publicBase = `http://${options.bindHost ?? "127.0.0.1"}:${address.port}`;
+
+  return {
+    url: publicBase,
+    hostUrl: (hostname) => `${publicBase}/${hostname}`,
+    regionClients,
+    organizationClient,
+    subscriptionId,
+    sourceTenantHost: source.hostname,
+    state,
+    faults,
+    limiter,
+    stats,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
+  };
+}
+
+function rateLimitReply(seconds: number): HttpError {
+  return new HttpError(
+    429,
+    { errors: [{ code: "HTTP-429", title: "API rate limit reached.", detail: `You need to wait ${seconds} seconds until limit is lifted.`, status: "429" }] },
+    { "retry-after": String(seconds) },
+  );
+}

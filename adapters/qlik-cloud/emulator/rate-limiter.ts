@@ -1,0 +1,59 @@
+/**
+ * Qlik's rate limits as the emulator enforces them: per tier, per caller, per host, each tier
+ * metered over a sliding window (Qlik: per-minute limits metered over 5 minutes). When a tier is
+ * exhausted every route of that tier answers 429 with Retry-After until the window frees a slot.
+ */
+export type Tier = "tier1" | "tier2";
+
+export interface TierLimit {
+  /** Requests allowed per window. */
+  max: number;
+  windowMs: number;
+}
+
+export type RateLimits = Record<Tier, TierLimit | null>;
+
+/** Qlik's documented limits: tier 1 1,000/min and tier 2 100/min, each metered over 5 minutes. */
+export const qlikRateLimits: RateLimits = {
+  tier1: { max: 5000, windowMs: 300_000 },
+  tier2: { max: 500, windowMs: 300_000 },
+};
+
+export class RateLimiter {
+  private readonly windows = new Map<string, number[]>();
+  private readonly startedAt = Date.now();
+  counted429 = 0;
+
+  constructor(public limits: RateLimits) {}
+
+  /** Returns 0 when allowed (and counts the call), else the milliseconds to wait. */
+  take(key: string, tier: Tier, now = Date.now()): number {
+    const limit = this.limits[tier];
+    if (!limit) return 0;
+    const id = `${tier}|${key}`;
+    let log = this.windows.get(id);
+    if (!log) {
+      log = [];
+      this.windows.set(id, log);
+    }
+    const cutoff = now - limit.windowMs;
+    let drop = 0;
+    while (drop < log.length && log[drop]! <= cutoff) drop++;
+    if (drop) log.splice(0, drop);
+    if (log.length >= limit.max) {
+      this.counted429++;
+      return Math.max(1, log[0]! + limit.windowMs - now);
+    }
+    log.push(now);
+    return 0;
+  }
+
+  reset(): void {
+    this.windows.clear();
+    this.counted429 = 0;
+  }
+
+  get uptimeMs(): number {
+    return Date.now() - this.startedAt;
+  }
+}

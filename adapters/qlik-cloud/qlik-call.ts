@@ -1,0 +1,77 @@
+/**
+ * Calls to Qlik Cloud, done once for every endpoint: a cached token per host, one retry after a
+ * 401 with a fresh token, and the translation of @qlik/api's InvokeFetchError (status, headers,
+ * parsed body) into qoem's error taxonomy. 429 keeps Qlik's Retry-After so the queue can slow down.
+ */
+import { z } from "zod";
+import type { HostConfig } from "@qlik/api/auth";
+import { QoemError } from "../port.ts";
+import type { HostResolver } from "../hostname-seam.ts";
+import type { ClientCredentials, TokenCache } from "./token-cache.ts";
+
+const fetchError = z.object({
+  status: z.number(),
+  headers: z.custom<Headers>((h) => typeof (h as Headers | undefined)?.get === "function").optional(),
+  data: z.unknown().optional(),
+});
+const qlikErrors = z.object({ errors: z.array(z.object({ code: z.string().optional(), title: z.string().optional(), detail: z.string().optional(), meta: z.unknown().optional() })) });
+
+export function describeQlikErrors(data: unknown): string {
+  const parsed = qlikErrors.safeParse(data);
+  if (!parsed.success) return "";
+  return parsed.data.errors
+    .map((e) => {
+      const metas = z.array(z.object({ title: z.string() })).safeParse(Array.isArray(e.meta) ? e.meta : [e.meta]);
+      const sub = metas.success ? metas.data.map((m) => m.title).join("; ") : "";
+      return [e.title, e.detail, sub].filter(Boolean).join(": ");
+    })
+    .join("; ");
+}
+
+export function toQoemError(error: unknown, what: string): QoemError {
+  if (error instanceof QoemError) return error;
+  const parsed = fetchError.safeParse(error);
+  if (!parsed.success) return new QoemError("transient", `${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+  const { status, headers, data } = parsed.data;
+  const detail = describeQlikErrors(data);
+  const suffix = detail ? ` (${detail})` : "";
+  if (status === 429) {
+    const seconds = Number(headers?.get("retry-after") ?? "1");
+    return new QoemError("rate_limited", `${what}: Qlik's rate limit was reached`, { retryAfterMs: (Number.isFinite(seconds) ? seconds : 1) * 1000 });
+  }
+  if (status === 0) return new QoemError("transient", `${what}: the connection to Qlik failed`);
+  if (status >= 500) return new QoemError("transient", `${what}: Qlik answered ${status}${suffix}`);
+  if (status === 404) return new QoemError("not_found", `${what}: not found${suffix}`);
+  if (status === 409) return new QoemError("conflict", `${what}: conflict${suffix}`);
+  if (status === 401 || status === 403) return new QoemError("permanent", `${what}: Qlik refused the credentials or permission (HTTP ${status})${suffix}`);
+  return new QoemError("permanent", `${what}: Qlik rejected the request (HTTP ${status})${suffix}`);
+}
+
+export function statusOf(error: unknown): number | undefined {
+  const parsed = fetchError.safeParse(error);
+  return parsed.success ? parsed.data.status : undefined;
+}
+
+export class QlikCaller {
+  constructor(
+    private readonly tokens: TokenCache,
+    private readonly resolveHost: HostResolver,
+  ) {}
+
+  /** Runs `fn` with a host config for `hostname`; retries once with a new token after a 401. */
+  async call<T>(hostname: string, creds: ClientCredentials, what: string, fn: (hostConfig: HostConfig) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const apiKey = await this.tokens.token(hostname, creds);
+      const hostConfig: HostConfig = { authType: "apikey", host: this.resolveHost(hostname), apiKey };
+      try {
+        return await fn(hostConfig);
+      } catch (error) {
+        if (statusOf(error) === 401 && attempt === 0) {
+          this.tokens.invalidate(hostname, creds);
+          continue;
+        }
+        throw toQoemError(error, what);
+      }
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Onboarding steps that make the tenant itself: find or create it in the customer's region and
+ * give it the customer's name, then add the hostname alias `<customer>.<region>.qlikcloud.com`.
+ * Each step first looks for what it would create, so a retried or resumed job never makes a
+ * second tenant.
+ */
+import { createTenant, getTenant, patchTenant } from "@qlik/api/tenants";
+import { z } from "zod";
+import { conflict, permanent, type OnboardStep, type StepContext, type StepOutcome, type PlannedStep } from "../port.ts";
+import { customerHostname } from "./regions.ts";
+import { scimString } from "./org-tenants.ts";
+import type { CloudContext } from "./cloud-adapter.ts";
+
+export const tenantSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  hostnames: z.array(z.string()).min(1),
+  status: z.string().optional(),
+  datacenter: z.string().optional(),
+  estimatedPurgeDate: z.string().optional(),
+});
+export type TenantInfo = z.infer<typeof tenantSchema>;
+
+function parseTenant(data: unknown, what: string): TenantInfo {
+  const parsed = tenantSchema.safeParse(data);
+  if (!parsed.success) throw permanent(`${what}: Qlik's answer is not a tenant (${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message})`);
+  return parsed.data;
+}
+
+const regionOf = (ctx: StepContext) => {
+  if (ctx.request.target.kind !== "cloud") throw permanent("not a cloud target");
+  return ctx.request.target.region;
+};
+
+/** The tenant by id through the register host, or undefined when Qlik no longer has it. */
+export async function readTenant(cloud: CloudContext, region: string, tenantId: string): Promise<TenantInfo | undefined> {
+  const access = cloud.region(region);
+  try {
+    return await cloud.caller.call(access.registerHost, access, `reading tenant ${tenantId}`, async (hostConfig) => {
+      const res = await getTenant(tenantId, { hostConfig, noCache: true });
+      return parseTenant(res.data, `reading tenant ${tenantId}`);
+    });
+  } catch (e) {
+    if ((e as { code?: string }).code === "not_found") return undefined;
+    throw e;
+  }
+}
+
+/** The customer's live tenant: by the id qoem recorded, else by name or alias in the organisation listing. */
+async function findCustomerTenant(cloud: CloudContext, ctx: StepContext): Promise<TenantInfo | undefined> {
+  const region = regionOf(ctx);
+  if (ctx.facts.tenantId) {
+    const known = await readTenant(cloud, region, ctx.facts.tenantId);
+    if (known && known.status !== "deleted") return known;
+  }
+  const { customer } = ctx.request;
+  const datacenter = cloud.region(region).datacenter;
+  const found = await cloud.findOrgTenants(`name eq ${scimString(customer)} or hostnames eq ${scimString(customerHostname(customer, region))}`);
+  const live = (found ?? []).filter((t) => t.status !== "deleted" && (t.regionCode === undefined || t.regionCode === datacenter));
+  if (live.length > 1) {
+    throw conflict(`${live.length} tenants in ${region} are named '${customer}' or carry its hostname (${live.map((t) => t.id).join(", ")}); resolve this by hand`);
+  }
+  return live[0] ? readTenant(cloud, region, live[0].id) : undefined;
+}
+
+async function patch(cloud: CloudContext, region: string, tenant: TenantInfo, path: "/name" | "/hostnames/1", value: string): Promise<void> {
+  const access = cloud.region(region);
+  await cloud.caller.call(tenant.hostnames[0]!, access, `setting ${path} of tenant ${tenant.id}`, (hostConfig) =>
+    patchTenant(tenant.id, [{ op: "replace", path, value }], { hostConfig }),
+  );
+}
+
+function tenantStep(cloud: CloudContext): OnboardStep {
+  return {
+    id: "tenant",
+    title: "Create tenant",
+    async run(ctx): Promise<StepOutcome> {
+      const region = regionOf(ctx);
+      const { customer } = ctx.request;
+      let tenant = await findCustomerTenant(cloud, ctx);
+      let outcome: StepOutcome["outcome"] = "adopted";
+      if (!tenant) {
+        const access = cloud.region(region);
+        const licenseKey = await cloud.licenseKey();
+        tenant = await cloud.caller.call(access.registerHost, access, `creating a tenant in ${region}`, async (hostConfig) => {
+          const res = await createTenant({ licenseKey, datacenter: access.datacenter }, { hostConfig });
+          return parseTenant(res.data, `creating a tenant in ${region}`);
+        });
+        // Recorded before anything else, so a crash from here on resumes with this tenant.
+        await ctx.checkpoint?.({ tenantId: tenant.id, tenantHost: tenant.hostnames[0]! });
+        outcome = "created";
+      }
+      if (tenant.name !== customer) {
+        await patch(cloud, region, tenant, "/name", customer);
+        if (outcome === "adopted") outcome = "updated";
+      } else if (outcome === "adopted" && ctx.facts.tenantId === tenant.id) outcome = "unchanged";
+      return {
+        outcome,
+        detail: `tenant ${tenant.id} in ${region} (${cloud.region(region).datacenter}), named ${customer}`,
+        facts: { tenantId: tenant.id, tenantHost: tenant.hostnames[0]! },
+      };
+    },
+    async plan(ctx): Promise<PlannedStep> {
+      const region = regionOf(ctx);
+      const tenant = await findCustomerTenant(cloud, ctx);
+      if (tenant) {
+        return { id: "tenant", title: "Create tenant", action: tenant.name === ctx.request.customer ? "adopt" : "update", detail: `adopt existing tenant ${tenant.id}`, facts: { tenantId: tenant.id, tenantHost: tenant.hostnames[0]! } };
+      }
+      return { id: "tenant", title: "Create tenant", action: "create", detail: `create a tenant in ${region} (datacenter ${cloud.region(region).datacenter}) named ${ctx.request.customer}` };
+    },
+  };
+}
+
+function hostnameStep(cloud: CloudContext): OnboardStep {
+  return {
+    id: "hostname",
+    title: "Set hostname alias",
+    async run(ctx): Promise<StepOutcome> {
+      const region = regionOf(ctx);
+      const alias = customerHostname(ctx.request.customer, region);
+      const tenantId = ctx.facts.tenantId;
+      if (!tenantId) throw permanent("the tenant step has not recorded a tenant id");
+      const tenant = await readTenant(cloud, region, tenantId);
+      if (!tenant) throw permanent(`tenant ${tenantId} is gone; run the onboard again to create a new one`);
+      if (tenant.hostnames.includes(alias)) return { outcome: "unchanged", detail: alias, facts: { hostname: alias } };
+      await patch(cloud, region, tenant, "/hostnames/1", alias);
+      return { outcome: "updated", detail: alias, facts: { hostname: alias } };
+    },
+    async plan(ctx): Promise<PlannedStep> {
+      const region = regionOf(ctx);
+      const alias = customerHostname(ctx.request.customer, region);
+      const tenant = ctx.facts.tenantId ? await readTenant(cloud, region, ctx.facts.tenantId) : undefined;
+      if (tenant?.hostnames.includes(alias)) return { id: "hostname", title: "Set hostname alias", action: "none", detail: `${alias} already set` };
+      return { id: "hostname", title: "Set hostname alias", action: "update", detail: `add alias ${alias}` };
+    },
+  };
+}
+
+export function tenantSteps(cloud: CloudContext): OnboardStep[] {
+  return [tenantStep(cloud), hostnameStep(cloud)];
+}

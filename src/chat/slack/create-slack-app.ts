@@ -1,0 +1,91 @@
+/**
+ * The Slack surface on Bolt: `/qoem` over the HTTP receiver at /slack/events (Bolt verifies every
+ * request's signature and age) or over Socket Mode. It acks within Slack's 3 seconds, then
+ * enqueues; progress comes back through the thread updater.
+ */
+import bolt from "@slack/bolt";
+import type { Logger } from "pino";
+import { parseCommand, formatCommandError } from "../../commands/parse-command.ts";
+import { whereOf } from "../../core/customer-registry.ts";
+import { dispatchCommand, type DispatchDeps } from "../dispatch-command.ts";
+import { createBoltLogger } from "./bolt-logger.ts";
+import { codeBlock, escapeMrkdwn, mention } from "./mrkdwn.ts";
+import type { ReplyTo } from "../../queue/job-payload.ts";
+
+const { App } = bolt;
+
+export interface SlackSurfaceOptions {
+  botToken: string;
+  signingSecret: string;
+  appToken?: string;
+  apiUrl?: string;
+  port: number;
+  logger: Logger;
+  dispatch: DispatchDeps;
+}
+
+export interface SlackSurface {
+  app: InstanceType<typeof App>;
+  start(): Promise<{ port?: number }>;
+  stop(): Promise<void>;
+}
+
+export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
+  const apiUrl = options.apiUrl ? `${options.apiUrl.replace(/\/+$/, "")}/` : undefined;
+  const app = new App({
+    token: options.botToken,
+    signingSecret: options.signingSecret,
+    logger: createBoltLogger(options.logger),
+    ...(apiUrl ? { clientOptions: { slackApiUrl: apiUrl } } : {}),
+    ...(options.appToken ? { appToken: options.appToken, socketMode: true } : {}),
+  });
+  const log = options.logger.child({ surface: "slack" });
+
+  app.command("/qoem", async ({ command, ack, client, respond }) => {
+    const request = { text: command.text ?? "", user: command.user_id, surface: "slack" as const };
+    const parsed = parseCommand(request.text, options.dispatch.parseContext);
+    if (!parsed.ok) {
+      await ack({ response_type: "ephemeral", text: escapeMrkdwn(formatCommandError(parsed.error)) });
+      return;
+    }
+    if (parsed.command.name !== "onboard") {
+      const answer = await dispatchCommand(request, options.dispatch);
+      const text = answer.kind === "error" ? formatCommandError(answer.error) : answer.text;
+      await ack({ response_type: "ephemeral", text: codeBlock(text) });
+      return;
+    }
+    const c = parsed.command;
+    const title = `${c.dryRun ? "Dry run: onboard" : "Onboard"} ${c.customer} → ${whereOf(c.target)}`;
+    await ack({ response_type: "ephemeral", text: escapeMrkdwn(`${title}: on it.`) });
+    try {
+      const answer = await dispatchCommand(request, options.dispatch, {
+        beforeAdd: async (): Promise<ReplyTo> => {
+          const parent = await client.chat.postMessage({ channel: command.channel_id, text: `*${escapeMrkdwn(title)}* requested by ${mention(command.user_id)}: queued` });
+          const progress = await client.chat.postMessage({ channel: command.channel_id, thread_ts: parent.ts!, text: "queued" });
+          return { surface: "slack", channel: parent.channel ?? command.channel_id, threadTs: parent.ts!, progressTs: progress.ts! };
+        },
+      });
+      if (answer.kind === "error") await respond({ response_type: "ephemeral", text: escapeMrkdwn(formatCommandError(answer.error)) });
+      else if (answer.kind === "operation" && answer.disposition !== "queued") await respond({ response_type: "ephemeral", text: escapeMrkdwn(answer.text) });
+      log.info({ user: command.user_id, customer: c.customer, answer: answer.kind === "operation" ? answer.disposition : answer.kind }, "slash command handled");
+    } catch (error) {
+      log.error({ err: (error as Error).message, customer: c.customer }, "could not enqueue");
+      const hint = /not_in_channel|channel_not_found/.test(String((error as Error).message)) ? " Invite qoem to this channel (/invite @qoem) and try again." : "";
+      await respond({ response_type: "ephemeral", text: escapeMrkdwn(`${title} could not be started: ${(error as Error).message}.${hint}`) }).catch(() => undefined);
+    }
+  });
+
+  return {
+    app,
+    async start() {
+      if (options.appToken) {
+        await app.start();
+        return {};
+      }
+      const server = (await app.start(options.port)) as { address?: () => unknown } | undefined;
+      const address = server?.address?.() as { port?: number } | null | undefined;
+      return { ...(address?.port ? { port: address.port } : {}) };
+    },
+    stop: () => app.stop() as Promise<void>,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Keeps each operation's Slack thread current: a worker on the updates queue that reads the
+ * operation's newest snapshot and edits the thread's progress message in place (chat.update), then
+ * posts one final summary and marks the parent message done or failed. One throttled writer, so a
+ * burst of progress never turns into Slack 429s.
+ */
+import { Job, Worker, type Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { WebClient } from "@slack/web-api";
+import type { Logger } from "pino";
+import { progressSchema, type OperationProgress } from "../../core/operation-progress.ts";
+import type { RedisKeys } from "../../core/redis-keys.ts";
+import { UPDATES_QUEUE, replyToSchema } from "../../queue/job-payload.ts";
+import { renderProgress } from "../render-text.ts";
+import { codeBlock, escapeMrkdwn } from "./mrkdwn.ts";
+
+export interface ThreadUpdaterDeps {
+  connection: Redis;
+  prefix: string;
+  keys: RedisKeys;
+  operations: Queue;
+  client: WebClient;
+  logger: Logger;
+  /** Slack's chat.update is Tier 3 (about 50 a minute). */
+  limiter?: { max: number; duration: number };
+}
+
+export const phaseMark: Record<OperationProgress["phase"], string> = {
+  queued: "queued",
+  running: "running",
+  waiting: "waiting",
+  retrying: "retrying",
+  done: "done ✅",
+  failed: "failed ❌",
+};
+
+export function startThreadUpdater(deps: ThreadUpdaterDeps): Worker {
+  return new Worker(
+    UPDATES_QUEUE,
+    async (job) => {
+      const id = String((job.data as { operationJobId?: unknown }).operationJobId ?? "");
+      const op = id ? await Job.fromId(deps.operations, id) : undefined;
+      if (!op) return;
+      const replyTo = replyToSchema.safeParse((op.data as { replyTo?: unknown }).replyTo);
+      const progress = progressSchema.safeParse(op.progress);
+      if (!replyTo.success || !progress.success) return;
+      const p = progress.data;
+      const { channel, threadTs, progressTs } = replyTo.data;
+      const text = renderProgress(p);
+      await deps.client.chat.update({ channel, ts: progressTs, text, blocks: [{ type: "section", text: { type: "mrkdwn", text: codeBlock(text) } }] });
+      if (p.phase !== "done" && p.phase !== "failed") return;
+      const first = await deps.connection.set(deps.keys.threadFinal(`${id}.${p.phase}.${op.processedOn ?? 0}`), "1", "EX", 30 * 86_400, "NX");
+      if (first !== "OK") return;
+      const final = p.phase === "done" ? `✅ ${p.summary ?? "done"}` : `❌ ${p.note ?? "failed"}`;
+      await deps.client.chat.postMessage({ channel, thread_ts: threadTs, text: escapeMrkdwn(final) });
+      await deps.client.chat.update({ channel, ts: threadTs, text: `*${escapeMrkdwn(`${p.operation} ${p.customer} → ${p.where}`)}*: ${phaseMark[p.phase]}` });
+      deps.logger.info({ jobId: id, customer: p.customer, phase: p.phase }, "thread finished");
+    },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: 1, limiter: deps.limiter ?? { max: 50, duration: 60_000 } },
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * The `qoem` executable: `start` (the bot), `emulate` (the Qlik emulators on their own),
+ * `run "<command text>" [--json]` (one command through the same queue, printing its progress).
+ */
+import { ConfigError, readConfig } from "./config.ts";
+import { startQoem } from "./main.ts";
+import { startCloudEmulator } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
+import { emulatorDefaults, emulatorOrganizationClient, emulatorRegionClient, emulatorSubscriptionId } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
+import { dispatchCommand } from "./chat/dispatch-command.ts";
+import { formatCommandError } from "./commands/parse-command.ts";
+import { followJob } from "./queue/follow-job.ts";
+import { progressPrinter } from "./chat/shell/shell-surface.ts";
+
+const usage = `Usage:
+  qoem start                      run the bot (local shell without Slack credentials)
+  qoem emulate [--port N]         run the Qlik emulators standalone and print their URLs
+  qoem run "<command>" [--json]   run one command through the queue and print its progress
+  qoem help                       this text`;
+
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+}
+
+async function start(): Promise<number> {
+  const config = readConfig(process.env);
+  const local = config.mode === "local";
+  const qoem = await startQoem(config, local ? { shell: { input: process.stdin, output: process.stdout } } : {});
+  onSignals(qoem.close);
+  if (qoem.cloudEmulator) process.stderr.write(`qoem: embedded Qlik Cloud emulator at ${qoem.cloudEmulator.url}\n`);
+  if (qoem.shellDone) {
+    await qoem.shellDone;
+    await qoem.close();
+    return 0;
+  }
+  if (config.slack) process.stderr.write(`qoem: serving Slack ${config.slack.appToken ? "over Socket Mode" : `on port ${qoem.slackPort} at /slack/events`}\n`);
+  await new Promise(() => undefined);
+  return 0;
+}
+
+async function emulate(args: string[]): Promise<number> {
+  const portFlag = args.indexOf("--port");
+  const port = portFlag >= 0 ? Number(args[portFlag + 1]) : 4010;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`--port takes a port number, not '${args[portFlag + 1] ?? ""}'\n`);
+    return 2;
+  }
+  const emu = await startCloudEmulator({ ...emulatorDefaults(), port });
+  const eu = emulatorRegionClient("eu");
+  process.stdout.write(
+    [
+      `Qlik Cloud emulator: ${emu.url}`,
+      `  hosts are path prefixes: ${emu.hostUrl("register.eu.qlikcloud.com")}, ${emu.hostUrl("console.qlikcloud.com")}, ${emu.hostUrl(emu.sourceTenantHost)}`,
+      `  region clients: emu-<region>-client / emu-<region>-secret (e.g. ${eu.clientId}); organisation client: ${emulatorOrganizationClient.clientId}; subscription ${emulatorSubscriptionId}`,
+      `  admin: GET ${emu.url}/_emulator/state, POST ${emu.url}/_emulator/faults, POST ${emu.url}/_emulator/rate-limits`,
+      `Point qoem at it: QOEM_EMULATOR_URL=${emu.url} qoem run "onboard acme eu"`,
+      "",
+    ].join("\n"),
+  );
+  onSignals(emu.close);
+  await new Promise(() => undefined);
+  return 0;
+}
+
+async function run(args: string[]): Promise<number> {
+  const json = args.includes("--json");
+  const text = args.filter((a) => a !== "--json").join(" ");
+  const config = readConfig(process.env);
+  const qoem = await startQoem({ ...config, roles: config.roles.filter((r) => r === "worker") as typeof config.roles, slack: undefined } as typeof config);
+  const out = (value: unknown) => process.stdout.write(`${json ? JSON.stringify(value) : String(value)}\n`);
+  try {
+    const answer = await dispatchCommand({ text, user: process.env.USER ?? "cli", surface: "cli" }, qoem.dispatch);
+    if (answer.kind === "error") {
+      if (json) out({ ok: false, error: answer.error.reason, usage: answer.error.usage });
+      else process.stderr.write(`${formatCommandError(answer.error)}\n`);
+      return 2;
+    }
+    if (answer.kind === "info" || answer.disposition === "done") {
+      out(json ? { ok: true, text: answer.text } : answer.text);
+      return 0;
+    }
+    if (!json) out(answer.text);
+    const print = progressPrinter((line) => out(line));
+    const outcome = await followJob(qoem.events, qoem.operations, answer.jobId, (p) => (json ? out({ event: "progress", ...p }) : print(p)));
+    if (json) out({ event: "end", ok: outcome.state === "completed", jobId: answer.jobId, result: outcome.result, error: outcome.error });
+    else if (outcome.state === "failed" && outcome.progress?.phase !== "failed") out(`failed: ${outcome.error ?? "unknown error"}`);
+    return outcome.state === "completed" ? 0 : 1;
+  } finally {
+    await qoem.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  switch (verb) {
+    case "start":
+    case undefined:
+      return start();
+    case "emulate":
+      return emulate(rest);
+    case "run":
+      return run(rest);
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    default:
+      process.stderr.write(`unknown command '${verb}'\n${usage}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof ConfigError ? `configuration error: ${error.message}` : `qoem: ${(error as Error).message}`;
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,59 @@
+// The typed command set: what every chat surface, the CLI and the job payloads agree on.
+import { z } from "zod";
+import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
+
+export const CUSTOMER_MAX_LENGTH = 40;
+/** Lower-case letters, digits and single hyphens; starts with a letter, ends with a letter or digit. */
+export const customerPattern = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+export const reservedCustomerNames = new Set(["all", "help"]);
+
+export const customerSchema = z
+  .string()
+  .min(2, "a customer name has at least 2 characters")
+  .max(CUSTOMER_MAX_LENGTH, `a customer name has at most ${CUSTOMER_MAX_LENGTH} characters`)
+  .regex(customerPattern, "a customer name uses lower-case letters, digits and single hyphens, starting with a letter")
+  .refine((name) => !reservedCustomerNames.has(name), "that word is reserved and cannot name a customer");
+
+export const siteNameSchema = z.string().regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/).max(40);
+
+export const targetSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("cloud"), region: z.enum(cloudRegionCodes as [string, ...string[]]) }),
+  z.object({ kind: z.literal("client-managed"), site: siteNameSchema }),
+]);
+
+/** Features that only Qlik Cloud offers; a client-managed site refuses them. */
+export const cloudOnlyFeatures = ["automation", "alerting", "reporting", "ai", "direct-query"] as const;
+export const featureSchema = z.enum(cloudOnlyFeatures);
+
+export const templateNameSchema = z.string().min(1).max(100).regex(/^[^\u0000-\u001f"*?<>/|\\:]+$/, "a template name cannot hold control characters or \" * ? < > / | \\ :");
+
+export const customerStatuses = ["onboarding", "active", "onboard-failed", "offboard-pending", "offboarding", "deactivated", "removed"] as const;
+
+export const onboardCommandSchema = z.object({
+  name: z.literal("onboard"),
+  customer: customerSchema,
+  target: targetSchema,
+  templates: z.array(templateNameSchema).max(20),
+  features: z.array(featureSchema).max(cloudOnlyFeatures.length),
+  dryRun: z.boolean(),
+});
+
+export const commandSchema = z.discriminatedUnion("name", [
+  onboardCommandSchema,
+  z.object({ name: z.literal("offboard"), customer: customerSchema, purgeAfterDays: z.number().int().min(1).max(90) }),
+  z.object({ name: z.literal("reactivate"), customer: customerSchema }),
+  z.object({ name: z.literal("health"), scope: z.union([z.object({ all: z.literal(true) }), z.object({ customer: customerSchema })]) }),
+  z.object({ name: z.literal("status"), customer: customerSchema }),
+  z.object({
+    name: z.literal("list"),
+    region: z.string().optional(),
+    status: z.enum(customerStatuses).optional(),
+  }),
+  z.object({ name: z.literal("audit"), customer: customerSchema.optional() }),
+  z.object({ name: z.literal("help"), topic: z.string().optional() }),
+]);
+
+export type Command = z.infer<typeof commandSchema>;
+export type CommandName = Command["name"];
+export type OnboardCommand = Extract<Command, { name: "onboard" }>;
+export const DEFAULT_PURGE_AFTER_DAYS = 30;

@@ -1,0 +1,39 @@
+// Usage lines and help text for every command; the single source for chat, shell and CLI.
+import type { CommandName } from "./command-schema.ts";
+import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
+import { cloudOnlyFeatures, customerStatuses } from "./command-schema.ts";
+
+export const usage: Record<CommandName, string> = {
+  onboard: "onboard <customer> <region-or-site> [--template NAME] [--features LIST] [--dry-run]",
+  offboard: "offboard <customer> [--purge-after DAYS]",
+  reactivate: "reactivate <customer>",
+  health: "health [<customer>|all]",
+  status: "status <customer>",
+  list: "list [--region R] [--status S]",
+  audit: "audit [<customer>]",
+  help: "help [command]",
+};
+
+const details: Record<CommandName, string> = {
+  onboard:
+    "Creates the customer's environment: a Qlik Cloud tenant in the region (" +
+    cloudRegionCodes.join(", ") +
+    ") or a customer area on a client-managed site named in the config. --template repeats to pick templates (default: all configured). " +
+    `--features takes a comma list of ${cloudOnlyFeatures.join(", ")} (Qlik Cloud only). --dry-run shows the plan and changes nothing.`,
+  offboard: "Asks an approver to confirm; once approved the tenant is deactivated with a purge date (default 30 days, 1 to 90) or the customer's content is removed from its site.",
+  reactivate: "Brings a deactivated tenant back before its purge date.",
+  health: "A green / amber / red verdict with reasons, for one customer or the whole fleet (all).",
+  status: "What qoem knows of one customer: deployment, tenant, hostname, status, who asked and when.",
+  list: `Customers qoem manages. --region takes a region code or site name; --status one of ${customerStatuses.join(", ")}.`,
+  audit: "What was done, by whom and when, newest first; for one customer or everyone.",
+  help: "This text, or the details of one command.",
+};
+
+export function helpText(topic?: string): string {
+  if (topic && topic in usage) {
+    const name = topic as CommandName;
+    return `Usage: /qoem ${usage[name]}\n${details[name]}`;
+  }
+  const lines = (Object.keys(usage) as CommandName[]).map((name) => `  /qoem ${usage[name]}`);
+  return ["qoem runs your customers' Qlik environments. Commands:", ...lines, "Try /qoem help <command> for details."].join("\n");
+}

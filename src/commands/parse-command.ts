@@ -1,0 +1,232 @@
+/**
+ * Command text -> a typed command or a one-line reason with the usage line. Pure: no I/O, the
+ * configured site names are passed in. Every chat surface, the shell and `qoem run` use it.
+ */
+import type { z } from "zod";
+import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
+import {
+  cloudOnlyFeatures,
+  commandSchema,
+  customerSchema,
+  customerStatuses,
+  DEFAULT_PURGE_AFTER_DAYS,
+  templateNameSchema,
+  type Command,
+  type CommandName,
+} from "./command-schema.ts";
+import { usage } from "./help-text.ts";
+import { tokenize, TokenizeError } from "./tokenize.ts";
+
+export const MAX_COMMAND_LENGTH = 1000;
+
+export interface ParseContext {
+  /** Client-managed site names from the config. */
+  sites: readonly string[];
+}
+
+export interface CommandError {
+  reason: string;
+  usage: string;
+  command?: CommandName;
+}
+
+export type ParseResult = { ok: true; command: Command } | { ok: false; error: CommandError };
+
+class ParseFailure extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Echo user input safely in an error: one line, clipped, no control characters. */
+export function quote(text: string, max = 40): string {
+  const clean = [...text].map((c) => (/[\p{Cc}\p{Cf}]/u.test(c) ? "?" : c)).join("");
+  const chars = [...clean];
+  return `'${chars.length > max ? `${chars.slice(0, max).join("")}…` : clean}'`;
+}
+
+const commandNames = Object.keys(usage) as CommandName[];
+
+interface Flags {
+  positionals: string[];
+  values: Map<string, string[]>;
+  switches: Set<string>;
+}
+
+function splitFlags(tokens: string[], valued: Record<string, { repeat: boolean }>, switches: string[]): Flags {
+  const out: Flags = { positionals: [], values: new Map(), switches: new Set() };
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (!token.startsWith("--")) {
+      out.positionals.push(token);
+      continue;
+    }
+    const eq = token.indexOf("=");
+    const flag = (eq >= 0 ? token.slice(0, eq) : token).toLowerCase();
+    const name = flag.slice(2);
+    if (switches.includes(name)) {
+      if (eq >= 0) throw new ParseFailure(`${flag} takes no value`);
+      if (out.switches.has(name)) throw new ParseFailure(`${flag} is given twice`);
+      out.switches.add(name);
+      continue;
+    }
+    const spec = valued[name];
+    if (!spec) throw new ParseFailure(`unknown option ${quote(flag)}`);
+    let value: string | undefined;
+    if (eq >= 0) value = token.slice(eq + 1);
+    else {
+      value = tokens[i + 1];
+      if (value !== undefined && value.startsWith("--")) value = undefined;
+      else i++;
+    }
+    if (value === undefined || value === "") throw new ParseFailure(`${flag} needs a value`);
+    const list = out.values.get(name) ?? [];
+    if (list.length && !spec.repeat) throw new ParseFailure(`${flag} is given twice`);
+    list.push(value);
+    out.values.set(name, list);
+  }
+  return out;
+}
+
+function firstIssue(error: z.ZodError): string {
+  return error.issues[0]?.message ?? "invalid value";
+}
+
+function parseCustomer(raw: string | undefined, what = "customer"): string {
+  if (raw === undefined) throw new ParseFailure(`a ${what} name is required`);
+  const parsed = customerSchema.safeParse(raw);
+  if (!parsed.success) throw new ParseFailure(`${quote(raw)} is not a valid customer name: ${firstIssue(parsed.error)}`);
+  return parsed.data;
+}
+
+function noMore(positionals: string[], from: number): void {
+  const extra = positionals[from];
+  if (extra !== undefined) throw new ParseFailure(`unexpected ${quote(extra)}`);
+}
+
+function describeTargets(ctx: ParseContext): string {
+  const sites = ctx.sites.length ? `; sites: ${ctx.sites.join(", ")}` : "; no client-managed sites are configured";
+  return `regions: ${cloudRegionCodes.join(", ")}${sites}`;
+}
+
+function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): unknown {
+  switch (name) {
+    case "onboard": {
+      const f = splitFlags(tokens, { template: { repeat: true }, features: { repeat: false } }, ["dry-run"]);
+      const customer = parseCustomer(f.positionals[0]);
+      const where = f.positionals[1]?.toLowerCase();
+      if (where === undefined) throw new ParseFailure(`a region or site is required (${describeTargets(ctx)})`);
+      noMore(f.positionals, 2);
+      let target;
+      if (cloudRegionCodes.includes(where)) target = { kind: "cloud", region: where };
+      else if (ctx.sites.includes(where)) target = { kind: "client-managed", site: where };
+      else throw new ParseFailure(`unknown region or site ${quote(where)} (${describeTargets(ctx)})`);
+      const templates = (f.values.get("template") ?? []).map((t) => {
+        const parsed = templateNameSchema.safeParse(t);
+        if (!parsed.success) throw new ParseFailure(`${quote(t)} is not a valid template name: ${firstIssue(parsed.error)}`);
+        return t;
+      });
+      const features: string[] = [];
+      for (const raw of (f.values.get("features")?.[0] ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+        if (!(cloudOnlyFeatures as readonly string[]).includes(raw)) {
+          throw new ParseFailure(`unknown feature ${quote(raw)} (features: ${cloudOnlyFeatures.join(", ")})`);
+        }
+        if (!features.includes(raw)) features.push(raw);
+      }
+      if (f.values.has("features") && features.length === 0) throw new ParseFailure("--features needs at least one feature");
+      if (target.kind === "client-managed" && features.length) {
+        throw new ParseFailure(`${features.join(", ")} ${features.length > 1 ? "are" : "is"} only offered by Qlik Cloud; client-managed site '${where}' cannot provide ${features.length > 1 ? "them" : "it"}`);
+      }
+      return { name, customer, target, templates, features, dryRun: f.switches.has("dry-run") };
+    }
+    case "offboard": {
+      const f = splitFlags(tokens, { "purge-after": { repeat: false } }, []);
+      const customer = parseCustomer(f.positionals[0]);
+      noMore(f.positionals, 1);
+      const rawDays = f.values.get("purge-after")?.[0];
+      let purgeAfterDays = DEFAULT_PURGE_AFTER_DAYS;
+      if (rawDays !== undefined) {
+        if (!/^\d{1,3}$/.test(rawDays) || Number(rawDays) < 1 || Number(rawDays) > 90) {
+          throw new ParseFailure(`--purge-after takes a whole number of days from 1 to 90, not ${quote(rawDays)}`);
+        }
+        purgeAfterDays = Number(rawDays);
+      }
+      return { name, customer, purgeAfterDays };
+    }
+    case "reactivate":
+    case "status": {
+      const f = splitFlags(tokens, {}, []);
+      const customer = parseCustomer(f.positionals[0]);
+      noMore(f.positionals, 1);
+      return { name, customer };
+    }
+    case "health": {
+      const f = splitFlags(tokens, {}, []);
+      const first = f.positionals[0];
+      noMore(f.positionals, 1);
+      if (first === undefined || first.toLowerCase() === "all") return { name, scope: { all: true } };
+      return { name, scope: { customer: parseCustomer(first) } };
+    }
+    case "list": {
+      const f = splitFlags(tokens, { region: { repeat: false }, status: { repeat: false } }, []);
+      noMore(f.positionals, 0);
+      const region = f.values.get("region")?.[0]?.toLowerCase();
+      if (region !== undefined && !cloudRegionCodes.includes(region) && !ctx.sites.includes(region)) {
+        throw new ParseFailure(`unknown region or site ${quote(region)} (${describeTargets(ctx)})`);
+      }
+      const status = f.values.get("status")?.[0]?.toLowerCase();
+      if (status !== undefined && !(customerStatuses as readonly string[]).includes(status)) {
+        throw new ParseFailure(`unknown status ${quote(status)} (statuses: ${customerStatuses.join(", ")})`);
+      }
+      return { name, ...(region ? { region } : {}), ...(status ? { status } : {}) };
+    }
+    case "audit": {
+      const f = splitFlags(tokens, {}, []);
+      noMore(f.positionals, 1);
+      return { name, ...(f.positionals[0] !== undefined ? { customer: parseCustomer(f.positionals[0]) } : {}) };
+    }
+    case "help": {
+      const f = splitFlags(tokens, {}, []);
+      noMore(f.positionals, 1);
+      const topic = f.positionals[0]?.toLowerCase();
+      if (topic !== undefined && !commandNames.includes(topic as CommandName)) {
+        throw new ParseFailure(`there is no command ${quote(topic)} (commands: ${commandNames.join(", ")})`);
+      }
+      return { name, ...(topic ? { topic } : {}) };
+    }
+  }
+}
+
+export function parseCommand(text: string, ctx: ParseContext = { sites: [] }): ParseResult {
+  const generalUsage = "help [command]";
+  if (text.length > MAX_COMMAND_LENGTH) {
+    return { ok: false, error: { reason: `the command is too long (${text.length} characters, at most ${MAX_COMMAND_LENGTH})`, usage: generalUsage } };
+  }
+  let tokens: string[];
+  try {
+    tokens = tokenize(text);
+  } catch (e) {
+    const reason = e instanceof TokenizeError ? e.message : "the command could not be read";
+    return { ok: false, error: { reason, usage: generalUsage } };
+  }
+  if (tokens[0]?.toLowerCase() === "/qoem") tokens.shift();
+  const verb = tokens.shift()?.toLowerCase();
+  if (verb === undefined) return { ok: false, error: { reason: "no command given", usage: generalUsage } };
+  if (!commandNames.includes(verb as CommandName)) {
+    return { ok: false, error: { reason: `unknown command ${quote(verb)} (commands: ${commandNames.join(", ")})`, usage: generalUsage } };
+  }
+  const name = verb as CommandName;
+  try {
+    const built = buildCommand(name, tokens, ctx);
+    const parsed = commandSchema.safeParse(built);
+    if (!parsed.success) return { ok: false, error: { reason: firstIssue(parsed.error), usage: usage[name], command: name } };
+    return { ok: true, command: parsed.data };
+  } catch (e) {
+    if (e instanceof ParseFailure) return { ok: false, error: { reason: e.reason, usage: usage[name], command: name } };
+    throw e;
+  }
+}
+
+export function formatCommandError(error: CommandError): string {
+  return `${error.reason}\nUsage: /qoem ${error.usage}`;
+}

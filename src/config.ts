@@ -1,0 +1,199 @@
+/**
+ * Configuration: environment variables and the optional config file (YAML or JSON, `QOEM_CONFIG`),
+ * validated once at start. The only place that reads the environment; it takes `env` as a
+ * parameter so tests pass their own. A bad value stops start-up with a message naming the field.
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { cloudRegionCodes, cloudRegions, registerHost, organizationHost } from "../adapters/qlik-cloud/regions.ts";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const idList = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean));
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith("xapp-", "must be an app-level token (xapp-...)").optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
+  QOEM_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "letters, digits, '_', '.', '-' only (1 to 40)").default("qoem"),
+  QOEM_CONFIG: z.string().min(1).optional(),
+  QOEM_ROLES: z
+    .string()
+    .default("chat,worker,scheduler")
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(["chat", "worker", "scheduler"])).min(1, "name at least one of chat, worker, scheduler")),
+  QOEM_EMULATORS: z.enum(["0", "1", "true", "false"]).optional(),
+  QOEM_EMULATOR_URL: z.string().url().optional(),
+  QOEM_ENGINEERS: idList,
+  QOEM_ONCALL: idList,
+  QOEM_APPROVERS: idList,
+  QOEM_APPROVALS_CHANNEL: z.string().min(1).optional(),
+  QOEM_ALERTS_CHANNEL: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+});
+
+const credentials = { clientId: z.string().min(1), clientSecret: z.string().min(1) };
+const hostname = z.string().regex(/^[a-z0-9.-]+$/i, "must be a bare hostname such as acme.eu.qlikcloud.com");
+const slackIds = z.array(z.string().regex(/^[A-Z0-9]+$/, "must be a Slack user or user-group id such as U0123ABC or S0123ABC")).default([]);
+
+const siteSchema = z
+  .object({
+    engineUrl: z.string().url(),
+    qrsUrl: z.string().url(),
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    ca: z.string().min(1).optional(),
+    userDirectory: z.string().min(1).default("INTERNAL"),
+    userId: z.string().min(1).default("sa_repository"),
+  })
+  .strict();
+
+const fileSchema = z
+  .object({
+    cloud: z
+      .object({
+        regions: z
+          .record(
+            z.enum(cloudRegionCodes as [string, ...string[]]),
+            z.object({ ...credentials, datacenter: z.string().min(1).optional(), registerHost: hostname.optional() }).strict(),
+          )
+          .default({}),
+        organization: z.object({ ...credentials, subscriptionId: z.string().min(1), host: hostname.default(organizationHost) }).strict().optional(),
+        licenseKey: z.string().min(1).optional(),
+        sourceTenant: z.object({ hostname, region: z.enum(cloudRegionCodes as [string, ...string[]]) }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+    sites: z.record(z.string().regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, "site names are lower-case slugs").refine((s) => !cloudRegionCodes.includes(s), "a site cannot be named like a Qlik Cloud region"), siteSchema).default({}),
+    roles: z.object({ engineers: slackIds, oncall: slackIds, approvers: slackIds }).strict().default({ engineers: [], oncall: [], approvers: [] }),
+    channels: z.object({ approvals: z.string().min(1).optional(), alerts: z.string().min(1).optional() }).strict().default({}),
+  })
+  .strict();
+
+export type SiteConfig = z.infer<typeof siteSchema>;
+
+export interface RegionAccess {
+  clientId: string;
+  clientSecret: string;
+  datacenter: string;
+  registerHost: string;
+}
+
+export interface Config {
+  mode: "slack" | "local";
+  slack?: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string; port: number };
+  redisUrl: string;
+  prefix: string;
+  roles: Array<"chat" | "worker" | "scheduler">;
+  /** embedded: start the emulators in-process; url: use emulators already running there. */
+  emulators: { embedded: boolean; url?: string };
+  cloud: {
+    regions: Record<string, RegionAccess>;
+    organization?: { clientId: string; clientSecret: string; subscriptionId: string; host: string };
+    licenseKey?: string;
+    sourceTenant?: { hostname: string; region: string };
+  };
+  sites: Record<string, SiteConfig>;
+  access: { engineers: string[]; oncall: string[]; approvers: string[] };
+  channels: { approvals?: string; alerts?: string };
+  /** Unset: info, or warn under the local shell so that logs do not drown the prompt. */
+  logLevel?: string;
+}
+
+function describe(error: z.ZodError, where: string): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${where}${i.path.length ? ` ${i.path.join(".")}` : ""}: ${i.message}`)
+    .join("; ");
+}
+
+export function readConfig(env: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): Config {
+  const parsedEnv = envSchema.safeParse(env);
+  if (!parsedEnv.success) throw new ConfigError(describe(parsedEnv.error, "environment"));
+  const e = parsedEnv.data;
+
+  let raw: unknown = {};
+  if (e.QOEM_CONFIG) {
+    let text: string;
+    try {
+      text = readFile(e.QOEM_CONFIG);
+    } catch (err) {
+      throw new ConfigError(`QOEM_CONFIG: cannot read ${e.QOEM_CONFIG} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (err) {
+      throw new ConfigError(`QOEM_CONFIG: ${e.QOEM_CONFIG} is not valid YAML or JSON (${(err as Error).message.split("\n")[0]})`);
+    }
+  }
+  const parsedFile = fileSchema.safeParse(raw);
+  if (!parsedFile.success) throw new ConfigError(describe(parsedFile.error, `config file ${e.QOEM_CONFIG ?? ""}`.trim()));
+  const f = parsedFile.data;
+
+  if (Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SLACK_SIGNING_SECRET)) {
+    throw new ConfigError("environment: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together; set both for Slack, or neither for local mode");
+  }
+  const mode = e.SLACK_BOT_TOKEN ? "slack" : "local";
+  const embedded = e.QOEM_EMULATOR_URL ? false : e.QOEM_EMULATORS === undefined ? mode === "local" : e.QOEM_EMULATORS === "1" || e.QOEM_EMULATORS === "true";
+
+  const regions: Record<string, RegionAccess> = {};
+  for (const [code, access] of Object.entries(f.cloud?.regions ?? {})) {
+    const info = cloudRegions.find((r) => r.code === code)!;
+    regions[code] = {
+      clientId: access.clientId,
+      clientSecret: access.clientSecret,
+      datacenter: access.datacenter ?? info.datacenter,
+      registerHost: access.registerHost ?? registerHost(code),
+    };
+  }
+  const usesEmulators = embedded || Boolean(e.QOEM_EMULATOR_URL);
+  if (!usesEmulators && Object.keys(regions).length === 0 && Object.keys(f.sites).length === 0) {
+    throw new ConfigError(
+      "no Qlik credentials: give Qlik Cloud regions (cloud.regions) or client-managed sites (sites) in the file named by QOEM_CONFIG, or set QOEM_EMULATORS=1 to run against the emulators",
+    );
+  }
+
+  const config: Config = {
+    mode,
+    redisUrl: e.REDIS_URL,
+    prefix: e.QOEM_PREFIX,
+    roles: e.QOEM_ROLES,
+    emulators: { embedded, ...(e.QOEM_EMULATOR_URL ? { url: e.QOEM_EMULATOR_URL } : {}) },
+    cloud: {
+      regions,
+      ...(f.cloud?.organization ? { organization: f.cloud.organization } : {}),
+      ...(f.cloud?.licenseKey ? { licenseKey: f.cloud.licenseKey } : {}),
+      ...(f.cloud?.sourceTenant ? { sourceTenant: f.cloud.sourceTenant } : {}),
+    },
+    sites: f.sites,
+    access: {
+      engineers: [...new Set([...f.roles.engineers, ...e.QOEM_ENGINEERS])],
+      oncall: [...new Set([...f.roles.oncall, ...e.QOEM_ONCALL])],
+      approvers: [...new Set([...f.roles.approvers, ...e.QOEM_APPROVERS])],
+    },
+    channels: {
+      ...((e.QOEM_APPROVALS_CHANNEL ?? f.channels.approvals) ? { approvals: e.QOEM_APPROVALS_CHANNEL ?? f.channels.approvals } : {}),
+      ...((e.QOEM_ALERTS_CHANNEL ?? f.channels.alerts) ? { alerts: e.QOEM_ALERTS_CHANNEL ?? f.channels.alerts } : {}),
+    },
+    ...(e.LOG_LEVEL ? { logLevel: e.LOG_LEVEL } : {}),
+  };
+  if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {
+    config.slack = {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      port: e.PORT,
+      ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+      ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+    };
+  }
+  return config;
+}

@@ -1,0 +1,16 @@
+/**
+ * Every Redis key qoem writes, under one prefix wrapped in a hash tag (`{qoem}:...`) so that all of
+ * them hash to one Redis Cluster slot, as BullMQ's queues (same prefix) do.
+ */
+export class RedisKeys {
+  readonly tag: string;
+
+  constructor(readonly prefix: string) {
+    this.tag = `{${prefix}}`;
+  }
+
+  customer = (name: string) => `${this.tag}:customer:${name}`;
+  customers = () => `${this.tag}:customers`;
+  lock = (customer: string) => `${this.tag}:lock:${customer}`;
+  threadFinal = (jobId: string) => `${this.tag}:thread-final:${jobId}`;
+}

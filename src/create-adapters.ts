@@ -1,0 +1,43 @@
+// Builds the deployment adapters from the config, pointed at Qlik or at the emulators (the hostname seam).
+import type { Config } from "./config.ts";
+import { userError, type DeploymentAdapter, type Target } from "../adapters/port.ts";
+import { emulatedHosts, productionHosts } from "../adapters/hostname-seam.ts";
+import { createCloudAdapter } from "../adapters/qlik-cloud/cloud-adapter.ts";
+import { cloudRegions, organizationHost, registerHost } from "../adapters/qlik-cloud/regions.ts";
+import {
+  emulatorOrganizationClient,
+  emulatorRegionClient,
+  emulatorSourceTenant,
+  emulatorSubscriptionId,
+} from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
+
+export interface Adapters {
+  cloud: ReturnType<typeof createCloudAdapter>;
+  adapterFor(target: Target): DeploymentAdapter;
+  close(): Promise<void>;
+}
+
+export function createAdapters(config: Config, emulatorUrl?: string): Adapters {
+  const cloud = emulatorUrl
+    ? createCloudAdapter({
+        resolveHost: emulatedHosts(emulatorUrl),
+        regions: Object.fromEntries(cloudRegions.map((r) => [r.code, { ...emulatorRegionClient(r.code), datacenter: r.datacenter, registerHost: registerHost(r.code) }])),
+        organization: { ...emulatorOrganizationClient, host: organizationHost, subscriptionId: emulatorSubscriptionId },
+        sourceTenant: emulatorSourceTenant,
+      })
+    : createCloudAdapter({
+        resolveHost: productionHosts,
+        regions: config.cloud.regions,
+        ...(config.cloud.organization ? { organization: config.cloud.organization } : {}),
+        ...(config.cloud.licenseKey ? { licenseKey: config.cloud.licenseKey } : {}),
+        ...(config.cloud.sourceTenant ? { sourceTenant: config.cloud.sourceTenant } : {}),
+      });
+  return {
+    cloud,
+    adapterFor(target) {
+      if (target.kind === "cloud") return cloud;
+      throw userError(`client-managed site '${target.site}' cannot be served yet: the client-managed adapter is not built`);
+    },
+    close: () => cloud.close(),
+  };
+}

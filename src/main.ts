@@ -1,0 +1,131 @@
+/**
+ * Composition root: from a validated config, start the roles asked for (chat, worker, scheduler)
+ * on one Redis, with the adapters pointed at Qlik or at the emulators. Returns a handle that shuts
+ * everything down in order (surfaces first, then workers, which let running jobs finish).
+ */
+import { Queue, QueueEvents, type Worker } from "bullmq";
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Readable, Writable } from "node:stream";
+import type { Config } from "./config.ts";
+import { createLogger } from "./create-logger.ts";
+import { RedisKeys } from "./core/redis-keys.ts";
+import { CustomerRegistry } from "./core/customer-registry.ts";
+import { CustomerLock } from "./core/customer-lock.ts";
+import { OPERATIONS_QUEUE, UPDATES_QUEUE } from "./queue/job-payload.ts";
+import { startOperationWorker } from "./queue/operation-worker.ts";
+import type { DispatchDeps } from "./chat/dispatch-command.ts";
+import { createSlackApp } from "./chat/slack/create-slack-app.ts";
+import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
+import { runShell } from "./chat/shell/shell-surface.ts";
+import { createAdapters, type Adapters } from "./create-adapters.ts";
+import { startCloudEmulator, type CloudEmulator } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
+import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Run the local shell on these streams (local mode). */
+  shell?: { input: Readable; output: Writable; user?: string };
+  /** Overrides for tests: worker concurrency, lock retry. */
+  worker?: { concurrency?: number; lockRetryMs?: number; limiter?: { max: number; duration: number } };
+}
+
+export interface QoemHandle {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  keys: RedisKeys;
+  registry: CustomerRegistry;
+  operations: Queue;
+  updates: Queue;
+  events: QueueEvents;
+  dispatch: DispatchDeps;
+  adapters: Adapters;
+  cloudEmulator?: CloudEmulator;
+  slackPort?: number;
+  /** Resolves when the shell (if any) ends. */
+  shellDone?: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startQoem(config: Config, options: StartOptions = {}): Promise<QoemHandle> {
+  const logger = options.logger ?? createLogger(config.logLevel ?? (options.shell ? "warn" : "info"));
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: (e as Error).message }, "shutdown step failed"));
+  };
+  try {
+    let cloudEmulator: CloudEmulator | undefined;
+    if (config.emulators.embedded) {
+      cloudEmulator = await startCloudEmulator(emulatorDefaults());
+      closers.push(() => cloudEmulator!.close());
+      logger.info({ url: cloudEmulator.url }, "embedded Qlik Cloud emulator started");
+    }
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (error) {
+      redis.disconnect();
+      throw new Error(`cannot reach Redis at ${config.redisUrl.replace(/\/\/[^@]*@/, "//***@")} (${(error as Error).message}); start one (see the README) or set REDIS_URL`);
+    }
+    closers.push(async () => {
+      await redis.quit();
+    });
+    const keys = new RedisKeys(config.prefix);
+    const prefix = keys.tag;
+    const registry = new CustomerRegistry(redis, keys);
+    const lock = new CustomerLock(redis, keys);
+    const operations = new Queue(OPERATIONS_QUEUE, { connection: redis, prefix });
+    const updates = new Queue(UPDATES_QUEUE, { connection: redis, prefix });
+    const eventsConnection = redis.duplicate();
+    const events = new QueueEvents(OPERATIONS_QUEUE, { connection: eventsConnection, prefix });
+    closers.push(() => operations.close(), () => updates.close(), async () => {
+      await events.close();
+      eventsConnection.disconnect();
+    });
+
+    const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
+    const adapters = createAdapters(config, emulatorUrl);
+    closers.push(() => adapters.close());
+
+    const dispatch: DispatchDeps = { parseContext: { sites: Object.keys(config.sites) }, registry, operations };
+    const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, ...(cloudEmulator ? { cloudEmulator } : {}) };
+
+    const workers: Worker[] = [];
+    if (config.roles.includes("worker")) {
+      workers.push(
+        startOperationWorker({
+          connection: redis,
+          prefix,
+          adapterFor: adapters.adapterFor,
+          registry,
+          lock,
+          operations,
+          updates,
+          logger,
+          ...options.worker,
+        }),
+      );
+    }
+    if (config.roles.includes("chat") && config.slack) {
+      const slack = createSlackApp({ ...config.slack, logger, dispatch });
+      const started = await slack.start();
+      if (started.port !== undefined) handle.slackPort = started.port;
+      closers.push(() => slack.stop());
+      workers.push(startThreadUpdater({ connection: redis, prefix, keys, operations, client: slack.app.client, logger }));
+      logger.info({ port: started.port, socketMode: Boolean(config.slack.appToken) }, "Slack surface started");
+    }
+    closers.push(async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    });
+    for (const w of workers) w.on("error", (e) => logger.error({ err: e.message }, "worker error"));
+    if (config.roles.includes("chat") && !config.slack && options.shell) {
+      handle.shellDone = runShell({ ...options.shell, dispatch, events, operations });
+    }
+    return handle;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
