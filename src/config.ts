@@ -62,7 +62,7 @@ const fileSchema = z
     cloud: z
       .object({
         regions: z
-          .record(
+          .partialRecord(
             z.enum(cloudRegionCodes as [string, ...string[]]),
             z.object({ ...credentials, datacenter: z.string().min(1).optional(), registerHost: hostname.optional() }).strict(),
           )
@@ -117,7 +117,9 @@ function describe(error: z.ZodError, where: string): string {
 }
 
 export function readConfig(env: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): Config {
-  const parsedEnv = envSchema.safeParse(env);
+  // An empty variable (as docker compose passes for an unset one) counts as unset.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsedEnv = envSchema.safeParse(given);
   if (!parsedEnv.success) throw new ConfigError(describe(parsedEnv.error, "environment"));
   const e = parsedEnv.data;
 
@@ -147,6 +149,7 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
 
   const regions: Record<string, RegionAccess> = {};
   for (const [code, access] of Object.entries(f.cloud?.regions ?? {})) {
+    if (!access) continue;
     const info = cloudRegions.find((r) => r.code === code)!;
     regions[code] = {
       clientId: access.clientId,

@@ -89,7 +89,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const adapters = createAdapters(config, emulatorUrl);
     closers.push(() => adapters.close());
 
-    const dispatch: DispatchDeps = { parseContext: { sites: Object.keys(config.sites) }, registry, operations };
+    const dispatch: DispatchDeps = { parseContext: { sites: Object.keys(config.sites) }, registry, operations, redis };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, ...(cloudEmulator ? { cloudEmulator } : {}) };
 
     const workers: Worker[] = [];

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import { parseCommand, type CommandError, type ParseContext } from "../commands/parse-command.ts";
 import { helpText } from "../commands/help-text.ts";
 import type { Command, OnboardCommand } from "../commands/command-schema.ts";
@@ -30,6 +31,7 @@ export interface DispatchDeps {
   parseContext: ParseContext;
   registry: CustomerRegistry;
   operations: Queue;
+  redis: Redis;
 }
 
 export interface DispatchHooks {
@@ -84,7 +86,7 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
     requestedAt: new Date().toISOString(),
   };
   const rerunCompleted = !record || !["active", "onboarding"].includes(record.status);
-  const result = await enqueueOperation(deps.operations, payload, {
+  const result = await enqueueOperation(deps.operations, deps.redis, payload, {
     rerunCompleted,
     ...(hooks.beforeAdd ? { beforeAdd: () => hooks.beforeAdd!(command) } : {}),
   });

@@ -4,6 +4,7 @@
  * checkpoint. Only a new job calls `beforeAdd` (the chat surface uses it to open its thread).
  */
 import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import { operationJobId, operationJobSchema, type OperationJob, type ReplyTo } from "./job-payload.ts";
 
 export type EnqueueDisposition = "queued" | "running" | "done" | "resumed";
@@ -16,9 +17,11 @@ export interface EnqueueResult {
 }
 
 export const OPERATION_ATTEMPTS = 6;
+const CLAIM_TTL_MS = 15_000;
 
 export async function enqueueOperation(
   queue: Queue,
+  redis: Redis,
   payload: Omit<OperationJob, "replyTo">,
   options: { beforeAdd?: () => Promise<ReplyTo | undefined>; rerunCompleted?: boolean } = {},
 ): Promise<EnqueueResult> {
@@ -34,6 +37,9 @@ export async function enqueueOperation(
     if (state === "completed") await existing.remove();
     else return { jobId, disposition: "running" };
   }
+  // One request wins the right to add this job; concurrent repeats collapse into it.
+  const claimed = await redis.set(`${queue.opts.prefix ?? "bull"}:${queue.name}:claim:${jobId}`, payload.requestId, "PX", CLAIM_TTL_MS, "NX");
+  if (claimed !== "OK") return { jobId, disposition: "running" };
   const replyTo = await options.beforeAdd?.();
   const data = operationJobSchema.parse(replyTo ? { ...payload, replyTo } : payload);
   const job = await queue.add(data.operation, data, {
@@ -43,7 +49,5 @@ export async function enqueueOperation(
     removeOnComplete: { age: 7 * 86_400, count: 50_000 },
     removeOnFail: { age: 30 * 86_400, count: 50_000 },
   });
-  // A concurrent request may have added the same id first: BullMQ then returns that job.
-  const mine = (job.data as OperationJob).requestId === payload.requestId;
-  return { jobId, disposition: mine ? "queued" : "running" };
+  return { jobId: job.id ?? jobId, disposition: "queued" };
 }

@@ -3,7 +3,7 @@
  * request's signature and age) or over Socket Mode. It acks within Slack's 3 seconds, then
  * enqueues; progress comes back through the thread updater.
  */
-import bolt from "@slack/bolt";
+import { App } from "@slack/bolt";
 import type { Logger } from "pino";
 import { parseCommand, formatCommandError } from "../../commands/parse-command.ts";
 import { whereOf } from "../../core/customer-registry.ts";
@@ -11,8 +11,6 @@ import { dispatchCommand, type DispatchDeps } from "../dispatch-command.ts";
 import { createBoltLogger } from "./bolt-logger.ts";
 import { codeBlock, escapeMrkdwn, mention } from "./mrkdwn.ts";
 import type { ReplyTo } from "../../queue/job-payload.ts";
-
-const { App } = bolt;
 
 export interface SlackSurfaceOptions {
   botToken: string;

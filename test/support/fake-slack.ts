@@ -1,0 +1,78 @@
+/**
+ * A fake Slack Web API for tests: answers `auth.test`, `chat.postMessage`, `chat.update`,
+ * `views.publish` and the `response_url` of slash commands the way Slack does ({ok:true,...}),
+ * and records every call for assertions.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface SlackCall {
+  method: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export interface FakeSlack {
+  url: string;
+  apiUrl: string;
+  responseUrl(id: string): string;
+  calls: SlackCall[];
+  callsOf(method: string): SlackCall[];
+  waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function parseBody(text: string, contentType: string): Record<string, unknown> {
+  if (contentType.includes("json")) return JSON.parse(text || "{}") as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(text)) {
+    try {
+      out[k] = /^[[{]/.test(v) ? JSON.parse(v) : v;
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: SlackCall[] = [];
+  let ts = 1_700_000_000;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = parseBody(Buffer.concat(chunks).toString("utf8"), req.headers["content-type"] ?? "");
+      const path = (req.url ?? "").split("?")[0]!;
+      const method = path.startsWith("/api/") ? path.slice(5) : path.startsWith("/response/") ? "response_url" : path;
+      calls.push({ method, body, at: Date.now() });
+      let answer: Record<string, unknown> = { ok: true };
+      if (method === "auth.test") answer = { ok: true, user_id: "UQOEMBOT", bot_id: "BQOEM", team_id: "T0001", user: "qoem" };
+      else if (method === "chat.postMessage") answer = { ok: true, channel: body.channel, ts: `${ts++}.000100`, message: { text: body.text } };
+      else if (method === "chat.update") answer = { ok: true, channel: body.channel, ts: body.ts, text: body.text };
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    apiUrl: `${url}/api/`,
+    responseUrl: (id) => `${url}/response/${id}`,
+    calls,
+    callsOf: (method) => calls.filter((c) => c.method === method),
+    async waitFor(predicate, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(calls)) {
+        if (Date.now() > deadline) throw new Error(`fake Slack: condition not met in ${timeoutMs}ms; calls: ${calls.map((c) => c.method).join(", ")}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { parseCommand, formatCommandError } from "../../src/commands/parse-command.ts";
+import { tokenize } from "../../src/commands/tokenize.ts";
+
+const ctx = { sites: ["onprem-fra"] };
+
+function ok(text: string) {
+  const r = parseCommand(text, ctx);
+  if (!r.ok) throw new Error(`expected ${text} to parse: ${r.error.reason}`);
+  return r.command;
+}
+function fail(text: string) {
+  const r = parseCommand(text, ctx);
+  if (r.ok) throw new Error(`expected ${text} to fail, got ${JSON.stringify(r.command)}`);
+  return r.error;
+}
+
+describe("parseCommand", () => {
+  it("parses onboard with every option", () => {
+    expect(ok("onboard acme eu --template 'Sales Overview' --template=Ops --features reporting,ai --dry-run")).toEqual({
+      name: "onboard",
+      customer: "acme",
+      target: { kind: "cloud", region: "eu" },
+      templates: ["Sales Overview", "Ops"],
+      features: ["reporting", "ai"],
+      dryRun: true,
+    });
+  });
+
+  it("accepts a leading /qoem, upper-case verbs and region codes, and Slack's smart quotes", () => {
+    expect(ok("/qoem ONBOARD acme EU")).toMatchObject({ target: { kind: "cloud", region: "eu" } });
+    expect(ok("onboard acme eu --template \u201cSales Overview\u201d")).toMatchObject({ templates: ["Sales Overview"] });
+  });
+
+  it("resolves a configured site as a client-managed target", () => {
+    expect(ok("onboard globex onprem-fra")).toMatchObject({ target: { kind: "client-managed", site: "onprem-fra" } });
+  });
+
+  it("refuses cloud-only features on a client-managed site before anything is queued", () => {
+    expect(fail("onboard hooli onprem-fra --features reporting").reason).toMatch(/only offered by Qlik Cloud/);
+  });
+
+  it("parses the rest of the command set", () => {
+    expect(ok("offboard acme")).toEqual({ name: "offboard", customer: "acme", purgeAfterDays: 30 });
+    expect(ok("offboard acme --purge-after 15")).toEqual({ name: "offboard", customer: "acme", purgeAfterDays: 15 });
+    expect(ok("reactivate acme")).toEqual({ name: "reactivate", customer: "acme" });
+    expect(ok("health")).toEqual({ name: "health", scope: { all: true } });
+    expect(ok("health all")).toEqual({ name: "health", scope: { all: true } });
+    expect(ok("health acme")).toEqual({ name: "health", scope: { customer: "acme" } });
+    expect(ok("status acme")).toEqual({ name: "status", customer: "acme" });
+    expect(ok("list --region eu --status active")).toEqual({ name: "list", region: "eu", status: "active" });
+    expect(ok("list --region onprem-fra")).toEqual({ name: "list", region: "onprem-fra" });
+    expect(ok("audit")).toEqual({ name: "audit" });
+    expect(ok("audit acme")).toEqual({ name: "audit", customer: "acme" });
+    expect(ok("help")).toEqual({ name: "help" });
+    expect(ok("help onboard")).toEqual({ name: "help", topic: "onboard" });
+  });
+
+  it.each([
+    ["", /no command/],
+    ["deploy acme eu", /unknown command 'deploy'/],
+    ["onboard", /customer name is required/],
+    ["onboard acme", /region or site is required/],
+    ["onboard acme mars", /unknown region or site 'mars'/],
+    ["onboard Acme eu", /not a valid customer name/],
+    ["onboard a eu", /at least 2/],
+    ["onboard acme- eu", /not a valid customer name/],
+    ["onboard ac--me eu", /not a valid customer name/],
+    ["onboard all eu", /reserved/],
+    [`onboard ${"a".repeat(41)} eu`, /at most 40/],
+    ["onboard acme eu extra", /unexpected 'extra'/],
+    ["onboard acme eu --colour red", /unknown option '--colour'/],
+    ["onboard acme eu --template", /--template needs a value/],
+    ["onboard acme eu --features", /--features needs a value/],
+    ["onboard acme eu --features teleport", /unknown feature 'teleport'/],
+    ["onboard acme eu --dry-run --dry-run", /given twice/],
+    ["onboard acme eu --template 'a/b'", /not a valid template name/],
+    ["onboard 'acme eu", /quote is not closed/],
+    ["offboard acme --purge-after 0", /1 to 90/],
+    ["offboard acme --purge-after 3.5", /1 to 90/],
+    ["offboard acme --purge-after 1000", /1 to 90/],
+    ["status", /customer name is required/],
+    ["list --status sleeping", /unknown status 'sleeping'/],
+    ["list --region atlantis", /unknown region or site/],
+    ["help teleport", /no command 'teleport'/],
+    ["x".repeat(1001), /too long/],
+  ])("refuses %j with a reason", (text, reason) => {
+    const error = fail(text);
+    expect(error.reason).toMatch(reason);
+    expect(error.usage.length).toBeGreaterThan(0);
+  });
+
+  it("formats an error as one reason line plus the usage line", () => {
+    const text = formatCommandError(fail("onboard acme mars"));
+    const lines = text.split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe("Usage: /qoem onboard <customer> <region-or-site> [--template NAME] [--features LIST] [--dry-run]");
+  });
+
+  it("echoes hostile input clipped and without control characters", () => {
+    const error = fail(`onboard ${"\u0007x".repeat(60)} eu`);
+    expect(error.reason).not.toMatch(/\u0007/);
+    expect(error.reason.length).toBeLessThan(250);
+  });
+});
+
+describe("tokenize", () => {
+  it("groups quoted words and keeps empty quotes as a token", () => {
+    expect(tokenize(`a "b c" 'd' ""`)).toEqual(["a", "b c", "d", ""]);
+  });
+});
