@@ -91,6 +91,15 @@ export interface DeploymentAdapter {
   close(): Promise<void>;
 }
 
+/**
+ * Paces calls to an external API so that a fleet of operations stays under its rate limits:
+ * `wait` resolves when one more call of this tier to this host is allowed. Implementations may
+ * share the budget across processes (core's Redis gate) or keep it in memory.
+ */
+export interface RateGate {
+  wait(host: string, tier: "tier1" | "tier2"): Promise<void>;
+}
+
 // ---- error taxonomy -------------------------------------------------------------------------
 
 export type ErrorCode =

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { cloudRegionCodes, cloudRegions, registerHost, organizationHost } from "../adapters/qlik-cloud/regions.ts";
+import type { CloudOnboardingOptions } from "../adapters/qlik-cloud/onboarding-options.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -45,6 +46,10 @@ const credentials = { clientId: z.string().min(1), clientSecret: z.string().min(
 const hostname = z.string().regex(/^[a-z0-9.-]+$/i, "must be a bare hostname such as acme.eu.qlikcloud.com");
 const slackIds = z.array(z.string().regex(/^[A-Z0-9]+$/, "must be a Slack user or user-group id such as U0123ABC or S0123ABC")).default([]);
 
+const brandSchema = z
+  .object({ name: z.string().min(1).optional(), description: z.string().optional(), logo: z.string().optional(), favIcon: z.string().optional(), styles: z.string().optional() })
+  .strict();
+
 const siteSchema = z
   .object({
     engineUrl: z.string().url(),
@@ -70,6 +75,28 @@ const fileSchema = z
         organization: z.object({ ...credentials, subscriptionId: z.string().min(1), host: hostname.default(organizationHost) }).strict().optional(),
         licenseKey: z.string().min(1).optional(),
         sourceTenant: z.object({ hostname, region: z.enum(cloudRegionCodes as [string, ...string[]]) }).strict().optional(),
+        templates: z.object({ space: z.string().min(1).default("OEM templates"), apps: z.array(z.string().min(1)).optional() }).strict().optional(),
+        identity: z
+          .object({
+            jwt: z.object({ issuer: z.string().min(1), keyId: z.string().min(1), publicKey: z.string().includes("BEGIN PUBLIC KEY", { message: "must be a PEM public key" }) }).strict().optional(),
+            oidc: z
+              .object({
+                provider: z.enum(["auth0", "okta", "generic", "salesforce", "keycloak", "adfs", "azureAD"]),
+                discoveryUrl: z.string().url(),
+                clientId: z.string().min(1),
+                clientSecret: z.string().min(1),
+                realm: z.string().optional(),
+              })
+              .strict()
+              .optional(),
+          })
+          .strict()
+          .optional(),
+        groups: z.array(z.string().min(1).max(200)).optional(),
+        licenses: z.object({ autoAssignProfessional: z.boolean(), autoAssignAnalyzer: z.boolean() }).strict().optional(),
+        branding: z.object({ default: brandSchema.optional(), customers: z.record(z.string(), brandSchema).default({}) }).strict().optional(),
+        monitoring: z.object({ webhookUrl: z.string().url(), secret: z.string().min(1).optional() }).strict().optional(),
+        rateLimits: z.object({ tier1PerMinute: z.number().int().positive(), tier2PerMinute: z.number().int().positive() }).strict().optional(),
       })
       .strict()
       .optional(),
@@ -101,12 +128,26 @@ export interface Config {
     organization?: { clientId: string; clientSecret: string; subscriptionId: string; host: string };
     licenseKey?: string;
     sourceTenant?: { hostname: string; region: string };
+    onboarding: Partial<CloudOnboardingOptions>;
+    rateLimits?: { tier1PerMinute: number; tier2PerMinute: number };
   };
   sites: Record<string, SiteConfig>;
   access: { engineers: string[]; oncall: string[]; approvers: string[] };
   channels: { approvals?: string; alerts?: string };
   /** Unset: info, or warn under the local shell so that logs do not drown the prompt. */
   logLevel?: string;
+}
+
+function onboardingOf(cloud: z.infer<typeof fileSchema>["cloud"]): Partial<CloudOnboardingOptions> {
+  if (!cloud) return {};
+  const out: Partial<CloudOnboardingOptions> = {};
+  if (cloud.templates) out.templates = { space: cloud.templates.space, ...(cloud.templates.apps ? { apps: cloud.templates.apps } : {}) };
+  if (cloud.identity) out.identity = cloud.identity as CloudOnboardingOptions["identity"];
+  if (cloud.groups) out.groups = cloud.groups;
+  if (cloud.licenses) out.licenses = cloud.licenses;
+  if (cloud.branding) out.branding = cloud.branding as CloudOnboardingOptions["branding"];
+  if (cloud.monitoring) out.monitoring = cloud.monitoring as CloudOnboardingOptions["monitoring"];
+  return out;
 }
 
 function describe(error: z.ZodError, where: string): string {
@@ -176,6 +217,8 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
       ...(f.cloud?.organization ? { organization: f.cloud.organization } : {}),
       ...(f.cloud?.licenseKey ? { licenseKey: f.cloud.licenseKey } : {}),
       ...(f.cloud?.sourceTenant ? { sourceTenant: f.cloud.sourceTenant } : {}),
+      ...(f.cloud?.rateLimits ? { rateLimits: f.cloud.rateLimits } : {}),
+      onboarding: onboardingOf(f.cloud),
     },
     sites: f.sites,
     access: {

@@ -1,6 +1,7 @@
 // Builds the deployment adapters from the config, pointed at Qlik or at the emulators (the hostname seam).
 import type { Config } from "./config.ts";
-import { userError, type DeploymentAdapter, type Target } from "../adapters/port.ts";
+import { userError, type DeploymentAdapter, type RateGate, type Target } from "../adapters/port.ts";
+import type { TierLimits } from "./core/redis-rate-gate.ts";
 import { emulatedHosts, productionHosts } from "../adapters/hostname-seam.ts";
 import { createCloudAdapter } from "../adapters/qlik-cloud/cloud-adapter.ts";
 import { cloudRegions, organizationHost, registerHost } from "../adapters/qlik-cloud/regions.ts";
@@ -9,6 +10,7 @@ import {
   emulatorRegionClient,
   emulatorSourceTenant,
   emulatorSubscriptionId,
+  emulatorOnboarding,
 } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 
 export interface Adapters {
@@ -17,13 +19,22 @@ export interface Adapters {
   close(): Promise<void>;
 }
 
-export function createAdapters(config: Config, emulatorUrl?: string): Adapters {
+/** Qlik's documented limits (tier 1 1,000/min, tier 2 100/min), or the config's. */
+export function gateLimits(config: Config): TierLimits {
+  const perMinute = config.cloud.rateLimits ?? { tier1PerMinute: 1000, tier2PerMinute: 100 };
+  return { tier1: { max: perMinute.tier1PerMinute, windowMs: 60_000 }, tier2: { max: perMinute.tier2PerMinute, windowMs: 60_000 } };
+}
+
+export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate): Adapters {
+  const shared = { ...(rateGate ? { rateGate } : {}) };
   const cloud = emulatorUrl
     ? createCloudAdapter({
         resolveHost: emulatedHosts(emulatorUrl),
         regions: Object.fromEntries(cloudRegions.map((r) => [r.code, { ...emulatorRegionClient(r.code), datacenter: r.datacenter, registerHost: registerHost(r.code) }])),
         organization: { ...emulatorOrganizationClient, host: organizationHost, subscriptionId: emulatorSubscriptionId },
         sourceTenant: emulatorSourceTenant,
+        onboarding: { ...emulatorOnboarding(), ...config.cloud.onboarding },
+        ...shared,
       })
     : createCloudAdapter({
         resolveHost: productionHosts,
@@ -31,6 +42,8 @@ export function createAdapters(config: Config, emulatorUrl?: string): Adapters {
         ...(config.cloud.organization ? { organization: config.cloud.organization } : {}),
         ...(config.cloud.licenseKey ? { licenseKey: config.cloud.licenseKey } : {}),
         ...(config.cloud.sourceTenant ? { sourceTenant: config.cloud.sourceTenant } : {}),
+        onboarding: config.cloud.onboarding,
+        ...shared,
       });
   return {
     cloud,

@@ -18,7 +18,8 @@ import type { DispatchDeps } from "./chat/dispatch-command.ts";
 import { createSlackApp } from "./chat/slack/create-slack-app.ts";
 import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
 import { runShell } from "./chat/shell/shell-surface.ts";
-import { createAdapters, type Adapters } from "./create-adapters.ts";
+import { createAdapters, gateLimits, type Adapters } from "./create-adapters.ts";
+import { RedisRateGate } from "./core/redis-rate-gate.ts";
 import { startCloudEmulator, type CloudEmulator } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 
@@ -86,7 +87,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     });
 
     const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
-    const adapters = createAdapters(config, emulatorUrl);
+    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, gateLimits(config)));
     closers.push(() => adapters.close());
 
     const dispatch: DispatchDeps = { parseContext: { sites: Object.keys(config.sites) }, registry, operations, redis };

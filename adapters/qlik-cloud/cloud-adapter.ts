@@ -5,12 +5,19 @@
  */
 import { getLicenseOverview } from "@qlik/api/licenses";
 import { z } from "zod";
-import { QoemError, permanent, userError, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
+import { QoemError, permanent, userError, type RateGate, type StepContext, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import { TokenCache, type ClientCredentials } from "./token-cache.ts";
 import { QlikCaller } from "./qlik-call.ts";
 import { listOrgTenants, scimString, type OrganizationAccess, type OrgTenant } from "./org-tenants.ts";
 import { tenantSteps } from "./tenant-steps.ts";
+import { defaultOnboarding, type CloudOnboardingOptions } from "./onboarding-options.ts";
+import { settingsStep } from "./settings-step.ts";
+import { identityProviderStep } from "./idp-step.ts";
+import { spacesStep } from "./spaces-step.ts";
+import { templatesStep } from "./templates-step.ts";
+import { brandingStep } from "./branding-step.ts";
+import { monitoringStep } from "./monitoring-step.ts";
 import { tenantHealth } from "./tenant-health.ts";
 import { deactivateCustomerTenant, reactivateCustomerTenant } from "./tenant-lifecycle.ts";
 
@@ -26,6 +33,9 @@ export interface CloudAdapterOptions {
   /** The signed licence key for new tenants; when absent it is read from the source tenant. */
   licenseKey?: string;
   sourceTenant?: { hostname: string; region: string };
+  onboarding?: Partial<CloudOnboardingOptions>;
+  /** Paces calls per host and tier (Qlik's rate limits); none: calls go out as they come. */
+  rateGate?: RateGate;
   fetch?: typeof fetch;
 }
 
@@ -35,14 +45,20 @@ export interface CloudContext {
   caller: QlikCaller;
   tokens: TokenCache;
   region(code: string): CloudRegionAccess;
+  /** The region access of a step's cloud target. */
+  regionOf(ctx: StepContext): CloudRegionAccess;
+  onboarding: CloudOnboardingOptions;
+  /** Shares one in-flight or recent result per key (template exports, the source's template list). */
+  memo<T>(key: string, ttlMs: number, make: () => Promise<T>): Promise<T>;
   licenseKey(): Promise<string>;
   findOrgTenants(filter: string): Promise<OrgTenant[] | undefined>;
 }
 
 export function createCloudContext(options: CloudAdapterOptions): CloudContext {
   const tokens = new TokenCache(options.resolveHost, options.fetch);
-  const caller = new QlikCaller(tokens, options.resolveHost);
+  const caller = new QlikCaller(tokens, options.resolveHost, options.rateGate);
   let license: Promise<string> | undefined;
+  const memos = new Map<string, { at: number; value: Promise<unknown> }>();
   const region = (code: string): CloudRegionAccess => {
     const access = options.regions[code];
     if (!access) throw userError(`no Qlik Cloud credentials are configured for region '${code}'`);
@@ -53,6 +69,19 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
     caller,
     tokens,
     region,
+    regionOf(ctx) {
+      if (ctx.request.target.kind !== "cloud") throw userError("not a Qlik Cloud target");
+      return region(ctx.request.target.region);
+    },
+    onboarding: { ...defaultOnboarding, ...options.onboarding },
+    memo<T>(key: string, ttlMs: number, make: () => Promise<T>): Promise<T> {
+      const hit = memos.get(key);
+      if (hit && Date.now() - hit.at < ttlMs) return hit.value as Promise<T>;
+      const value = make();
+      memos.set(key, { at: Date.now(), value });
+      value.catch(() => memos.delete(key));
+      return value;
+    },
     licenseKey() {
       if (options.licenseKey) return Promise.resolve(options.licenseKey);
       const source = options.sourceTenant;
@@ -63,7 +92,7 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
           const key = z.object({ licenseKey: z.string().min(1) }).safeParse(res.data);
           if (!key.success) throw permanent("the source tenant's licence overview has no licenseKey");
           return key.data.licenseKey;
-        })
+        }, "tier1")
         .catch((e: unknown) => {
           license = undefined;
           throw e;
@@ -72,7 +101,7 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
     },
     async findOrgTenants(filter) {
       if (!options.organization) return undefined;
-      return listOrgTenants(options.organization, tokens, options.resolveHost, filter, options.fetch);
+      return listOrgTenants(options.organization, tokens, options.resolveHost, filter, options.fetch, options.rateGate);
     },
   };
 }
@@ -85,7 +114,7 @@ export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdap
     onboardSteps(request: OnboardRequest): OnboardStep[] {
       if (request.target.kind !== "cloud") throw userError("the cloud adapter only onboards to Qlik Cloud regions");
       context.region(request.target.region);
-      return tenantSteps(context);
+      return [...tenantSteps(context), settingsStep(context), identityProviderStep(context), spacesStep(context), templatesStep(context), brandingStep(context), monitoringStep(context)];
     },
     health: (env: CustomerEnvironment): Promise<HealthReport> => tenantHealth(context, env),
     offboard: (env: CustomerEnvironment, opts: { purgeAfterDays: number }): Promise<OffboardResult> => deactivateCustomerTenant(context, env, opts.purgeAfterDays),

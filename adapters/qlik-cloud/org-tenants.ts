@@ -4,7 +4,7 @@
  * plain fetch, following `links.next.href` until the last page, every answer validated.
  */
 import { z } from "zod";
-import { QoemError, transient } from "../port.ts";
+import { QoemError, transient, type RateGate } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import type { ClientCredentials, TokenCache } from "./token-cache.ts";
 import { describeQlikErrors } from "./qlik-call.ts";
@@ -39,6 +39,7 @@ export async function listOrgTenants(
   resolveHost: HostResolver,
   extraFilter?: string,
   fetchImpl: typeof fetch = fetch,
+  gate?: RateGate,
 ): Promise<OrgTenant[]> {
   const filter = `subscriptionId eq ${scimString(org.subscriptionId)}${extraFilter ? ` and (${extraFilter})` : ""}`;
   let url: string | undefined = `${resolveHost(org.host)}/api/core/tenants?${new URLSearchParams({ filter, limit: "100" })}`;
@@ -46,6 +47,7 @@ export async function listOrgTenants(
   let retriedAuth = false;
   while (url) {
     const token = await tokens.token(org.host, org);
+    await gate?.wait(org.host, "tier1");
     let res: Response;
     try {
       res = await fetchImpl(url, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } });

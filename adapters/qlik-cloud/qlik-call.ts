@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { HostConfig } from "@qlik/api/auth";
-import { QoemError } from "../port.ts";
+import { QoemError, type RateGate } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import type { ClientCredentials, TokenCache } from "./token-cache.ts";
 
@@ -52,16 +52,31 @@ export function statusOf(error: unknown): number | undefined {
   return parsed.success ? parsed.data.status : undefined;
 }
 
+/** One page of a Qlik list answer, as @qlik/api returns it. */
+export interface PagedAnswer<T> {
+  data: { data?: T[]; links?: { next?: { href?: string } } };
+}
+
+export type Tier = "tier1" | "tier2";
+
 export class QlikCaller {
+  calls = 0;
+
   constructor(
     private readonly tokens: TokenCache,
     private readonly resolveHost: HostResolver,
+    private readonly gate?: RateGate,
   ) {}
 
-  /** Runs `fn` with a host config for `hostname`; retries once with a new token after a 401. */
-  async call<T>(hostname: string, creds: ClientCredentials, what: string, fn: (hostConfig: HostConfig) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` (one HTTP call) with a host config for `hostname`, after the rate gate lets one
+   * more call of `tier` through; retries once with a new token after a 401.
+   */
+  async call<T>(hostname: string, creds: ClientCredentials, what: string, fn: (hostConfig: HostConfig) => Promise<T>, tier: Tier = "tier2"): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const apiKey = await this.tokens.token(hostname, creds);
+      await this.gate?.wait(hostname, tier);
+      this.calls++;
       const hostConfig: HostConfig = { authType: "apikey", host: this.resolveHost(hostname), apiKey };
       try {
         return await fn(hostConfig);
@@ -74,4 +89,26 @@ export class QlikCaller {
       }
     }
   }
+}
+
+/** Every item of a paginated list, following `links.next` (cursor parameter `cursorParam`). */
+export async function listAll<T>(
+  caller: QlikCaller,
+  hostname: string,
+  creds: ClientCredentials,
+  what: string,
+  page: (hostConfig: HostConfig, cursor: string | undefined) => Promise<PagedAnswer<T>>,
+  cursorParam = "next",
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const res = await caller.call(hostname, creds, what, (hc) => page(hc, cursor), "tier1");
+    out.push(...(res.data.data ?? []));
+    const href = res.data.links?.next?.href;
+    const next = href ? new URL(href).searchParams.get(cursorParam) : null;
+    if (!next) return out;
+    cursor = next;
+  }
+  throw new QoemError("permanent", `${what}: more than 10,000 pages; giving up`);
 }

@@ -21,7 +21,7 @@ export async function tenantHealth(cloud: CloudContext, env: CustomerEnvironment
   else {
     const host = env.hostname && tenant.hostnames.includes(env.hostname) ? env.hostname : tenant.hostnames[0]!;
     try {
-      await cloud.caller.call(host, cloud.region(region), `reaching ${host}`, (hostConfig) => getMyTenant({ hostConfig, noCache: true }));
+      await cloud.caller.call(host, cloud.region(region), `reaching ${host}`, (hostConfig) => getMyTenant({ hostConfig, noCache: true }), "tier1");
     } catch (e) {
       worsen("red", `the tenant's host ${host} does not answer: ${(e as Error).message}`);
     }

@@ -39,7 +39,7 @@ export async function readTenant(cloud: CloudContext, region: string, tenantId: 
     return await cloud.caller.call(access.registerHost, access, `reading tenant ${tenantId}`, async (hostConfig) => {
       const res = await getTenant(tenantId, { hostConfig, noCache: true });
       return parseTenant(res.data, `reading tenant ${tenantId}`);
-    });
+    }, "tier1");
   } catch (e) {
     if ((e as { code?: string }).code === "not_found") return undefined;
     throw e;

@@ -12,5 +12,6 @@ export class RedisKeys {
   customer = (name: string) => `${this.tag}:customer:${name}`;
   customers = () => `${this.tag}:customers`;
   lock = (customer: string) => `${this.tag}:lock:${customer}`;
+  rate = (tier: string, host: string) => `${this.tag}:rate:${tier}:${host}`;
   threadFinal = (jobId: string) => `${this.tag}:thread-final:${jobId}`;
 }

@@ -16,6 +16,8 @@ import type { EmuRequest, HostKind, Route } from "./route.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { tenantRoutes } from "./tenant-routes.ts";
 import { orgRoutes } from "./org-routes.ts";
+import { tenantConfigRoutes } from "./tenant-config-routes.ts";
+import { tenantContentRoutes } from "./tenant-content-routes.ts";
 import { cloudRegionCodes, organizationHost } from "../regions.ts";
 
 export interface ClientCredentials {
@@ -36,6 +38,8 @@ export interface CloudEmulatorOptions {
   rateLimits?: Partial<RateLimits>;
   faults?: FaultRule[];
   tenantCapPerRegion?: number;
+  /** Template app names seeded into the source tenant's "OEM templates" space. */
+  templates?: string[];
   /** Extra routes (later endpoints register here). */
   routes?: Route[];
 }
@@ -54,12 +58,22 @@ export interface CloudEmulator {
   close(): Promise<void>;
 }
 
-export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes];
+export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes];
+
+/** The OEM's template apps in the source tenant's templates space. */
+export const defaultTemplates = ["Sales Overview", "Operations Monitor", "Customer Insights"];
+export const TEMPLATE_SPACE = "OEM templates";
 
 const adminFaults = z.object({ rules: faultRulesSchema });
 const tierLimit = z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable();
 const adminLimits = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional() });
-const adminTenant = z.object({ status: z.enum(["active", "disabled", "deleted", "user-access-disabled"]).optional(), unhealthy: z.boolean().optional() });
+const adminTenant = z.object({
+  status: z.enum(["active", "disabled", "deleted", "user-access-disabled"]).optional(),
+  unhealthy: z.boolean().optional(),
+  failedReloads: z.number().int().min(0).max(10_000).optional(),
+  professionalUsed: z.number().int().min(0).optional(),
+  analyzerUsed: z.number().int().min(0).optional(),
+});
 
 export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Promise<CloudEmulator> {
   const subscriptionId = options.subscriptionId ?? `sub-${randomId(20)}`;
@@ -75,7 +89,11 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
 
   const source = options.sourceTenant ?? { hostname: "oem-source.eu.qlikcloud.com", region: "eu" };
   const sourceTenant = state.addTenant({ datacenter: state.datacenterOf(source.region), region: source.region, hostname: source.hostname, name: "OEM source", createdBy: "emulator" });
-  void sourceTenant;
+  const sourceData = state.dataOf(sourceTenant.id);
+  const templateSpace = sourceData.addSpace(TEMPLATE_SPACE, "shared");
+  for (const name of options.templates ?? defaultTemplates) {
+    sourceData.addApp(name, templateSpace.id, Buffer.from(`QVF emulated app: ${name}\n${"x".repeat(2048)}`));
+  }
 
   const limiter = new RateLimiter({ ...qlikRateLimits, ...options.rateLimits });
   const faults = new FaultInjector();
@@ -121,7 +139,15 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       if (!tenant) throw qlikError(404, "EMU-3", "Unknown tenant");
       const parsed = adminTenant.safeParse(body);
       if (!parsed.success) throw qlikError(400, "EMU-4", "Invalid tenant knob", parsed.error.issues[0]?.message);
-      Object.assign(tenant, parsed.data);
+      const { failedReloads, professionalUsed, analyzerUsed, ...flags } = parsed.data;
+      Object.assign(tenant, flags);
+      const content = state.dataOf(tenant.id);
+      if (professionalUsed !== undefined) content.licenseUnits.professional.unitsUsed = professionalUsed;
+      if (analyzerUsed !== undefined) content.licenseUnits.analyzer.unitsUsed = analyzerUsed;
+      if (failedReloads !== undefined) {
+        const appId = [...content.apps.keys()][0] ?? "no-app";
+        for (let i = 0; i < failedReloads; i++) content.addReload(appId, "FAILED", 60_000 * (i + 1), "Connection to data source failed");
+      }
       return sendJson(res, 200, state.toJSON(tenant, `${publicBase}/${tenant.hostnames[0]}`));
     }
     throw qlikError(404, "EMU-404", "Unknown emulator admin path");
@@ -197,6 +223,11 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       ...(grant ? { grant } : {}),
     };
     const reply = await route.handle(emuReq);
+    if (reply.raw) {
+      res.writeHead(reply.status, { "content-length": reply.raw.length, ...reply.headers });
+      res.end(reply.raw);
+      return;
+    }
     sendJson(res, reply.status, reply.body, reply.headers);
   }
 

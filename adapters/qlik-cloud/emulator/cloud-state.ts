@@ -1,6 +1,7 @@
 // The Qlik Cloud emulator's in-memory world: tenants, OAuth clients and the tokens they were issued.
 import { randomId, lowerId } from "./http-kit.ts";
 import { cloudRegions } from "../regions.ts";
+import { TenantData } from "./tenant-data.ts";
 
 export type TenantStatus = "active" | "disabled" | "deleted" | "user-access-disabled";
 
@@ -46,6 +47,7 @@ export class CloudState {
   readonly tenants = new Map<string, EmuTenant>();
   private readonly hostIndex = new Map<string, string>();
   readonly clients = new Map<string, OAuthClient>();
+  private readonly contents = new Map<string, TenantData>();
   private readonly tokens = new Map<string, TokenGrant>();
   tokensIssued = 0;
   tenantsCreated = 0;
@@ -92,6 +94,16 @@ export class CloudState {
     for (const h of tenant.hostnames) this.hostIndex.set(h, id);
     this.tenantsCreated++;
     return tenant;
+  }
+
+  /** The content of a tenant (spaces, apps, IdPs…), created on first use. */
+  dataOf(tenantId: string): TenantData {
+    let data = this.contents.get(tenantId);
+    if (!data) {
+      data = new TenantData(tenantId);
+      this.contents.set(tenantId, data);
+    }
+    return data;
   }
 
   tenantByHost(hostname: string): EmuTenant | undefined {

@@ -3,7 +3,9 @@
  * emulator so that a qoem pointed at either (QOEM_EMULATOR_URL or QOEM_EMULATORS=1) can log in.
  * They only open the emulator; they are not secrets.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { cloudRegionCodes } from "../regions.ts";
+import type { CloudOnboardingOptions } from "../onboarding-options.ts";
 import type { CloudEmulatorOptions } from "./cloud-emulator.ts";
 
 export const emulatorSubscriptionId = "emu-subscription-0001";
@@ -20,5 +22,21 @@ export function emulatorDefaults(): CloudEmulatorOptions {
     subscriptionId: emulatorSubscriptionId,
     licenseKey: emulatorLicenseKey,
     sourceTenant: emulatorSourceTenant,
+  };
+}
+
+let emulatorKey: string | undefined;
+/** A public key for the emulated JWT identity provider (generated once per process). */
+function emulatorPublicKey(): string {
+  emulatorKey ??= generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString();
+  return emulatorKey;
+}
+
+/** Onboarding settings for a qoem running on the emulators: JWT IdP, a brand per customer, monitoring. */
+export function emulatorOnboarding(): Partial<CloudOnboardingOptions> {
+  return {
+    identity: { jwt: { issuer: "https://oem.example.com/qoem-emulated", keyId: "qoem-emulated", publicKey: emulatorPublicKey() } },
+    branding: { default: { description: "emulated OEM brand" }, customers: {} },
+    monitoring: { webhookUrl: "https://qoem.invalid/webhooks/qlik" },
   };
 }

@@ -27,6 +27,8 @@ export interface EmuRequest {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** Bytes to send as they are (downloads) instead of a JSON body. */
+  raw?: Buffer;
   headers?: Record<string, string>;
 }
 

@@ -169,28 +169,6 @@ export const tenantRoutes: Route[] = [
   },
   {
     method: "GET",
-    path: /^\/api\/v1\/licenses\/overview$/,
-    hosts: ["tenant"],
-    tier: "tier1",
-    auth: true,
-    handle: (req) => ({
-      status: 200,
-      body: {
-        licenseKey: req.state.licenseKey,
-        licenseNumber: "9999000000000001",
-        product: "Qlik Cloud OEM",
-        status: "Ok",
-        trial: false,
-        valid: "P1Y",
-        allotments: [
-          { name: "professional", units: 50, unitsUsed: 3, usageClass: "assigned" },
-          { name: "analyzer", units: 500, unitsUsed: 40, usageClass: "assigned" },
-        ],
-      },
-    }),
-  },
-  {
-    method: "GET",
     path: /^\/api\/v1\/users\/me$/,
     hosts: ["tenant"],
     tier: "tier1",

@@ -1,0 +1,72 @@
+// Onboarding step: the customer's brand (logo, favicon, styles) created and activated, where the config gives one.
+import { readFile } from "node:fs/promises";
+import { activateBrand, createBrand, getBrands } from "@qlik/api/brands";
+import { z } from "zod";
+import { QoemError, type OnboardStep, type StepContext } from "../port.ts";
+import { listAll } from "./qlik-call.ts";
+import { tenantHostOf } from "./settings-step.ts";
+import { brandName, type BrandSpec } from "./onboarding-options.ts";
+import type { CloudContext } from "./cloud-adapter.ts";
+
+const brandSchema = z.object({ id: z.string(), name: z.string(), active: z.boolean().optional() });
+
+const specFor = (cloud: CloudContext, customer: string): BrandSpec | undefined => cloud.onboarding.branding.customers[customer] ?? cloud.onboarding.branding.default;
+
+async function fileOf(path: string | undefined, what: string): Promise<Blob | undefined> {
+  if (!path) return undefined;
+  try {
+    return new Blob([await readFile(path)]);
+  } catch (e) {
+    throw new QoemError("config_error", `the brand's ${what} file ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+}
+
+async function findBrand(cloud: CloudContext, ctx: StepContext, name: string) {
+  const brands = await listAll(
+    cloud.caller,
+    tenantHostOf(ctx),
+    cloud.regionOf(ctx),
+    "listing brands",
+    (hostConfig, startingAfter) => getBrands({ limit: 100, ...(startingAfter ? { startingAfter } : {}) }, { hostConfig, noCache: true }),
+    "startingAfter",
+  );
+  return brands.map((b) => brandSchema.safeParse(b)).flatMap((r) => (r.success && r.data.name === name ? [r.data] : []))[0];
+}
+
+export function brandingStep(cloud: CloudContext): OnboardStep {
+  return {
+    id: "branding",
+    title: "Apply branding",
+    async run(ctx) {
+      const spec = specFor(cloud, ctx.request.customer);
+      if (!spec) return { outcome: "unchanged", detail: "no branding configured for this customer; Qlik's default brand stays" };
+      const name = spec.name ?? brandName(ctx.request.customer);
+      const host = tenantHostOf(ctx);
+      const creds = cloud.regionOf(ctx);
+      let brand = await findBrand(cloud, ctx, name);
+      let outcome: "created" | "updated" | "unchanged" = "unchanged";
+      if (!brand) {
+        const [logo, favIcon, styles] = await Promise.all([fileOf(spec.logo, "logo"), fileOf(spec.favIcon, "favicon"), fileOf(spec.styles, "styles")]);
+        const res = await cloud.caller.call(host, creds, "creating the brand", (hostConfig) =>
+          createBrand(
+            { name, description: spec.description ?? `qoem brand for ${ctx.request.customer}`, ...(logo ? { logo } : {}), ...(favIcon ? { favIcon } : {}), ...(styles ? { styles } : {}) },
+            { hostConfig },
+          ),
+        );
+        brand = brandSchema.parse(res.data);
+        outcome = "created";
+      }
+      if (!brand.active) {
+        const id = brand.id;
+        await cloud.caller.call(host, creds, "activating the brand", (hostConfig) => activateBrand(id, {}, { hostConfig }));
+        if (outcome === "unchanged") outcome = "updated";
+      }
+      return { outcome, detail: `${name} active`, facts: { brandId: brand.id } };
+    },
+    async plan(ctx) {
+      const spec = specFor(cloud, ctx.request.customer);
+      if (!spec) return { id: "branding", title: "Apply branding", action: "none", detail: "no branding configured" };
+      return { id: "branding", title: "Apply branding", action: "create", detail: `create and activate ${spec.name ?? brandName(ctx.request.customer)}` };
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// Tenant-host endpoints for configuration: licence settings, groups, identity providers, brands, webhooks, reloads.
+import { z } from "zod";
+import { qlikError, randomId } from "./http-kit.ts";
+import { paginate } from "./paginate.ts";
+import { parseScimFilter, scimMatches, ScimSyntaxError } from "./scim-filter.ts";
+import type { EmuBrand, EmuIdp, EmuWebhook, TenantData } from "./tenant-data.ts";
+import type { EmuRequest, Route } from "./route.ts";
+
+const data = (req: EmuRequest): TenantData => req.state.dataOf(req.tenant!.id);
+const invalid = (detail: string, status = 400) => ({ errors: [{ code: "HTTP-400", title: "Bad request", detail, status }] });
+const tenantRoute = (method: string, path: RegExp, tier: "tier1" | "tier2", handle: Route["handle"]): Route => ({ method, path, hosts: ["tenant"], tier, auth: true, handle });
+
+const licenseSettings = z.object({ autoAssignProfessional: z.boolean().optional(), autoAssignAnalyzer: z.boolean().optional() }).strict();
+const jwtIdp = z.object({
+  protocol: z.literal("jwtAuth"),
+  provider: z.literal("external"),
+  description: z.string().max(256).optional(),
+  tenantIds: z.array(z.string()).optional(),
+  interactive: z.boolean().optional(),
+  active: z.boolean().optional(),
+  clockToleranceSec: z.number().optional(),
+  options: z.object({ issuer: z.string().min(1), staticKeys: z.array(z.object({ kid: z.string().min(1), pem: z.string().includes("BEGIN PUBLIC KEY") })).length(1), jwtLoginEnabled: z.boolean().optional() }).passthrough(),
+});
+const oidcIdp = z.object({
+  protocol: z.literal("OIDC"),
+  provider: z.enum(["auth0", "okta", "generic", "salesforce", "keycloak", "adfs", "azureAD"]),
+  interactive: z.boolean(),
+  description: z.string().max(256).optional(),
+  tenantIds: z.array(z.string()).optional(),
+  active: z.boolean().optional(),
+  options: z.object({ discoveryUrl: z.string().url() }).passthrough().optional(),
+  pendingOptions: z.object({ discoveryUrl: z.string().url(), clientId: z.string().min(1), clientSecret: z.string().min(1) }).passthrough().optional(),
+}).passthrough();
+const webhookPost = z.object({
+  name: z.string().min(1).max(256),
+  url: z.string().url(),
+  eventTypes: z.array(z.string()).optional(),
+  enabled: z.boolean().optional(),
+  description: z.string().optional(),
+  secret: z.string().optional(),
+  filter: z.string().optional(),
+  level: z.enum(["tenant", "user"]).optional(),
+}).passthrough();
+
+function idpJson(idp: EmuIdp) {
+  // Static keys are echoed without the PEM, as Qlik does not return key material.
+  const options = { ...idp.options, staticKeys: (idp.options.staticKeys as Array<{ kid: string }> | undefined)?.map((k) => ({ kid: k.kid })) };
+  return { ...idp, options, meta: {} };
+}
+
+const brandJson = (b: EmuBrand) => b;
+const webhookJson = (w: EmuWebhook) => w;
+
+export const tenantConfigRoutes: Route[] = [
+  tenantRoute("GET", /^\/api\/v1\/licenses\/settings$/, "tier1", (req) => ({ status: 200, body: data(req).licenseSettings })),
+  tenantRoute("PUT", /^\/api\/v1\/licenses\/settings$/, "tier2", (req) => {
+    const body = licenseSettings.safeParse(req.body);
+    if (!body.success) return { status: 400, body: invalid("autoAssignProfessional and autoAssignAnalyzer must be booleans.", 400) };
+    Object.assign(data(req).licenseSettings, body.data);
+    return { status: 200, body: data(req).licenseSettings };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/licenses\/overview$/, "tier1", (req) => {
+    const u = data(req).licenseUnits;
+    return {
+      status: 200,
+      body: {
+        licenseKey: req.state.licenseKey,
+        licenseNumber: "9999000000000001",
+        product: "Qlik Cloud OEM",
+        status: "Ok",
+        trial: false,
+        valid: "P1Y",
+        allotments: [
+          { name: "professional", units: u.professional.units, unitsUsed: u.professional.unitsUsed, usageClass: "assigned" },
+          { name: "analyzer", units: u.analyzer.units, unitsUsed: u.analyzer.unitsUsed, usageClass: "assigned" },
+        ],
+      },
+    };
+  }),
+  tenantRoute("PATCH", /^\/api\/v1\/groups\/settings$/, "tier2", (req) => {
+    const ops = z.array(z.object({ op: z.literal("replace"), path: z.enum(["/autoCreateGroups", "/syncIdpGroups"]), value: z.boolean() })).min(1).safeParse(req.body);
+    if (!ops.success) return { status: 400, body: invalid("expected [{op:'replace', path:'/autoCreateGroups'|'/syncIdpGroups', value:boolean}]") };
+    for (const op of ops.data) data(req).groupSettings[op.path.slice(1) as "autoCreateGroups"] = op.value;
+    return { status: 204 };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/groups$/, "tier1", (req) => {
+    let groups = [...data(req).groups.values()];
+    const filter = req.query.get("filter");
+    if (filter) {
+      try {
+        const node = parseScimFilter(filter);
+        groups = groups.filter((g) => scimMatches(node, (a) => (a === "name" ? g.name : a === "id" ? g.id : undefined)));
+      } catch (e) {
+        throw qlikError(400, "GROUPS-1", "Invalid filter", e instanceof ScimSyntaxError ? e.message : "bad filter");
+      }
+    }
+    return { status: 200, body: paginate(req, groups, "/api/v1/groups") };
+  }),
+  tenantRoute("POST", /^\/api\/v1\/groups$/, "tier2", (req) => {
+    const body = z.object({ name: z.string().min(1).max(256), status: z.string().optional() }).safeParse(req.body);
+    if (!body.success) return { status: 400, body: invalid("name is required") };
+    if ([...data(req).groups.values()].some((g) => g.name === body.data.name)) throw qlikError(409, "GROUPS-2", "Conflict", "A group with that name exists.");
+    const group = { id: randomId(24, "0123456789abcdef"), name: body.data.name, status: "active", createdAt: new Date().toISOString() };
+    data(req).groups.set(group.id, group);
+    return { status: 201, body: group };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/identity-providers$/, "tier1", (req) => ({ status: 200, body: paginate(req, [...data(req).idps.values()].map(idpJson), "/api/v1/identity-providers") })),
+  tenantRoute("POST", /^\/api\/v1\/identity-providers$/, "tier2", (req) => {
+    const body = req.body as { protocol?: string };
+    const parsed = body?.protocol === "OIDC" ? oidcIdp.safeParse(req.body) : jwtIdp.safeParse(req.body);
+    if (!parsed.success) {
+      return { status: 400, body: { errors: [{ code: "IDP-1", title: "Invalid identity provider", detail: `${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`, status: 400 }] } };
+    }
+    const p = parsed.data as Record<string, unknown> & { protocol: string; provider: string };
+    const now = new Date().toISOString();
+    const idp: EmuIdp = {
+      id: randomId(24, "0123456789abcdef"),
+      protocol: p.protocol,
+      provider: p.provider,
+      active: (p.active as boolean | undefined) ?? true,
+      interactive: (p.interactive as boolean | undefined) ?? false,
+      description: (p.description as string | undefined) ?? "",
+      tenantIds: (p.tenantIds as string[] | undefined) ?? [req.tenant!.id],
+      options: (p.options as Record<string, unknown> | undefined) ?? {},
+      created: now,
+      lastUpdated: now,
+    };
+    data(req).idps.set(idp.id, idp);
+    return { status: 201, body: idpJson(idp) };
+  }),
+  tenantRoute("DELETE", /^\/api\/v1\/identity-providers\/([^/]+)$/, "tier2", (req) => {
+    if (!data(req).idps.delete(req.params[0]!)) throw qlikError(404, "IDP-404", "Not found");
+    return { status: 204 };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/brands$/, "tier1", (req) => ({ status: 200, body: paginate(req, [...data(req).brands.values()].map(brandJson), "/api/v1/brands", { cursorParams: ["startingAfter", "endingBefore"] }) })),
+  tenantRoute("GET", /^\/api\/v1\/brands\/active$/, "tier1", (req) => {
+    const active = [...data(req).brands.values()].find((b) => b.active);
+    return active ? { status: 200, body: brandJson(active) } : { status: 200, body: {} };
+  }),
+  tenantRoute("POST", /^\/api\/v1\/brands$/, "tier2", async (req) => {
+    const type = String(req.headers["content-type"] ?? "");
+    if (!type.startsWith("multipart/form-data")) throw qlikError(400, "BRANDS-1", "Invalid request", "createBrand takes multipart/form-data.");
+    const form = await new Request("http://emulator/", { method: "POST", headers: { "content-type": type }, body: req.raw }).formData();
+    const name = form.get("name");
+    if (typeof name !== "string" || name.length === 0) throw qlikError(400, "BRANDS-2", "Invalid request", "name is required.");
+    const now = new Date().toISOString();
+    const files: EmuBrand["files"] = [];
+    for (const id of ["logo", "favIcon", "styles"]) {
+      const f = form.get(id);
+      if (f && typeof f !== "string") files.push({ id, path: `/api/v1/brands/${id}`, contentType: f.type || "application/octet-stream", eTag: randomId(16) });
+    }
+    const brand: EmuBrand = { id: randomId(24, "0123456789abcdef"), name, description: String(form.get("description") ?? ""), active: false, files, createdAt: now, updatedAt: now };
+    data(req).brands.set(brand.id, brand);
+    return { status: 201, body: brandJson(brand) };
+  }),
+  tenantRoute("POST", /^\/api\/v1\/brands\/([^/]+)\/actions\/activate$/, "tier2", (req) => {
+    const brand = data(req).brands.get(req.params[0]!);
+    if (!brand) throw qlikError(404, "BRANDS-404", "Not found");
+    for (const b of data(req).brands.values()) b.active = b.id === brand.id;
+    return { status: 200, body: brandJson(brand) };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/webhooks$/, "tier1", (req) => {
+    const name = req.query.get("name");
+    const hooks = [...data(req).webhooks.values()].filter((w) => !name || w.name === name);
+    return { status: 200, body: paginate(req, hooks.map(webhookJson), "/api/v1/webhooks") };
+  }),
+  tenantRoute("POST", /^\/api\/v1\/webhooks$/, "tier2", (req) => {
+    const body = webhookPost.safeParse(req.body);
+    if (!body.success) throw qlikError(400, "WEBHOOKS-1", "Invalid webhook", `${body.error.issues[0]?.path.join(".")}: ${body.error.issues[0]?.message}`);
+    const w = body.data;
+    const hook: EmuWebhook = { id: crypto.randomUUID(), name: w.name, url: w.url, eventTypes: w.eventTypes ?? [], enabled: w.enabled ?? true, description: w.description ?? "", level: w.level ?? "tenant", secretKeyAdded: Boolean(w.secret), createdAt: new Date().toISOString(), ...(w.filter ? { filter: w.filter } : {}) };
+    data(req).webhooks.set(hook.id, hook);
+    return { status: 201, body: webhookJson(hook) };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/reloads$/, "tier1", (req) => {
+    let reloads = [...data(req).reloads];
+    const appId = req.query.get("appId");
+    if (appId) reloads = reloads.filter((r) => r.appId === appId);
+    const filter = req.query.get("filter");
+    if (filter) {
+      try {
+        const node = parseScimFilter(filter);
+        reloads = reloads.filter((r) => scimMatches(node, (a) => (a === "status" || a === "type" ? (r as unknown as Record<string, string>)[a] : a === "partial" ? String(r.partial) : undefined)));
+      } catch (e) {
+        throw qlikError(400, "RELOADS-1", "Invalid filter", e instanceof ScimSyntaxError ? e.message : "bad filter");
+      }
+    }
+    const sort = req.query.get("sort") ?? "-creationTime";
+    if (!/^[-+]?(creationTime|status|startTime|endTime)$/.test(sort)) throw qlikError(400, "RELOADS-2", "Invalid sort");
+    const key = sort.replace(/^[-+]/, "") as "creationTime";
+    reloads.sort((a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0) * (sort.startsWith("-") ? -1 : 1));
+    return { status: 200, body: paginate(req, reloads, "/api/v1/reloads") };
+  }),
+];

@@ -1,0 +1,153 @@
+// Tenant-host endpoints for content: spaces and their assignments, items, apps (export, import, publish), temp contents.
+import { z } from "zod";
+import { qlikError, randomId } from "./http-kit.ts";
+import { paginate } from "./paginate.ts";
+import { nxApp, type EmuApp, type TenantData } from "./tenant-data.ts";
+import type { EmuRequest, Route } from "./route.ts";
+
+const data = (req: EmuRequest): TenantData => req.state.dataOf(req.tenant!.id);
+const tenantRoute = (method: string, path: RegExp, tier: "tier1" | "tier2", handle: Route["handle"]): Route => ({ method, path, hosts: ["tenant"], tier, auth: true, handle });
+
+/** Spaces errors repeat the deprecated top-level code/title next to errors[]. */
+function spacesError(status: number, code: string, title: string, detail: string) {
+  return { status, body: { code, title, detail, errors: [{ code, title, detail, status: String(status) }] } };
+}
+
+const spaceJson = (req: EmuRequest, s: ReturnType<TenantData["addSpace"]>) => ({
+  ...s,
+  links: { self: { href: `${req.base}/api/v1/spaces/${s.id}` }, assignments: { href: `${req.base}/api/v1/spaces/${s.id}/assignments` } },
+  meta: { actions: ["create", "read", "update", "delete"], roles: [], assignableRoles: ["consumer", "contributor", "publisher", "facilitator", "producer", "dataconsumer", "codeveloper"] },
+});
+
+const spaceCreate = z.object({
+  name: z.string().min(1).max(256).regex(/^[^"*?<>/|\\:]+$/, "name cannot contain \" * ? < > / | \\ :"),
+  type: z.enum(["shared", "managed", "data"]),
+  description: z.string().max(1024).optional(),
+});
+const assignmentCreate = z.object({
+  type: z.enum(["user", "group", "bot"]),
+  assigneeId: z.string().min(1),
+  roles: z.array(z.enum(["consumer", "contributor", "dataconsumer", "datapreview", "facilitator", "operator", "producer", "publisher", "basicconsumer", "codeveloper"])).min(1),
+});
+
+function itemOf(req: EmuRequest, app: EmuApp) {
+  const spaceType = app.spaceId ? data(req).spaces.get(app.spaceId)?.type : undefined;
+  return {
+    id: `item-${app.id}`,
+    name: app.name,
+    resourceType: "app",
+    resourceId: app.id,
+    resourceSubType: "",
+    spaceId: app.spaceId ?? "",
+    ownerId: app.ownerId,
+    createdAt: app.createdDate,
+    updatedAt: app.modifiedDate,
+    resourceAttributes: { published: app.published, publishTime: app.publishTime ?? "", originAppId: app.originAppId ?? "", spaceType: spaceType ?? "personal" },
+    links: { self: { href: `${req.base}/api/v1/items/item-${app.id}` } },
+  };
+}
+
+function appOr404(req: EmuRequest, id: string): EmuApp {
+  const app = data(req).apps.get(id);
+  if (!app) throw qlikError(404, "APPS-404", "Not found", `App '${id}' was not found.`);
+  return app;
+}
+
+export const tenantContentRoutes: Route[] = [
+  tenantRoute("GET", /^\/api\/v1\/spaces$/, "tier1", (req) => {
+    const name = req.query.get("name");
+    const type = req.query.get("type");
+    const spaces = [...data(req).spaces.values()].filter((s) => (!name || s.name.toLowerCase().includes(name.toLowerCase())) && (!type || s.type === type));
+    const page = paginate(req, spaces.map((s) => spaceJson(req, s)), "/api/v1/spaces");
+    return { status: 200, body: { ...page, meta: { count: spaces.length } } };
+  }),
+  tenantRoute("POST", /^\/api\/v1\/spaces$/, "tier2", (req) => {
+    const body = spaceCreate.safeParse(req.body);
+    if (!body.success) return spacesError(400, "SPACES-1", "Invalid request", `${body.error.issues[0]?.path.join(".")}: ${body.error.issues[0]?.message}`);
+    if ([...data(req).spaces.values()].some((s) => s.name === body.data.name)) return spacesError(409, "SPACES-2", "Conflict", `A space named '${body.data.name}' exists.`);
+    const space = data(req).addSpace(body.data.name, body.data.type, req.grant!.clientId);
+    space.description = body.data.description ?? "";
+    return { status: 201, body: spaceJson(req, space) };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/spaces\/([^/]+)$/, "tier1", (req) => {
+    const space = data(req).spaces.get(req.params[0]!);
+    return space ? { status: 200, body: spaceJson(req, space) } : spacesError(404, "SPACES-404", "Not found", "No such space.");
+  }),
+  tenantRoute("DELETE", /^\/api\/v1\/spaces\/([^/]+)$/, "tier2", (req) => {
+    if (!data(req).spaces.delete(req.params[0]!)) return spacesError(404, "SPACES-404", "Not found", "No such space.");
+    return { status: 204 };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/spaces\/([^/]+)\/assignments$/, "tier1", (req) => {
+    if (!data(req).spaces.has(req.params[0]!)) return spacesError(404, "SPACES-404", "Not found", "No such space.");
+    const list = data(req).assignments.get(req.params[0]!) ?? [];
+    return { status: 200, body: { ...paginate(req, list, `/api/v1/spaces/${req.params[0]}/assignments`), meta: { count: list.length } } };
+  }),
+  tenantRoute("POST", /^\/api\/v1\/spaces\/([^/]+)\/assignments$/, "tier2", (req) => {
+    const spaceId = req.params[0]!;
+    if (!data(req).spaces.has(spaceId)) return spacesError(404, "SPACES-404", "Not found", "No such space.");
+    const body = assignmentCreate.safeParse(req.body);
+    if (!body.success) return spacesError(400, "SPACES-3", "Invalid assignment", `${body.error.issues[0]?.path.join(".")}: ${body.error.issues[0]?.message}`);
+    const list = data(req).assignments.get(spaceId) ?? [];
+    if (list.some((a) => a.assigneeId === body.data.assigneeId)) return spacesError(409, "SPACES-4", "Conflict", "The assignee already has an assignment.");
+    const assignment = { id: randomId(24, "0123456789abcdef"), spaceId, ...body.data, createdAt: new Date().toISOString() };
+    data(req).assignments.set(spaceId, [...list, assignment]);
+    return { status: 201, body: assignment };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/items$/, "tier1", (req) => {
+    const resourceType = req.query.get("resourceType");
+    if (resourceType && resourceType !== "app") return { status: 200, body: paginate(req, [], "/api/v1/items") };
+    const spaceId = req.query.get("spaceId");
+    const name = req.query.get("name");
+    const apps = [...data(req).apps.values()].filter((a) => (!spaceId || a.spaceId === spaceId) && (!name || a.name === name));
+    return { status: 200, body: paginate(req, apps.map((a) => itemOf(req, a)), "/api/v1/items") };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/apps\/([^/]+)$/, "tier1", (req) => ({ status: 200, body: nxApp(appOr404(req, req.params[0]!)) })),
+  tenantRoute("DELETE", /^\/api\/v1\/apps\/([^/]+)$/, "tier2", (req) => {
+    appOr404(req, req.params[0]!);
+    data(req).apps.delete(req.params[0]!);
+    return { status: 200 };
+  }),
+  tenantRoute("POST", /^\/api\/v1\/apps\/([^/]+)\/export$/, "tier2", (req) => {
+    const app = appOr404(req, req.params[0]!);
+    const id = randomId(24, "0123456789abcdef");
+    data(req).tempContents.set(id, app.content);
+    return { status: 201, headers: { location: `/api/v1/temp-contents/${id}?inline=1` } };
+  }),
+  tenantRoute("GET", /^\/api\/v1\/temp-contents\/([^/]+)$/, "tier1", (req) => {
+    const content = data(req).tempContents.get(req.params[0]!);
+    if (!content) throw qlikError(410, "TEMP-410", "Gone", "The temporary content has expired.");
+    return { status: 200, raw: content, headers: { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="${req.params[0]}.qvf"` } };
+  }),
+  tenantRoute("POST", /^\/api\/v1\/apps\/import$/, "tier2", (req) => {
+    if (!String(req.headers["content-type"] ?? "").includes("octet-stream")) throw qlikError(400, "APPS-1", "Invalid request", "importApp takes application/octet-stream.");
+    if (req.raw.length === 0) throw qlikError(400, "APPS-2", "Invalid request", "The app file is empty.");
+    const spaceId = req.query.get("spaceId") ?? undefined;
+    if (spaceId && !data(req).spaces.has(spaceId)) throw qlikError(404, "APPS-404", "Not found", `Space '${spaceId}' was not found.`);
+    const name = req.query.get("name") ?? req.query.get("fallbackName") ?? "Imported app";
+    const app = data(req).addApp(name, spaceId, Buffer.from(req.raw), { ownerId: req.grant!.clientId });
+    return { status: 200, body: nxApp(app) };
+  }),
+  tenantRoute("POST", /^\/api\/v1\/apps\/([^/]+)\/publish$/, "tier2", (req) => {
+    const source = appOr404(req, req.params[0]!);
+    const body = z.object({ spaceId: z.string().min(1), data: z.enum(["source", "target"]).optional(), attributes: z.object({ name: z.string().optional(), description: z.string().optional() }).optional() }).passthrough().safeParse(req.body);
+    if (!body.success) throw qlikError(400, "APPS-3", "Invalid request", "spaceId is required.");
+    const target = data(req).spaces.get(body.data.spaceId);
+    if (!target) throw qlikError(404, "APPS-404", "Not found", `Space '${body.data.spaceId}' was not found.`);
+    if (target.type !== "managed") throw qlikError(400, "APPS-4", "Invalid target", "Apps are published to managed spaces.");
+    const now = new Date().toISOString();
+    const published = data(req).addApp(body.data.attributes?.name ?? source.name, target.id, source.content, { published: true, publishTime: now, originAppId: source.id, ownerId: source.ownerId });
+    source.publishTime = now;
+    return { status: 200, body: nxApp(published) };
+  }),
+  tenantRoute("PUT", /^\/api\/v1\/apps\/([^/]+)\/publish$/, "tier2", (req) => {
+    const source = appOr404(req, req.params[0]!);
+    const body = z.object({ targetId: z.string().min(1), checkOriginAppId: z.boolean().optional() }).passthrough().safeParse(req.body);
+    if (!body.success) throw qlikError(400, "APPS-3", "Invalid request", "targetId is required.");
+    const target = appOr404(req, body.data.targetId);
+    if (!target.published) throw qlikError(400, "APPS-5", "Invalid target", "The target app is not a published app.");
+    if (body.data.checkOriginAppId !== false && target.originAppId !== source.id) throw qlikError(400, "APPS-6", "Invalid target", "The target was not published from this app.");
+    target.content = source.content;
+    target.publishTime = target.modifiedDate = new Date().toISOString();
+    return { status: 200, body: nxApp(target) };
+  }),
+];

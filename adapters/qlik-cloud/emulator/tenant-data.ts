@@ -1,0 +1,75 @@
+// What lives inside one emulated tenant: settings, groups, identity providers, spaces, apps, brands, webhooks, reloads.
+import { randomId } from "./http-kit.ts";
+
+export interface EmuSpace { id: string; name: string; type: "shared" | "managed" | "data"; description: string; ownerId: string; tenantId: string; createdAt: string; updatedAt: string; }
+export interface EmuAssignment { id: string; spaceId: string; type: string; assigneeId: string; roles: string[]; createdAt: string; }
+export interface EmuApp { id: string; name: string; description: string; spaceId?: string; published: boolean; publishTime?: string; originAppId?: string; content: Buffer; createdDate: string; modifiedDate: string; ownerId: string; lastReloadTime?: string; }
+export interface EmuIdp { id: string; protocol: string; provider: string; active: boolean; interactive: boolean; description: string; tenantIds: string[]; options: Record<string, unknown>; created: string; lastUpdated: string; }
+export interface EmuBrand { id: string; name: string; description: string; active: boolean; files: Array<{ id: string; path: string; contentType: string; eTag: string }>; createdAt: string; updatedAt: string; }
+export interface EmuWebhook { id: string; name: string; url: string; eventTypes: string[]; enabled: boolean; description: string; filter?: string; level: string; secretKeyAdded: boolean; createdAt: string; }
+export interface EmuReload { id: string; appId: string; tenantId: string; status: string; type: string; partial: boolean; creationTime: string; startTime: string; endTime: string; errorCode?: string; errorMessage?: string; }
+export interface EmuGroup { id: string; name: string; status: string; createdAt: string; }
+
+export class TenantData {
+  licenseSettings = { autoAssignProfessional: false, autoAssignAnalyzer: false };
+  groupSettings = { autoCreateGroups: false, syncIdpGroups: false };
+  licenseUnits = { professional: { units: 50, unitsUsed: 0 }, analyzer: { units: 500, unitsUsed: 0 } };
+  readonly groups = new Map<string, EmuGroup>();
+  readonly idps = new Map<string, EmuIdp>();
+  readonly spaces = new Map<string, EmuSpace>();
+  readonly assignments = new Map<string, EmuAssignment[]>();
+  readonly apps = new Map<string, EmuApp>();
+  readonly tempContents = new Map<string, Buffer>();
+  readonly brands = new Map<string, EmuBrand>();
+  readonly webhooks = new Map<string, EmuWebhook>();
+  readonly reloads: EmuReload[] = [];
+
+  constructor(readonly tenantId: string) {}
+
+  addSpace(name: string, type: EmuSpace["type"], ownerId = "emulator"): EmuSpace {
+    const now = new Date().toISOString();
+    const space: EmuSpace = { id: randomId(24, "0123456789abcdef"), name, type, description: "", ownerId, tenantId: this.tenantId, createdAt: now, updatedAt: now };
+    this.spaces.set(space.id, space);
+    return space;
+  }
+
+  addApp(name: string, spaceId: string | undefined, content: Buffer, extra: Partial<EmuApp> = {}): EmuApp {
+    const now = new Date().toISOString();
+    const app: EmuApp = { id: crypto.randomUUID(), name, description: "", published: false, content, createdDate: now, modifiedDate: now, ownerId: "emulator", ...(spaceId ? { spaceId } : {}), ...extra };
+    this.apps.set(app.id, app);
+    return app;
+  }
+
+  addReload(appId: string, status: string, ageMs: number, errorMessage?: string): EmuReload {
+    const at = new Date(Date.now() - ageMs).toISOString();
+    const reload: EmuReload = { id: randomId(24, "0123456789abcdef"), appId, tenantId: this.tenantId, status, type: "chronos", partial: false, creationTime: at, startTime: at, endTime: at, ...(errorMessage ? { errorCode: "EngineReloadError", errorMessage } : {}) };
+    this.reloads.push(reload);
+    return reload;
+  }
+}
+
+/** The JSON that Qlik answers for an app (NxApp). */
+export function nxApp(app: EmuApp) {
+  return {
+    attributes: {
+      id: app.id,
+      name: app.name,
+      description: app.description,
+      ...(app.spaceId ? { spaceId: app.spaceId } : {}),
+      ownerId: app.ownerId,
+      createdDate: app.createdDate,
+      modifiedDate: app.modifiedDate,
+      lastReloadTime: app.lastReloadTime ?? "",
+      publishTime: app.publishTime ?? "",
+      published: app.published,
+      originAppId: app.originAppId ?? "",
+      usage: "ANALYTICS",
+      hasSectionAccess: false,
+      encrypted: true,
+      thumbnail: "",
+      custom: {},
+    },
+    privileges: ["read", "update", "delete", "reload", "export", "publish", "duplicate"],
+    create: [],
+  };
+}

@@ -1,0 +1,52 @@
+// Onboarding step: monitoring, a webhook for failed reloads pointing back at qoem.
+import { createWebhook, getWebhooks } from "@qlik/api/webhooks";
+import { z } from "zod";
+import type { OnboardStep } from "../port.ts";
+import { listAll } from "./qlik-call.ts";
+import { tenantHostOf } from "./settings-step.ts";
+import { RELOAD_FINISHED, webhookName } from "./onboarding-options.ts";
+import type { CloudContext } from "./cloud-adapter.ts";
+
+const hookSchema = z.object({ id: z.string(), name: z.string(), url: z.string() });
+
+export function monitoringStep(cloud: CloudContext): OnboardStep {
+  return {
+    id: "monitoring",
+    title: "Set up monitoring",
+    async run(ctx) {
+      const monitoring = cloud.onboarding.monitoring;
+      if (!monitoring) return { outcome: "unchanged", detail: "no monitoring.webhookUrl configured; health checks poll instead" };
+      const name = webhookName(ctx.request.customer);
+      const host = tenantHostOf(ctx);
+      const creds = cloud.regionOf(ctx);
+      const hooks = await listAll(cloud.caller, host, creds, "listing webhooks", (hostConfig, next) =>
+        getWebhooks({ name, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
+      );
+      const existing = hooks.map((h) => hookSchema.safeParse(h)).flatMap((r) => (r.success && r.data.name === name ? [r.data] : []))[0];
+      if (existing) return { outcome: "adopted", detail: `webhook ${name} → ${existing.url}`, facts: { webhookId: existing.id } };
+      const res = await cloud.caller.call(host, creds, "creating the reload-failure webhook", (hostConfig) =>
+        createWebhook(
+          {
+            name,
+            url: monitoring.webhookUrl,
+            description: `qoem: failed reloads of ${ctx.request.customer}`,
+            eventTypes: [RELOAD_FINISHED],
+            filter: 'data.status eq "error"',
+            enabled: true,
+            level: "tenant",
+            ...(monitoring.secret ? { secret: monitoring.secret } : {}),
+          },
+          { hostConfig },
+        ),
+      );
+      const hook = hookSchema.parse(res.data);
+      return { outcome: "created", detail: `webhook ${name} → ${hook.url}`, facts: { webhookId: hook.id } };
+    },
+    async plan() {
+      const monitoring = cloud.onboarding.monitoring;
+      return monitoring
+        ? { id: "monitoring", title: "Set up monitoring", action: "create", detail: `reload-failure webhook → ${monitoring.webhookUrl}` }
+        : { id: "monitoring", title: "Set up monitoring", action: "none", detail: "no monitoring.webhookUrl configured" };
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// Onboarding step: tenant settings (licence auto-assignment, group auto-creation) and the seeded groups.
+import { getLicenseSettings, updateLicenseSettings } from "@qlik/api/licenses";
+import { createGroup, getGroups, patchGroupsSettings } from "@qlik/api/groups";
+import { z } from "zod";
+import { permanent, type OnboardStep, type StepContext } from "../port.ts";
+import { listAll } from "./qlik-call.ts";
+import { scimString } from "./org-tenants.ts";
+import { groupNames } from "./onboarding-options.ts";
+import type { CloudContext } from "./cloud-adapter.ts";
+
+const settingsSchema = z.object({ autoAssignProfessional: z.boolean().optional(), autoAssignAnalyzer: z.boolean().optional() });
+const groupSchema = z.object({ id: z.string(), name: z.string() });
+
+export function tenantHostOf(ctx: StepContext): string {
+  const host = ctx.facts.hostname ?? ctx.facts.tenantHost;
+  if (!host) throw permanent("the tenant step has not recorded the tenant's hostname");
+  return host;
+}
+
+export async function findGroups(cloud: CloudContext, ctx: StepContext, names: string[]) {
+  const host = tenantHostOf(ctx);
+  const creds = cloud.regionOf(ctx);
+  const found = new Map<string, string>();
+  for (const name of names) {
+    const groups = await listAll(cloud.caller, host, creds, `looking up group ${name}`, (hostConfig, next) =>
+      getGroups({ filter: `name eq ${scimString(name)}`, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
+    );
+    const match = groups.map((g) => groupSchema.safeParse(g)).find((g) => g.success && g.data.name === name);
+    if (match?.success) found.set(name, match.data.id);
+  }
+  return found;
+}
+
+export function settingsStep(cloud: CloudContext): OnboardStep {
+  const wanted = cloud.onboarding.licenses;
+  return {
+    id: "settings",
+    title: "Configure tenant",
+    async run(ctx) {
+      const host = tenantHostOf(ctx);
+      const creds = cloud.regionOf(ctx);
+      const current = settingsSchema.parse(
+        (await cloud.caller.call(host, creds, "reading licence settings", (hostConfig) => getLicenseSettings({ hostConfig, noCache: true }), "tier1")).data,
+      );
+      let changed = false;
+      if (current.autoAssignProfessional !== wanted.autoAssignProfessional || current.autoAssignAnalyzer !== wanted.autoAssignAnalyzer) {
+        await cloud.caller.call(host, creds, "setting licence auto-assignment", (hostConfig) => updateLicenseSettings({ ...wanted }, { hostConfig }));
+        changed = true;
+      }
+      await cloud.caller.call(host, creds, "turning on group auto-creation", (hostConfig) =>
+        patchGroupsSettings([{ op: "replace", path: "/autoCreateGroups", value: true }], { hostConfig }),
+      );
+      const names = groupNames(cloud.onboarding, ctx.request.customer);
+      const existing = await findGroups(cloud, ctx, names);
+      const facts: Record<string, string> = {};
+      for (const name of names) {
+        let id = existing.get(name);
+        if (!id) {
+          const res = await cloud.caller.call(host, creds, `creating group ${name}`, (hostConfig) => createGroup({ name, status: "active" }, { hostConfig }));
+          id = groupSchema.parse(res.data).id;
+          changed = true;
+        }
+        if (name === names[0]) facts.usersGroupId = id;
+      }
+      const detail = `analyzer auto-assign ${wanted.autoAssignAnalyzer ? "on" : "off"}, professional ${wanted.autoAssignProfessional ? "on" : "off"}; groups ${names.join(", ") || "none"}`;
+      return { outcome: changed ? "updated" : "unchanged", detail, facts };
+    },
+    async plan(ctx) {
+      const names = groupNames(cloud.onboarding, ctx.request.customer);
+      return { id: "settings", title: "Configure tenant", action: "update", detail: `licence auto-assignment (analyzer ${wanted.autoAssignAnalyzer ? "on" : "off"}), group auto-creation, groups ${names.join(", ")}` };
+    },
+  };
+}

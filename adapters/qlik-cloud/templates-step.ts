@@ -1,0 +1,121 @@
+/**
+ * Onboarding step: the OEM's template apps, exported once from the source tenant, imported into the
+ * customer's staging (shared) space and published to its production (managed) space. A template
+ * already imported is adopted; one already published is republished, never duplicated.
+ */
+import { exportApp, importApp, publishApp, republishApp } from "@qlik/api/apps";
+import { getItems } from "@qlik/api/items";
+import { getSpaces } from "@qlik/api/spaces";
+import { downloadTempFile } from "@qlik/api/temp-contents";
+import { z } from "zod";
+import { QoemError, permanent, userError, type OnboardStep, type StepContext } from "../port.ts";
+import { listAll } from "./qlik-call.ts";
+import { tenantHostOf } from "./settings-step.ts";
+import type { CloudContext } from "./cloud-adapter.ts";
+
+const itemSchema = z.object({ name: z.string(), resourceId: z.string(), spaceId: z.string().optional() });
+const spaceSchema = z.object({ id: z.string(), name: z.string() });
+const appSchema = z.object({ attributes: z.object({ id: z.string() }).passthrough() });
+const EXPORT_TTL_MS = 10 * 60_000;
+
+type Creds = { clientId: string; clientSecret: string };
+
+export async function appsInSpace(cloud: CloudContext, host: string, creds: Creds, spaceId: string, name?: string) {
+  const items = await listAll(cloud.caller, host, creds, "listing apps", (hostConfig, next) =>
+    getItems({ resourceType: "app", spaceId, limit: 100, ...(name ? { name } : {}), ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
+  );
+  return items.map((i) => itemSchema.safeParse(i)).flatMap((r) => (r.success ? [r.data] : []));
+}
+
+/** The OEM's templates in the source tenant: name -> app id. */
+async function sourceTemplates(cloud: CloudContext): Promise<Map<string, string>> {
+  return cloud.memo("source-templates", 60_000, async () => {
+    const source = cloud.options.sourceTenant;
+    if (!source) throw new QoemError("config_error", "cloud.sourceTenant is not configured, so there are no templates to deploy");
+    const creds = cloud.region(source.region);
+    const spaceName = cloud.onboarding.templates.space;
+    const spaces = await listAll(cloud.caller, source.hostname, creds, "finding the templates space", (hostConfig, next) =>
+      getSpaces({ name: spaceName, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
+    );
+    const space = spaces.map((s) => spaceSchema.safeParse(s)).find((r) => r.success && r.data.name === spaceName);
+    if (!space?.success) throw new QoemError("config_error", `the source tenant has no space named '${spaceName}'`);
+    const apps = await appsInSpace(cloud, source.hostname, creds, space.data.id);
+    return new Map(apps.map((a) => [a.name, a.resourceId]));
+  });
+}
+
+export async function wantedTemplates(cloud: CloudContext, ctx: StepContext): Promise<Array<{ name: string; sourceAppId: string }>> {
+  const available = await sourceTemplates(cloud);
+  const names = ctx.request.templates.length ? ctx.request.templates : (cloud.onboarding.templates.apps ?? [...available.keys()].sort());
+  return names.map((name) => {
+    const sourceAppId = available.get(name);
+    if (!sourceAppId) throw userError(`template '${name}' is not in the source tenant's '${cloud.onboarding.templates.space}' space (there: ${[...available.keys()].join(", ") || "nothing"})`);
+    return { name, sourceAppId };
+  });
+}
+
+/** The template's .qvf, exported from the source tenant once and shared by every onboarding for a while. */
+function templateFile(cloud: CloudContext, sourceAppId: string): Promise<Uint8Array> {
+  return cloud.memo(`template-file:${sourceAppId}`, EXPORT_TTL_MS, async () => {
+    const source = cloud.options.sourceTenant!;
+    const creds = cloud.region(source.region);
+    const exported = await cloud.caller.call(source.hostname, creds, "exporting a template", (hostConfig) => exportApp(sourceAppId, {}, { hostConfig }));
+    const location = exported.headers.get("location");
+    const tempId = location ? /\/temp-contents\/([^/?]+)/.exec(location)?.[1] : undefined;
+    if (!tempId) throw permanent("Qlik's export answer has no Location of the exported file");
+    const file = await cloud.caller.call(source.hostname, creds, "downloading a template", (hostConfig) => downloadTempFile(tempId, {}, { hostConfig, noCache: true }), "tier1");
+    const blob = file.data as unknown;
+    if (blob instanceof Blob) return new Uint8Array(await blob.arrayBuffer());
+    if (typeof blob === "string") return new TextEncoder().encode(blob);
+    throw permanent("the exported template could not be read");
+  });
+}
+
+export function templatesStep(cloud: CloudContext): OnboardStep {
+  return {
+    id: "templates",
+    title: "Deploy app templates",
+    async run(ctx) {
+      const host = tenantHostOf(ctx);
+      const creds = cloud.regionOf(ctx);
+      const stagingId = ctx.facts.stagingSpaceId;
+      const productionId = ctx.facts.productionSpaceId;
+      if (!stagingId || !productionId) throw permanent("the spaces step has not recorded the space ids");
+      const templates = await wantedTemplates(cloud, ctx);
+      const staged = new Map((await appsInSpace(cloud, host, creds, stagingId)).map((a) => [a.name, a.resourceId]));
+      const published = new Map((await appsInSpace(cloud, host, creds, productionId)).map((a) => [a.name, a.resourceId]));
+      let imported = 0;
+      let newlyPublished = 0;
+      let republished = 0;
+      for (const t of templates) {
+        let appId = staged.get(t.name);
+        if (!appId) {
+          const file = await templateFile(cloud, t.sourceAppId);
+          const res = await cloud.caller.call(host, creds, `importing template ${t.name}`, (hostConfig) =>
+            importApp({ name: t.name, spaceId: stagingId }, file, { hostConfig, headers: { "content-type": "application/octet-stream" } }),
+          );
+          appId = appSchema.parse(res.data).attributes.id;
+          imported++;
+        }
+        const target = published.get(t.name);
+        if (target) {
+          await cloud.caller.call(host, creds, `republishing template ${t.name}`, (hostConfig) => republishApp(appId, { targetId: target, data: "source" }, { hostConfig }));
+          republished++;
+        } else {
+          await cloud.caller.call(host, creds, `publishing template ${t.name}`, (hostConfig) => publishApp(appId, { spaceId: productionId, data: "source" }, { hostConfig }));
+          newlyPublished++;
+        }
+      }
+      const parts = [imported && `${imported} imported`, newlyPublished && `${newlyPublished} published`, republished && `${republished} republished`].filter(Boolean);
+      return {
+        outcome: imported || newlyPublished ? (imported === templates.length ? "created" : "updated") : "updated",
+        detail: `${templates.map((t) => t.name).join(", ")}: ${parts.join(", ") || "nothing to do"}`,
+        facts: { templates: templates.map((t) => t.name).join("|") },
+      };
+    },
+    async plan(ctx) {
+      const templates = await wantedTemplates(cloud, ctx);
+      return { id: "templates", title: "Deploy app templates", action: "create", detail: `import and publish ${templates.map((t) => t.name).join(", ")} (republish where already published)` };
+    },
+  };
+}
