@@ -10,6 +10,7 @@ import { dispatchCommand } from "./chat/dispatch-command.ts";
 import { formatCommandError } from "./commands/parse-command.ts";
 import { followJob } from "./queue/follow-job.ts";
 import { progressPrinter } from "./chat/shell/shell-surface.ts";
+import { renderResult } from "./chat/render-text.ts";
 
 const usage = `Usage:
   qoem start                      run the bot (local shell without Slack credentials)
@@ -90,9 +91,11 @@ async function run(args: string[]): Promise<number> {
     }
     if (!json) out(answer.text);
     const print = progressPrinter((line) => out(line));
-    const outcome = await followJob(qoem.events, qoem.operations, answer.jobId, (p) => (json ? out({ event: "progress", ...p }) : print(p)));
+    const isOnboard = answer.command.name === "onboard";
+    const outcome = await followJob(qoem.events, qoem.operations, answer.jobId, (p) => (json ? out({ event: "progress", ...p }) : isOnboard ? print(p) : undefined));
     if (json) out({ event: "end", ok: outcome.state === "completed", jobId: answer.jobId, result: outcome.result, error: outcome.error });
-    else if (outcome.state === "failed" && outcome.progress?.phase !== "failed") out(`failed: ${outcome.error ?? "unknown error"}`);
+    else if (outcome.state === "failed" && !(isOnboard && outcome.progress?.phase === "failed")) out(outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`);
+    else if (!isOnboard) out(renderResult(answer.command.name, outcome.result) ?? outcome.progress?.summary ?? "done");
     return outcome.state === "completed" ? 0 : 1;
   } finally {
     await qoem.close();

@@ -2,6 +2,7 @@
 import type { Config } from "./config.ts";
 import { userError, type DeploymentAdapter, type RateGate, type Target } from "../adapters/port.ts";
 import type { TierLimits } from "./core/redis-rate-gate.ts";
+import type { OrgTenantView } from "./core/list-fleet.ts";
 import { emulatedHosts, productionHosts } from "../adapters/hostname-seam.ts";
 import { createCloudAdapter } from "../adapters/qlik-cloud/cloud-adapter.ts";
 import { cloudRegions, organizationHost, registerHost } from "../adapters/qlik-cloud/regions.ts";
@@ -15,6 +16,10 @@ import {
 
 export interface Adapters {
   cloud: ReturnType<typeof createCloudAdapter>;
+  /** The organisation-level tenant listing, where an organisation client is configured. */
+  listTenants?: () => Promise<OrgTenantView[]>;
+  /** Tenants that are not customers: the OEM's source tenant. */
+  ignoreHosts: string[];
   adapterFor(target: Target): DeploymentAdapter;
   close(): Promise<void>;
 }
@@ -45,8 +50,12 @@ export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: 
         onboarding: config.cloud.onboarding,
         ...shared,
       });
+  const hasOrganization = Boolean(emulatorUrl || config.cloud.organization);
+  const source = emulatorUrl ? emulatorSourceTenant : config.cloud.sourceTenant;
   return {
     cloud,
+    ...(hasOrganization ? { listTenants: () => cloud.listTenants() } : {}),
+    ignoreHosts: source ? [source.hostname] : [],
     adapterFor(target) {
       if (target.kind === "cloud") return cloud;
       throw userError(`client-managed site '${target.site}' cannot be served yet: the client-managed adapter is not built`);

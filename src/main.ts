@@ -18,6 +18,7 @@ import type { DispatchDeps } from "./chat/dispatch-command.ts";
 import { createSlackApp } from "./chat/slack/create-slack-app.ts";
 import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
 import { runShell } from "./chat/shell/shell-surface.ts";
+import { followJob } from "./queue/follow-job.ts";
 import { createAdapters, gateLimits, type Adapters } from "./create-adapters.ts";
 import { RedisRateGate } from "./core/redis-rate-gate.ts";
 import { startCloudEmulator, type CloudEmulator } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
@@ -100,6 +101,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           connection: redis,
           prefix,
           adapterFor: adapters.adapterFor,
+          ...(adapters.listTenants ? { listTenants: adapters.listTenants } : {}),
+          ignoreHosts: adapters.ignoreHosts,
           registry,
           lock,
           operations,
@@ -110,7 +113,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       );
     }
     if (config.roles.includes("chat") && config.slack) {
-      const slack = createSlackApp({ ...config.slack, logger, dispatch });
+      const slack = createSlackApp({ ...config.slack, logger, dispatch, follow: (jobId) => followJob(events, operations, jobId, () => undefined) });
       const started = await slack.start();
       if (started.port !== undefined) handle.slackPort = started.port;
       closers.push(() => slack.stop());

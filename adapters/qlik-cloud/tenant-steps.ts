@@ -60,7 +60,27 @@ async function findCustomerTenant(cloud: CloudContext, ctx: StepContext): Promis
   if (live.length > 1) {
     throw conflict(`${live.length} tenants in ${region} are named '${customer}' or carry its hostname (${live.map((t) => t.id).join(", ")}); resolve this by hand`);
   }
-  return live[0] ? readTenant(cloud, region, live[0].id) : undefined;
+  if (live[0]) return readTenant(cloud, region, live[0].id);
+  return ctx.facts.creatingSince ? adoptOrphan(cloud, ctx, region, Number(ctx.facts.creatingSince)) : undefined;
+}
+
+/**
+ * An earlier attempt sent the create call but never saw the answer (a dropped connection): the
+ * tenant exists, unnamed. Adopt a tenant of this region created since that attempt that still has
+ * its generated name, and claim it by naming it; a re-read proves nobody else claimed it first.
+ */
+async function adoptOrphan(cloud: CloudContext, ctx: StepContext, region: string, since: number): Promise<TenantInfo | undefined> {
+  const datacenter = cloud.region(region).datacenter;
+  const recent = await cloud.findOrgTenants(`regionCode eq ${scimString(datacenter)} and status eq ${scimString("active")}`);
+  const orphans = (recent ?? []).filter((t) => t.createdAt && Date.parse(t.createdAt) >= since - 5_000 && t.hostnames[0] && t.name === t.hostnames[0].split(".")[0]);
+  for (const candidate of orphans) {
+    const tenant = await readTenant(cloud, region, candidate.id);
+    if (!tenant || tenant.name !== tenant.hostnames[0]!.split(".")[0]) continue;
+    await patch(cloud, region, tenant, "/name", ctx.request.customer);
+    const claimed = await readTenant(cloud, region, candidate.id);
+    if (claimed?.name === ctx.request.customer) return claimed;
+  }
+  return undefined;
 }
 
 async function patch(cloud: CloudContext, region: string, tenant: TenantInfo, path: "/name" | "/hostnames/1", value: string): Promise<void> {
@@ -82,6 +102,8 @@ function tenantStep(cloud: CloudContext): OnboardStep {
       if (!tenant) {
         const access = cloud.region(region);
         const licenseKey = await cloud.licenseKey();
+        // Marks that a create is about to go out, so a retry that never saw its answer can find the tenant.
+        await ctx.checkpoint?.({ creatingSince: String(ctx.facts.creatingSince ?? Date.now()) });
         tenant = await cloud.caller.call(access.registerHost, access, `creating a tenant in ${region}`, async (hostConfig) => {
           const res = await createTenant({ licenseKey, datacenter: access.datacenter }, { hostConfig });
           return parseTenant(res.data, `creating a tenant in ${region}`);

@@ -7,12 +7,13 @@ import { randomUUID } from "node:crypto";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { parseCommand, type CommandError, type ParseContext } from "../commands/parse-command.ts";
-import { helpText } from "../commands/help-text.ts";
+import { helpText, usage } from "../commands/help-text.ts";
+import { operationOf } from "../queue/job-payload.ts";
 import type { Command, OnboardCommand } from "../commands/command-schema.ts";
 import { targetOf, whereOf, type CustomerRegistry } from "../core/customer-registry.ts";
 import { enqueueOperation, type EnqueueDisposition } from "../queue/enqueue-operation.ts";
 import type { ReplyTo } from "../queue/job-payload.ts";
-import { renderCustomer, renderCustomerList } from "./render-text.ts";
+import { renderCustomer } from "./render-text.ts";
 
 export type Surface = "slack" | "shell" | "cli";
 
@@ -25,7 +26,7 @@ export interface ChatRequest {
 export type ChatAnswer =
   | { kind: "error"; error: CommandError }
   | { kind: "info"; command?: Command; text: string }
-  | { kind: "operation"; command: OnboardCommand; jobId: string; disposition: EnqueueDisposition; text: string };
+  | { kind: "operation"; command: Command; jobId: string; disposition: EnqueueDisposition; text: string };
 
 export interface DispatchDeps {
   parseContext: ParseContext;
@@ -41,8 +42,6 @@ export interface DispatchHooks {
 
 const notYet: Partial<Record<Command["name"], string>> = {
   offboard: "offboards need a second person's approval, and approvals are not built yet",
-  reactivate: "reactivation is not built yet",
-  health: "health checks are not built yet",
   audit: "the audit log is not built yet",
 };
 
@@ -57,15 +56,43 @@ export async function dispatchCommand(req: ChatRequest, deps: DispatchDeps, hook
       const record = await deps.registry.get(command.customer);
       return { kind: "info", command, text: record ? renderCustomer(record) : `qoem knows no customer named ${command.customer}. Try /qoem list.` };
     }
-    case "list": {
-      const records = await deps.registry.list({ ...(command.region ? { where: command.region } : {}), ...(command.status ? { status: command.status } : {}) });
-      return { kind: "info", command, text: renderCustomerList(records) };
+    case "list":
+      return enqueue(command, req, deps, "Listing the fleet");
+    case "health": {
+      if (!("customer" in command.scope)) return { kind: "info", command, text: "`health all` is understood, but fleet health sweeps are not built yet; try /qoem health <customer>." };
+      const record = await deps.registry.get(command.scope.customer);
+      if (!record) return unknownCustomer(command.scope.customer, "health");
+      return enqueue(command, req, deps, `Checking the health of ${record.customer}`);
+    }
+    case "reactivate": {
+      const record = await deps.registry.get(command.customer);
+      if (!record) return unknownCustomer(command.customer, "reactivate");
+      if (record.status !== "deactivated") {
+        return { kind: "error", error: { reason: `${command.customer} is ${record.status}; only a deactivated customer can be reactivated`, usage: usage.reactivate, command: "reactivate" } };
+      }
+      return enqueue(command, req, deps, `Reactivating ${command.customer}`);
     }
     case "onboard":
       return onboard(command, req, deps, hooks);
     default:
       return { kind: "info", command, text: `\`${command.name}\` is understood, but ${notYet[command.name]}; nothing was done.` };
   }
+}
+
+function unknownCustomer(customer: string, name: Command["name"]): ChatAnswer {
+  return { kind: "error", error: { reason: `qoem knows no customer named ${customer}`, usage: usage[name], command: name } };
+}
+
+async function enqueue(command: Command, req: ChatRequest, deps: DispatchDeps, what: string): Promise<ChatAnswer> {
+  const operation = operationOf(command)!;
+  const result = await enqueueOperation(
+    deps.operations,
+    deps.redis,
+    { requestId: randomUUID(), operation, command, requestedBy: { user: req.user, surface: req.surface }, requestedAt: new Date().toISOString() },
+    { rerunCompleted: true },
+  );
+  const text = result.disposition === "running" ? `${what}: already under way (job ${result.jobId}).` : `${what}… (job ${result.jobId})`;
+  return { kind: "operation", command, jobId: result.jobId, disposition: result.disposition === "done" ? "queued" : result.disposition, text };
 }
 
 async function onboard(command: OnboardCommand, req: ChatRequest, deps: DispatchDeps, hooks: DispatchHooks): Promise<ChatAnswer> {

@@ -1,4 +1,5 @@
 // Plain-text renderings shared by the shell and Slack (Slack wraps them in mrkdwn).
+import { z } from "zod";
 import type { CustomerRecord } from "../core/customer-registry.ts";
 import type { OperationProgress, StepState } from "../core/operation-progress.ts";
 
@@ -38,4 +39,50 @@ export function renderCustomerList(records: CustomerRecord[]): string {
   const lines = shown.map((r) => `${r.customer.padEnd(24)} ${(r.region ?? r.site ?? "").padEnd(12)} ${r.status.padEnd(16)} ${r.hostname ?? r.tenantHost ?? ""}`.trimEnd());
   const more = records.length > shown.length ? [`… and ${records.length - shown.length} more; narrow with --region or --status.`] : [];
   return [`${records.length} customer${records.length === 1 ? "" : "s"}:`, ...lines, ...more].join("\n");
+}
+
+const verdictMark = { green: "🟢 green", amber: "🟠 amber", red: "🔴 red" } as const;
+const healthSchema = z.object({ customer: z.string(), verdict: z.enum(["green", "amber", "red"]), reasons: z.array(z.string()), checkedAt: z.string() });
+const fleetSchema = z.object({
+  rows: z.array(z.object({ customer: z.string(), where: z.string(), status: z.string(), tenantStatus: z.string().optional(), hostname: z.string().optional() })),
+  live: z.boolean(),
+  unknownTenants: z.array(z.object({ id: z.string(), name: z.string(), hostname: z.string().optional(), region: z.string().optional() })),
+  goneTenants: z.array(z.object({ customer: z.string(), tenantId: z.string() })),
+});
+const lifecycleSchema = z.object({ status: z.string(), detail: z.string(), purgeDate: z.string().optional() });
+
+export function renderHealth(result: unknown): string | undefined {
+  const h = healthSchema.safeParse(result);
+  if (!h.success) return undefined;
+  const lines = [`${h.data.customer}: ${verdictMark[h.data.verdict]} (checked ${h.data.checkedAt.slice(0, 19).replace("T", " ")} UTC)`];
+  for (const r of h.data.reasons) lines.push(`  • ${r}`);
+  return lines.join("\n");
+}
+
+export function renderFleet(result: unknown): string | undefined {
+  const f = fleetSchema.safeParse(result);
+  if (!f.success) return undefined;
+  const { rows, live, unknownTenants, goneTenants } = f.data;
+  const lines = [rows.length === 0 ? "No customers match." : `${rows.length} customer${rows.length === 1 ? "" : "s"}${live ? " (tenant status live from the organisation listing)" : ""}:`];
+  for (const r of rows.slice(0, 50)) {
+    lines.push(`${r.customer.padEnd(24)} ${r.where.padEnd(12)} ${r.status.padEnd(16)} ${(r.tenantStatus ?? "").padEnd(10)} ${r.hostname ?? ""}`.trimEnd());
+  }
+  if (rows.length > 50) lines.push(`… and ${rows.length - 50} more; narrow with --region or --status.`);
+  if (unknownTenants.length) {
+    lines.push(`${unknownTenants.length} tenant${unknownTenants.length === 1 ? "" : "s"} qoem does not know: ${unknownTenants.slice(0, 10).map((t) => `${t.name} (${t.hostname ?? t.id}, ${t.region ?? "?"})`).join(", ")}${unknownTenants.length > 10 ? ", …" : ""}`);
+  }
+  if (goneTenants.length) lines.push(`${goneTenants.length} customer${goneTenants.length === 1 ? "'s" : "s'"} tenant is gone: ${goneTenants.map((g) => `${g.customer} (${g.tenantId})`).join(", ")}`);
+  if (!live) lines.push("(registry only: no organisation-level OAuth client is configured for live tenant status)");
+  return lines.join("\n");
+}
+
+/** Text for a finished operation's result, or undefined where its progress summary says it all. */
+export function renderResult(operation: string, result: unknown): string | undefined {
+  if (operation === "health") return renderHealth(result);
+  if (operation === "list") return renderFleet(result);
+  if (operation === "reactivate" || operation === "offboard") {
+    const r = lifecycleSchema.safeParse(result);
+    return r.success ? `${r.data.detail}${r.data.purgeDate ? `; purge on ${r.data.purgeDate.slice(0, 10)}` : ""}` : undefined;
+  }
+  return undefined;
 }

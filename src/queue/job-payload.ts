@@ -1,6 +1,6 @@
 // Job payloads of the operations queue, validated with zod when added and again when a worker takes them.
 import { z } from "zod";
-import { onboardCommandSchema } from "../commands/command-schema.ts";
+import { commandSchema, type Command } from "../commands/command-schema.ts";
 import { checkpointSchema } from "../core/operation-progress.ts";
 
 export const replyToSchema = z.object({
@@ -11,22 +11,47 @@ export const replyToSchema = z.object({
 });
 export type ReplyTo = z.infer<typeof replyToSchema>;
 
+export const operations = ["onboard", "plan", "health", "reactivate", "offboard", "list"] as const;
+export type Operation = (typeof operations)[number];
+
+/** The operation each command runs as. */
+export function operationOf(command: Command): Operation | undefined {
+  if (command.name === "onboard") return command.dryRun ? "plan" : "onboard";
+  if (command.name === "health" || command.name === "reactivate" || command.name === "offboard" || command.name === "list") return command.name;
+  return undefined;
+}
+
 export const operationJobSchema = z.object({
   requestId: z.string().min(1),
-  operation: z.enum(["onboard", "plan"]),
-  command: onboardCommandSchema,
+  operation: z.enum(operations),
+  command: commandSchema,
+  /** For an offboard: the approval that allowed it. */
+  approvalId: z.string().optional(),
   requestedBy: z.object({ user: z.string().min(1), surface: z.enum(["slack", "shell", "cli"]) }),
   requestedAt: z.string(),
   replyTo: replyToSchema.optional(),
   checkpoint: checkpointSchema.optional(),
-});
+}).refine((job) => operationOf(job.command) === job.operation, { message: "the operation does not match the command", path: ["operation"] });
 export type OperationJob = z.infer<typeof operationJobSchema>;
 
 export const OPERATIONS_QUEUE = "operations";
 export const UPDATES_QUEUE = "updates";
 
 /** Job ids make a repeated onboard of the same customer to the same place collapse into one job. */
-export function operationJobId(job: Pick<OperationJob, "operation" | "command" | "requestId">): string {
-  const where = job.command.target.kind === "cloud" ? job.command.target.region : job.command.target.site;
-  return job.operation === "plan" ? `plan.${job.command.customer}.${where}.${job.requestId}` : `onboard.${job.command.customer}.${where}`;
+export function operationJobId(job: Pick<OperationJob, "operation" | "command" | "requestId" | "approvalId">): string {
+  const c = job.command;
+  switch (c.name) {
+    case "onboard": {
+      const where = c.target.kind === "cloud" ? c.target.region : c.target.site;
+      return c.dryRun ? `plan.${c.customer}.${where}.${job.requestId}` : `onboard.${c.customer}.${where}`;
+    }
+    case "health":
+      return `health.${"customer" in c.scope ? c.scope.customer : "all"}.${job.requestId}`;
+    case "reactivate":
+      return `reactivate.${c.customer}`;
+    case "offboard":
+      return `offboard.${c.customer}.${job.approvalId ?? job.requestId}`;
+    default:
+      return `${c.name}.${job.requestId}`;
+  }
 }

@@ -1,6 +1,6 @@
 // The cloud adapter on @qlik/api against the emulator over real sockets: tenant steps, idempotence, errors.
 import { afterEach, describe, expect, it } from "vitest";
-import { onboardRequest, runSteps, startCloudFixture, tenantsNamed } from "../support/cloud-fixture.ts";
+import { expectedContents, onboardRequest, runSteps, startCloudFixture, tenantContents, tenantsNamed } from "../support/cloud-fixture.ts";
 import { QoemError } from "../../adapters/port.ts";
 
 let fixture: Awaited<ReturnType<typeof startCloudFixture>> | undefined;
@@ -10,27 +10,39 @@ afterEach(async () => {
 });
 
 describe("Qlik Cloud adapter: tenant steps", () => {
-  it("creates the tenant in the region, names it and sets the alias", async () => {
+  it("onboards a tenant a customer can use: every step, in order", async () => {
     fixture = await startCloudFixture();
     const { facts, outcomes } = await runSteps(fixture.adapter, onboardRequest("acme", "eu"));
     expect(outcomes).toEqual([
       { id: "tenant", outcome: "created" },
       { id: "hostname", outcome: "updated" },
+      { id: "settings", outcome: "updated" },
+      { id: "idp", outcome: "created" },
+      { id: "spaces", outcome: "created" },
+      { id: "templates", outcome: "created" },
+      { id: "branding", outcome: "created" },
+      { id: "monitoring", outcome: "created" },
     ]);
     const [tenant] = tenantsNamed(fixture.emulator, "acme");
     expect(tenant).toMatchObject({ id: facts.tenantId, region: "eu", datacenter: "eu-west-1" });
     expect(tenant!.hostnames).toEqual([facts.tenantHost, "acme.eu.qlikcloud.com"]);
-    expect(facts.hostname).toBe("acme.eu.qlikcloud.com");
+    expect(tenantContents(fixture.emulator, "acme")).toEqual(expectedContents("acme"));
+    const data = fixture.emulator.state.dataOf(tenant!.id);
+    const idp = [...data.idps.values()][0]!;
+    expect(idp).toMatchObject({ protocol: "jwtAuth", provider: "external", tenantIds: [tenant!.id], options: { issuer: "https://oem.example.com/qoem-emulated" } });
+    const published = [...data.apps.values()].filter((a) => a.published);
+    for (const app of published) expect(data.apps.get(app.originAppId!)?.name).toBe(app.name);
+    expect([...data.webhooks.values()][0]).toMatchObject({ eventTypes: ["com.qlik.v1.app.reload.finished"], filter: 'data.status eq "error"' });
   });
 
-  it("finds the tenant again instead of creating a second one, with or without the recorded id", async () => {
+  it("reruns without duplicating anything: adopts what exists and republishes the templates", async () => {
     fixture = await startCloudFixture();
     const first = await runSteps(fixture.adapter, onboardRequest("acme"));
     const withFacts = await runSteps(fixture.adapter, onboardRequest("acme"), { ...first.facts });
-    expect(withFacts.outcomes.map((o) => o.outcome)).toEqual(["unchanged", "unchanged"]);
+    expect(withFacts.outcomes.map((o) => o.outcome)).toEqual(["unchanged", "unchanged", "unchanged", "adopted", "unchanged", "updated", "unchanged", "adopted"]);
     const withoutFacts = await runSteps(fixture.adapter, onboardRequest("acme"));
-    expect(withoutFacts.outcomes.map((o) => o.outcome)).toEqual(["adopted", "unchanged"]);
-    expect(tenantsNamed(fixture.emulator, "acme")).toHaveLength(1);
+    expect(withoutFacts.outcomes[0]).toEqual({ id: "tenant", outcome: "adopted" });
+    expect(tenantContents(fixture.emulator, "acme")).toEqual(expectedContents("acme"));
   });
 
   it("keeps customers apart: same name in another region is another tenant; the alias is per region", async () => {
@@ -41,19 +53,30 @@ describe("Qlik Cloud adapter: tenant steps", () => {
     expect(tenantsNamed(fixture.emulator, "globex")[0]!.hostnames[1]).toBe("globex.eu.qlikcloud.com");
   });
 
-  it("resumes after a fault injected at each call in turn and ends with exactly one tenant", async () => {
-    const calls = ["POST:/api/v1/tenants$", "PATCH:/api/v1/tenants/", "GET:/api/core/tenants", "GET:/api/v1/licenses/overview"];
-    for (const [i, call] of calls.entries()) {
-      await fixture?.close();
-      fixture = await startCloudFixture();
-      const [method, path] = call.split(":") as [string, string];
-      const customer = `resume-${i}`;
-      fixture.emulator.faults.set([{ method, path: path.endsWith("$") ? `/${path.slice(0, -1).replace(/\//g, "\\/")}$/` : path, action: "status", status: 503, times: 1 }]);
+  const faultPoints: Array<[string, string, string]> = [
+    ["tenant", "POST", "/\\/api\\/v1\\/tenants$/"],
+    ["hostname", "GET", "/api\\/v1\\/tenants\\/[A-Za-z0-9]{32}$/"],
+    ["settings", "PUT", "/api/v1/licenses/settings"],
+    ["idp", "POST", "/api/v1/identity-providers"],
+    ["spaces", "POST", "/api/v1/spaces"],
+    ["templates", "POST", "/api/v1/apps/import"],
+    ["branding", "POST", "/api/v1/brands"],
+    ["monitoring", "POST", "/api/v1/webhooks"],
+  ];
+
+  it.each(["status", "drop-after"] as const)("resumes after a fault (%s) at each step in turn and ends with exactly one of everything", async (action) => {
+    fixture = await startCloudFixture();
+    for (const [step, method, path] of faultPoints) {
+      if (action === "drop-after" && method === "GET") continue;
+      const customer = `resume-${step}`;
+      fixture.emulator.faults.set([{ method, path, action, ...(action === "status" ? { status: 503 } : {}), times: 1 }]);
       const facts = {};
-      await expect(runSteps(fixture.adapter, onboardRequest(customer), facts), call).rejects.toMatchObject({ code: "transient", retryable: true });
-      const resumed = await runSteps(fixture.adapter, onboardRequest(customer), facts);
-      expect(resumed.facts.hostname).toBe(`${customer}.eu.qlikcloud.com`);
-      expect(tenantsNamed(fixture.emulator, customer)).toHaveLength(1);
+      const before = fixture.emulator.state.tenants.size;
+      await expect(runSteps(fixture.adapter, onboardRequest(customer), facts), step).rejects.toMatchObject({ code: "transient", retryable: true });
+      expect(fixture.emulator.faults.list(), `${step}: the fault fired`).toEqual([]);
+      await runSteps(fixture.adapter, onboardRequest(customer), facts);
+      expect(tenantContents(fixture.emulator, customer), step).toEqual(expectedContents(customer));
+      expect(fixture.emulator.state.tenants.size - before, `${step}: tenants created`).toBe(1);
     }
   });
 
@@ -93,7 +116,7 @@ describe("Qlik Cloud adapter: tenant steps", () => {
     const steps = fixture.adapter.onboardSteps(onboardRequest("acme"));
     const plan = [];
     for (const s of steps) plan.push(await s.plan({ request: onboardRequest("acme"), facts: {} }));
-    expect(plan.map((p) => p.action)).toEqual(["create", "update"]);
+    expect(plan.map((p) => p.action)).toEqual(["create", "update", "update", "create", "create", "create", "create", "create"]);
     expect(fixture.emulator.state.tenants.size).toBe(before);
   });
 

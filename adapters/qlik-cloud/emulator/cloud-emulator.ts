@@ -162,8 +162,10 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     const path = m?.[2] ?? "/";
     const method = req.method ?? "GET";
 
+    let dropAfter = false;
     for (const fault of faults.match(method, `${host}${path}`)) {
-      if (fault.action === "latency") await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1000));
+      if (fault.action === "drop-after") dropAfter = true;
+      else if (fault.action === "latency") await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1000));
       else if (fault.action === "drop") {
         req.socket.destroy();
         return;
@@ -223,6 +225,10 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       ...(grant ? { grant } : {}),
     };
     const reply = await route.handle(emuReq);
+    if (dropAfter) {
+      req.socket.destroy();
+      return;
+    }
     if (reply.raw) {
       res.writeHead(reply.status, { "content-length": reply.raw.length, ...reply.headers });
       res.end(reply.raw);

@@ -9,7 +9,7 @@ import type { Queue, QueueEvents } from "bullmq";
 import { formatCommandError } from "../../commands/parse-command.ts";
 import { dispatchCommand, type DispatchDeps } from "../dispatch-command.ts";
 import { followJob } from "../../queue/follow-job.ts";
-import { renderStep } from "../render-text.ts";
+import { renderResult, renderStep } from "../render-text.ts";
 import type { OperationProgress } from "../../core/operation-progress.ts";
 
 export interface ShellOptions {
@@ -67,8 +67,10 @@ export async function runShell(options: ShellOptions): Promise<void> {
       else {
         write(answer.text);
         if (answer.kind === "operation" && answer.disposition !== "done") {
-          const outcome = await followJob(options.events, options.operations, answer.jobId, progressPrinter(write));
-          if (outcome.state === "failed" && outcome.progress?.phase !== "failed") write(`failed: ${outcome.error ?? "unknown error"}`);
+          const isOnboard = answer.command.name === "onboard";
+          const outcome = await followJob(options.events, options.operations, answer.jobId, isOnboard ? progressPrinter(write) : () => undefined);
+          if (outcome.state === "failed" && !(isOnboard && outcome.progress?.phase === "failed")) write(outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`);
+          else if (!isOnboard) write(renderResult(outcome.progress?.operation ?? answer.command.name, outcome.result) ?? outcome.progress?.summary ?? "done");
         }
       }
     } catch (error) {

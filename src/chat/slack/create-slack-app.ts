@@ -10,6 +10,8 @@ import { whereOf } from "../../core/customer-registry.ts";
 import { dispatchCommand, type DispatchDeps } from "../dispatch-command.ts";
 import { createBoltLogger } from "./bolt-logger.ts";
 import { codeBlock, escapeMrkdwn, mention } from "./mrkdwn.ts";
+import { renderResult } from "../render-text.ts";
+import type { FollowResult } from "../../queue/follow-job.ts";
 import type { ReplyTo } from "../../queue/job-payload.ts";
 
 export interface SlackSurfaceOptions {
@@ -20,6 +22,8 @@ export interface SlackSurfaceOptions {
   port: number;
   logger: Logger;
   dispatch: DispatchDeps;
+  /** Follows a queued job to its end (QueueEvents), for answers that come after the ack. */
+  follow(jobId: string): Promise<FollowResult>;
 }
 
 export interface SlackSurface {
@@ -50,6 +54,14 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       const answer = await dispatchCommand(request, options.dispatch);
       const text = answer.kind === "error" ? formatCommandError(answer.error) : answer.text;
       await ack({ response_type: "ephemeral", text: codeBlock(text) });
+      if (answer.kind !== "operation") return;
+      const outcome = await options.follow(answer.jobId);
+      const result =
+        outcome.state === "failed"
+          ? (outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`)
+          : (renderResult(answer.command.name, outcome.result) ?? outcome.progress?.summary ?? "done");
+      const visible = answer.command.name === "reactivate";
+      await respond({ response_type: visible ? "in_channel" : "ephemeral", text: `${visible ? `${mention(command.user_id)}: ` : ""}${codeBlock(result)}` });
       return;
     }
     const c = parsed.command;
