@@ -100,6 +100,27 @@ export interface RateGate {
   wait(host: string, tier: "tier1" | "tier2"): Promise<void>;
 }
 
+/** Runs `fn` while no other holder of `key` runs (across processes where the implementation allows). */
+export interface Mutex {
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** A mutex for one process: a promise chain per key. */
+export class LocalMutex implements Mutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(fn);
+    const tail = run.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return run;
+  }
+}
+
 // ---- error taxonomy -------------------------------------------------------------------------
 
 export type ErrorCode =

@@ -1,6 +1,6 @@
 // Builds the deployment adapters from the config, pointed at Qlik or at the emulators (the hostname seam).
 import type { Config } from "./config.ts";
-import { userError, type DeploymentAdapter, type RateGate, type Target } from "../adapters/port.ts";
+import { userError, type DeploymentAdapter, type Mutex, type RateGate, type Target } from "../adapters/port.ts";
 import type { TierLimits } from "./core/redis-rate-gate.ts";
 import type { OrgTenantView } from "./core/list-fleet.ts";
 import { emulatedHosts, productionHosts } from "../adapters/hostname-seam.ts";
@@ -30,8 +30,8 @@ export function gateLimits(config: Config): TierLimits {
   return { tier1: { max: perMinute.tier1PerMinute, windowMs: 60_000 }, tier2: { max: perMinute.tier2PerMinute, windowMs: 60_000 } };
 }
 
-export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate): Adapters {
-  const shared = { ...(rateGate ? { rateGate } : {}) };
+export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex): Adapters {
+  const shared = { ...(rateGate ? { rateGate } : {}), ...(mutex ? { mutex } : {}) };
   const cloud = emulatorUrl
     ? createCloudAdapter({
         resolveHost: emulatedHosts(emulatorUrl),

@@ -21,6 +21,7 @@ import { runShell } from "./chat/shell/shell-surface.ts";
 import { followJob } from "./queue/follow-job.ts";
 import { createAdapters, gateLimits, type Adapters } from "./create-adapters.ts";
 import { RedisRateGate } from "./core/redis-rate-gate.ts";
+import { RedisMutex } from "./core/redis-mutex.ts";
 import { startCloudEmulator, type CloudEmulator } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 
@@ -82,13 +83,15 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const updates = new Queue(UPDATES_QUEUE, { connection: redis, prefix });
     const eventsConnection = redis.duplicate();
     const events = new QueueEvents(OPERATIONS_QUEUE, { connection: eventsConnection, prefix });
+    // Every surface follows its own jobs on this one stream: many listeners are expected.
+    events.setMaxListeners(0);
     closers.push(() => operations.close(), () => updates.close(), async () => {
       await events.close();
       eventsConnection.disconnect();
     });
 
     const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
-    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, gateLimits(config)));
+    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, gateLimits(config)), new RedisMutex(redis, keys));
     closers.push(() => adapters.close());
 
     const dispatch: DispatchDeps = { parseContext: { sites: Object.keys(config.sites) }, registry, operations, redis };

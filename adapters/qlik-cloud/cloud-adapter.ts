@@ -5,7 +5,7 @@
  */
 import { getLicenseOverview } from "@qlik/api/licenses";
 import { z } from "zod";
-import { QoemError, permanent, userError, type RateGate, type StepContext, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
+import { LocalMutex, QoemError, permanent, userError, type Mutex, type RateGate, type StepContext, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import { TokenCache, type ClientCredentials } from "./token-cache.ts";
 import { QlikCaller } from "./qlik-call.ts";
@@ -36,6 +36,8 @@ export interface CloudAdapterOptions {
   onboarding?: Partial<CloudOnboardingOptions>;
   /** Paces calls per host and tier (Qlik's rate limits); none: calls go out as they come. */
   rateGate?: RateGate;
+  /** Serialises tenant creation per region (see tenant-steps.ts); shared across processes where possible. */
+  mutex?: Mutex;
   fetch?: typeof fetch;
 }
 
@@ -48,6 +50,7 @@ export interface CloudContext {
   /** The region access of a step's cloud target. */
   regionOf(ctx: StepContext): CloudRegionAccess;
   onboarding: CloudOnboardingOptions;
+  mutex: Mutex;
   /** Shares one in-flight or recent result per key (template exports, the source's template list). */
   memo<T>(key: string, ttlMs: number, make: () => Promise<T>): Promise<T>;
   licenseKey(): Promise<string>;
@@ -74,6 +77,7 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
       return region(ctx.request.target.region);
     },
     onboarding: { ...defaultOnboarding, ...options.onboarding },
+    mutex: options.mutex ?? new LocalMutex(),
     memo<T>(key: string, ttlMs: number, make: () => Promise<T>): Promise<T> {
       const hit = memos.get(key);
       if (hit && Date.now() - hit.at < ttlMs) return hit.value as Promise<T>;

@@ -12,6 +12,7 @@ export class RedisKeys {
   customer = (name: string) => `${this.tag}:customer:${name}`;
   customers = () => `${this.tag}:customers`;
   lock = (customer: string) => `${this.tag}:lock:${customer}`;
+  mutex = (name: string) => `${this.tag}:mutex:${name}`;
   rate = (tier: string, host: string) => `${this.tag}:rate:${tier}:${host}`;
   threadFinal = (jobId: string) => `${this.tag}:thread-final:${jobId}`;
 }

@@ -145,7 +145,8 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       if (professionalUsed !== undefined) content.licenseUnits.professional.unitsUsed = professionalUsed;
       if (analyzerUsed !== undefined) content.licenseUnits.analyzer.unitsUsed = analyzerUsed;
       if (failedReloads !== undefined) {
-        const appId = [...content.apps.keys()][0] ?? "no-app";
+        const apps = [...content.apps.values()];
+        const appId = (apps.find((a) => a.published) ?? apps[0])?.id ?? "no-app";
         for (let i = 0; i < failedReloads; i++) content.addReload(appId, "FAILED", 60_000 * (i + 1), "Connection to data source failed");
       }
       return sendJson(res, 200, state.toJSON(tenant, `${publicBase}/${tenant.hostnames[0]}`));
