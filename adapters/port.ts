@@ -93,31 +93,72 @@ export interface DeploymentAdapter {
 
 /**
  * Paces calls to an external API so that a fleet of operations stays under its rate limits:
- * `wait` resolves when one more call of this tier to this host is allowed. Implementations may
- * share the budget across processes (core's Redis gate) or keep it in memory.
+ * `wait` resolves when one more call of this tier to this host is allowed, with a function to call
+ * once the answer is in. The call's slot is then dated from its answer, not from when it was sent,
+ * so the server (which counts on arrival) never sees more than the limit in any window. Implementations
+ * may share the budget across processes (core's Redis gate) or keep it in memory.
  */
 export interface RateGate {
-  wait(host: string, tier: "tier1" | "tier2"): Promise<void>;
+  wait(host: string, tier: "tier1" | "tier2"): Promise<() => void>;
 }
 
-/** Runs `fn` while no other holder of `key` runs (across processes where the implementation allows). */
+/**
+ * A readers-writer lock by key (across processes where the implementation allows): `shared` holders
+ * run side by side; an `exclusive` holder runs alone, after the shared holders in flight finish, and
+ * no new shared holder starts while it waits or runs.
+ */
 export interface Mutex {
+  shared<T>(key: string, fn: () => Promise<T>): Promise<T>;
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
-/** A mutex for one process: a promise chain per key. */
+/** The readers-writer lock for one process. */
 export class LocalMutex implements Mutex {
-  private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly state = new Map<string, { readers: number; writer: boolean; waiters: Array<() => void> }>();
 
-  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(fn);
-    const tail = run.catch(() => undefined);
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return run;
+  private entry(key: string) {
+    let e = this.state.get(key);
+    if (!e) {
+      e = { readers: 0, writer: false, waiters: [] };
+      this.state.set(key, e);
+    }
+    return e;
+  }
+
+  private async until(key: string, ready: () => boolean): Promise<void> {
+    const e = this.entry(key);
+    while (!ready()) await new Promise<void>((r) => e.waiters.push(r));
+  }
+
+  private wake(key: string): void {
+    const e = this.entry(key);
+    const waiters = e.waiters.splice(0);
+    for (const w of waiters) w();
+  }
+
+  async shared<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const e = this.entry(key);
+    await this.until(key, () => !e.writer);
+    e.readers++;
+    try {
+      return await fn();
+    } finally {
+      e.readers--;
+      this.wake(key);
+    }
+  }
+
+  async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const e = this.entry(key);
+    await this.until(key, () => !e.writer);
+    e.writer = true;
+    try {
+      await this.until(key, () => e.readers === 0);
+      return await fn();
+    } finally {
+      e.writer = false;
+      this.wake(key);
+    }
   }
 }
 

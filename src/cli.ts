@@ -4,7 +4,8 @@
  */
 import { ConfigError, readConfig } from "./config.ts";
 import { startQoem } from "./main.ts";
-import { startCloudEmulator } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
+import { z } from "zod";
+import { startCloudEmulator, type CloudEmulatorOptions } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { emulatorDefaults, emulatorOrganizationClient, emulatorRegionClient, emulatorSubscriptionId } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { dispatchCommand } from "./chat/dispatch-command.ts";
 import { formatCommandError } from "./commands/parse-command.ts";
@@ -12,9 +13,13 @@ import { followJob } from "./queue/follow-job.ts";
 import { progressPrinter } from "./chat/shell/shell-surface.ts";
 import { renderResult } from "./chat/render-text.ts";
 
+const tierLimit = z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable();
+const rateLimitsSchema = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional() }).strict();
+
 const usage = `Usage:
   qoem start                      run the bot (local shell without Slack credentials)
-  qoem emulate [--port N]         run the Qlik emulators standalone and print their URLs
+  qoem emulate [--port N] [--rate-limits JSON]
+                                  run the Qlik emulators standalone and print their URLs
   qoem run "<command>" [--json]   run one command through the queue and print its progress
   qoem help                       this text`;
 
@@ -55,7 +60,23 @@ async function emulate(args: string[]): Promise<number> {
     process.stderr.write(`--port takes a port number, not '${args[portFlag + 1] ?? ""}'\n`);
     return 2;
   }
-  const emu = await startCloudEmulator({ ...emulatorDefaults(), port });
+  const limitsFlag = args.indexOf("--rate-limits");
+  let rateLimits: CloudEmulatorOptions["rateLimits"];
+  if (limitsFlag >= 0) {
+    const parsed = rateLimitsSchema.safeParse((() => {
+      try {
+        return JSON.parse(args[limitsFlag + 1] ?? "");
+      } catch {
+        return undefined;
+      }
+    })());
+    if (!parsed.success) {
+      process.stderr.write(`--rate-limits takes JSON such as '{"tier1":{"max":1000,"windowMs":60000},"tier2":{"max":100,"windowMs":60000}}'\n`);
+      return 2;
+    }
+    rateLimits = parsed.data;
+  }
+  const emu = await startCloudEmulator({ ...emulatorDefaults(), port, ...(rateLimits ? { rateLimits } : {}) });
   const eu = emulatorRegionClient("eu");
   process.stdout.write(
     [

@@ -20,9 +20,9 @@ import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
 import { runShell } from "./chat/shell/shell-surface.ts";
 import { followJob } from "./queue/follow-job.ts";
 import { createAdapters, gateLimits, type Adapters } from "./create-adapters.ts";
-import { RedisRateGate } from "./core/redis-rate-gate.ts";
+import { RedisRateGate, type TierLimits } from "./core/redis-rate-gate.ts";
 import { RedisMutex } from "./core/redis-mutex.ts";
-import { startCloudEmulator, type CloudEmulator } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
+import { startCloudEmulator, type CloudEmulator, type CloudEmulatorOptions } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 
 export interface StartOptions {
@@ -31,6 +31,10 @@ export interface StartOptions {
   shell?: { input: Readable; output: Writable; user?: string };
   /** Overrides for tests: worker concurrency, lock retry. */
   worker?: { concurrency?: number; lockRetryMs?: number; limiter?: { max: number; duration: number } };
+  /** Overrides the rate gate's limits (benchmarks that scale Qlik's limits). */
+  rateLimits?: TierLimits;
+  /** Options for the embedded Qlik Cloud emulator (benchmarks: scaled rate limits). */
+  cloudEmulator?: CloudEmulatorOptions;
 }
 
 export interface QoemHandle {
@@ -60,7 +64,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
   try {
     let cloudEmulator: CloudEmulator | undefined;
     if (config.emulators.embedded) {
-      cloudEmulator = await startCloudEmulator(emulatorDefaults());
+      cloudEmulator = await startCloudEmulator({ ...emulatorDefaults(), ...options.cloudEmulator });
       closers.push(() => cloudEmulator!.close());
       logger.info({ url: cloudEmulator.url }, "embedded Qlik Cloud emulator started");
     }
@@ -91,7 +95,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     });
 
     const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
-    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, gateLimits(config)), new RedisMutex(redis, keys));
+    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config)), new RedisMutex(redis, keys));
     closers.push(() => adapters.close());
 
     const dispatch: DispatchDeps = { parseContext: { sites: Object.keys(config.sites) }, registry, operations, redis };

@@ -11,18 +11,27 @@ export class LocalRateGate implements RateGate {
 
   constructor(private readonly limits: GateLimits, private readonly marginMs = 25) {}
 
-  async wait(host: string, tier: "tier1" | "tier2"): Promise<void> {
+  async wait(host: string, tier: "tier1" | "tier2"): Promise<() => void> {
     const limit = this.limits[tier];
-    if (!limit) return;
+    if (!limit) return () => undefined;
     const key = `${tier}|${host}`;
     for (;;) {
       const now = Date.now();
       const log = this.windows.get(key) ?? [];
       while (log.length && log[0]! <= now - limit.windowMs - this.marginMs) log.shift();
       if (log.length < limit.max) {
+        const slot = log.length;
         log.push(now);
         this.windows.set(key, log);
-        return;
+        return () => {
+          // Re-date the slot from the answer; keep the log sorted.
+          const i = log.indexOf(now, Math.max(0, slot - limit.max));
+          if (i >= 0) {
+            log.splice(i, 1);
+            log.push(Date.now());
+            log.sort((a, b) => a - b);
+          }
+        };
       }
       await new Promise((r) => setTimeout(r, log[0]! + limit.windowMs + this.marginMs - now + 1));
     }

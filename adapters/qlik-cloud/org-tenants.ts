@@ -47,12 +47,14 @@ export async function listOrgTenants(
   let retriedAuth = false;
   while (url) {
     const token = await tokens.token(org.host, org);
-    await gate?.wait(org.host, "tier1");
+    const answered = await gate?.wait(org.host, "tier1");
     let res: Response;
     try {
       res = await fetchImpl(url, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } });
     } catch (e) {
       throw transient(`listing tenants: ${org.host} could not be reached (${(e as Error).message})`);
+    } finally {
+      answered?.();
     }
     if (res.status === 401 && !retriedAuth) {
       retriedAuth = true;

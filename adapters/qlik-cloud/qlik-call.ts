@@ -75,7 +75,7 @@ export class QlikCaller {
   async call<T>(hostname: string, creds: ClientCredentials, what: string, fn: (hostConfig: HostConfig) => Promise<T>, tier: Tier = "tier2"): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const apiKey = await this.tokens.token(hostname, creds);
-      await this.gate?.wait(hostname, tier);
+      const answered = await this.gate?.wait(hostname, tier);
       this.calls++;
       const hostConfig: HostConfig = { authType: "apikey", host: this.resolveHost(hostname), apiKey };
       try {
@@ -86,6 +86,8 @@ export class QlikCaller {
           continue;
         }
         throw toQoemError(error, what);
+      } finally {
+        answered?.();
       }
     }
   }

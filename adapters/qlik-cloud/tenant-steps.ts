@@ -99,31 +99,34 @@ function tenantStep(cloud: CloudContext): OnboardStep {
       let tenant = await findCustomerTenant(cloud, ctx);
       let outcome: StepOutcome["outcome"] = "adopted";
       if (!tenant) {
-        // One create in flight per region at a time, named before the next may start: an unnamed
-        // tenant is then never another customer's tenant in the middle of its own onboarding.
-        const created = await cloud.mutex.exclusive(`tenant-create:${region}`, async () => {
-          const orphan = ctx.facts.creatingSince ? await adoptOrphan(cloud, ctx, region, Number(ctx.facts.creatingSince)) : undefined;
-          if (orphan) return { tenant: orphan, fresh: false };
-          const access = cloud.region(region);
-          const licenseKey = await cloud.licenseKey();
-          // Marks that a create is about to go out, so a retry that never saw its answer can find the tenant.
-          await ctx.checkpoint?.({ creatingSince: String(Date.now()) });
-          let fresh: TenantInfo;
-          try {
-            fresh = await cloud.caller.call(access.registerHost, access, `creating a tenant in ${region}`, async (hostConfig) => {
-              const res = await createTenant({ licenseKey, datacenter: access.datacenter }, { hostConfig });
-              return parseTenant(res.data, `creating a tenant in ${region}`);
+        // Creates in a region run side by side (shared); looking for an orphan runs alone (exclusive),
+        // once every create in flight has named its tenant, so an unnamed tenant is never another
+        // customer's tenant in the middle of its own onboarding.
+        const lock = `tenant-create:${region}`;
+        const orphan = ctx.facts.creatingSince ? await cloud.mutex.exclusive(lock, () => adoptOrphan(cloud, ctx, region, Number(ctx.facts.creatingSince))) : undefined;
+        const created = orphan
+          ? { tenant: orphan, fresh: false }
+          : await cloud.mutex.shared(lock, async () => {
+              const access = cloud.region(region);
+              const licenseKey = await cloud.licenseKey();
+              // Marks that a create is about to go out, so a retry that never saw its answer can find the tenant.
+              await ctx.checkpoint?.({ creatingSince: String(Date.now()) });
+              let fresh: TenantInfo;
+              try {
+                fresh = await cloud.caller.call(access.registerHost, access, `creating a tenant in ${region}`, async (hostConfig) => {
+                  const res = await createTenant({ licenseKey, datacenter: access.datacenter }, { hostConfig });
+                  return parseTenant(res.data, `creating a tenant in ${region}`);
+                });
+              } catch (error) {
+                // Qlik answered (429, 4xx, 5xx): nothing was created, so there is no orphan to look for.
+                if (!/connection to Qlik failed/.test((error as Error).message)) await ctx.checkpoint?.({ creatingSince: "" });
+                throw error;
+              }
+              // Recorded before anything else, so a crash from here on resumes with this tenant.
+              await ctx.checkpoint?.({ tenantId: fresh.id, tenantHost: fresh.hostnames[0]!, creatingSince: "" });
+              await patch(cloud, region, fresh, "/name", customer);
+              return { tenant: { ...fresh, name: customer }, fresh: true };
             });
-          } catch (error) {
-            // Qlik answered (429, 4xx, 5xx): nothing was created, so there is no orphan to look for.
-            if (!/connection to Qlik failed/.test((error as Error).message)) await ctx.checkpoint?.({ creatingSince: "" });
-            throw error;
-          }
-          // Recorded before anything else, so a crash from here on resumes with this tenant.
-          await ctx.checkpoint?.({ tenantId: fresh.id, tenantHost: fresh.hostnames[0]!, creatingSince: "" });
-          await patch(cloud, region, fresh, "/name", customer);
-          return { tenant: { ...fresh, name: customer }, fresh: true };
-        });
         tenant = created.tenant;
         outcome = created.fresh ? "created" : "adopted";
       }

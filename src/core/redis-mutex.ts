@@ -1,14 +1,37 @@
 /**
- * A mutex shared by every qoem process on one Redis (the adapters' `Mutex`): SET NX PX with an
- * owner token, renewed while held, released only by its owner, expiring if the owner dies.
+ * The adapters' readers-writer lock, shared by every qoem process on one Redis. A writer flag
+ * (SET NX PX, renewed, owner-checked) and a reader count (a hash of holder -> expiry, so a crashed
+ * reader's share lapses on its own), both decided atomically in Lua.
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { transient, type Mutex } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 
-const releaseScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
-const renewScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
+// KEYS: writer, readers. ARGV: holder, ttl. Takes a share unless a writer holds or waits.
+const takeShared = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], now + tonumber(ARGV[2]))
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) * 2)
+return 1
+`;
+// KEYS: readers. Counts live shares (dropping lapsed ones).
+const liveReaders = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local all = redis.call('HGETALL', KEYS[1])
+local live = 0
+for i = 1, #all, 2 do
+  if tonumber(all[i + 1]) < now then redis.call('HDEL', KEYS[1], all[i]) else live = live + 1 end
+end
+return live
+`;
+const releaseWriter = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+const renewWriter = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class RedisMutex implements Mutex {
   constructor(
@@ -18,23 +41,51 @@ export class RedisMutex implements Mutex {
     private readonly maxWaitMs = 120_000,
   ) {}
 
-  async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const key = this.keys.mutex(name);
-    const owner = randomBytes(12).toString("hex");
+  async shared<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const writer = this.keys.mutex(`${name}:writer`);
+    const readers = this.keys.mutex(`${name}:readers`);
+    const holder = randomBytes(12).toString("hex");
     const deadline = Date.now() + this.maxWaitMs;
-    let delay = 10;
-    while ((await this.redis.set(key, owner, "PX", this.ttlMs, "NX")) !== "OK") {
+    let delay = 5;
+    while (Number(await this.redis.eval(takeShared, 2, writer, readers, holder, String(this.ttlMs))) !== 1) {
       if (Date.now() > deadline) throw transient(`waited too long for ${name}`);
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay);
       delay = Math.min(delay * 2, 200);
     }
-    const timer = setInterval(() => void this.redis.eval(renewScript, 1, key, owner, String(this.ttlMs)).catch(() => undefined), Math.floor(this.ttlMs / 3));
+    const timer = setInterval(() => void this.redis.hset(readers, holder, String(Date.now() + this.ttlMs)).catch(() => undefined), Math.floor(this.ttlMs / 3));
     timer.unref();
     try {
       return await fn();
     } finally {
       clearInterval(timer);
-      await this.redis.eval(releaseScript, 1, key, owner).catch(() => undefined);
+      await this.redis.hdel(readers, holder).catch(() => undefined);
+    }
+  }
+
+  async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const writer = this.keys.mutex(`${name}:writer`);
+    const readers = this.keys.mutex(`${name}:readers`);
+    const owner = randomBytes(12).toString("hex");
+    const deadline = Date.now() + this.maxWaitMs;
+    let delay = 10;
+    while ((await this.redis.set(writer, owner, "PX", this.ttlMs, "NX")) !== "OK") {
+      if (Date.now() > deadline) throw transient(`waited too long for ${name}`);
+      await sleep(delay);
+      delay = Math.min(delay * 2, 200);
+    }
+    const timer = setInterval(() => void this.redis.eval(renewWriter, 1, writer, owner, String(this.ttlMs)).catch(() => undefined), Math.floor(this.ttlMs / 3));
+    timer.unref();
+    try {
+      delay = 5;
+      while (Number(await this.redis.eval(liveReaders, 1, readers)) > 0) {
+        if (Date.now() > deadline) throw transient(`waited too long for ${name}`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 200);
+      }
+      return await fn();
+    } finally {
+      clearInterval(timer);
+      await this.redis.eval(releaseWriter, 1, writer, owner).catch(() => undefined);
     }
   }
 }

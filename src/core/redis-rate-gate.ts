@@ -22,6 +22,13 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return tonumber(oldest[2]) + window - now + 1
 `;
 
+const doneScript = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+return 0
+`;
+
 export interface TierLimits {
   tier1: { max: number; windowMs: number } | null;
   tier2: { max: number; windowMs: number } | null;
@@ -34,13 +41,14 @@ export class RedisRateGate implements RateGate {
     private readonly limits: TierLimits,
   ) {}
 
-  async wait(host: string, tier: "tier1" | "tier2"): Promise<void> {
+  async wait(host: string, tier: "tier1" | "tier2"): Promise<() => void> {
     const limit = this.limits[tier];
-    if (!limit) return;
+    if (!limit) return () => undefined;
     const key = this.keys.rate(tier, host);
+    const member = `${Date.now()}-${randomBytes(6).toString("hex")}`;
     for (;;) {
-      const waitMs = Number(await this.redis.eval(takeScript, 1, key, String(limit.windowMs), String(limit.max), `${Date.now()}-${randomBytes(6).toString("hex")}`));
-      if (waitMs <= 0) return;
+      const waitMs = Number(await this.redis.eval(takeScript, 1, key, String(limit.windowMs), String(limit.max), member));
+      if (waitMs <= 0) return () => void this.redis.eval(doneScript, 1, key, member).catch(() => undefined);
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }

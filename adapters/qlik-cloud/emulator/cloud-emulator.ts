@@ -101,6 +101,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
   const routes = [...defaultRoutes, ...(options.routes ?? [])];
   const stats = { requests: 0, byRoute: new Map<string, number>() };
   let publicBase = "";
+  const trace = process.env.QOEM_EMULATOR_TRACE === "1";
 
   const classify = (host: string): { kind: HostKind; region?: string } | undefined => {
     if (host === organizationHost) return { kind: "console" };
@@ -115,7 +116,8 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     const body = parseJson(await readBody(req));
     if (path === "/_emulator/state" && req.method === "GET") {
       const tenants = [...state.tenants.values()].map((t) => state.toJSON(t, `${publicBase}/${t.hostnames[0]}`));
-      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests });
+      const allowedCalls = [...limiter.allowed.values()].reduce((a, b) => a + b, 0);
+      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs() });
     }
     if (path === "/_emulator/faults" && req.method === "POST") {
       const parsed = adminFaults.safeParse(body);
@@ -157,6 +159,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++;
     const url = new URL(req.url ?? "/", "http://emulator");
+    if (trace) process.stderr.write(`emu ${Date.now() % 100000} ${req.method} ${url.pathname.slice(0, 90)}\n`);
     if (url.pathname.startsWith("/_emulator/")) return handleAdmin(req, res, url.pathname);
     const m = /^\/([^/]+)(\/.*)?$/.exec(url.pathname);
     const host = m?.[1] ?? "";

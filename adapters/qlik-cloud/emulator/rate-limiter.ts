@@ -23,6 +23,8 @@ export class RateLimiter {
   private readonly windows = new Map<string, number[]>();
   private readonly startedAt = Date.now();
   counted429 = 0;
+  /** Calls let through, per `tier|key`: what a benchmark needs to compute its bound. */
+  readonly allowed = new Map<string, number>();
 
   constructor(public limits: RateLimits) {}
 
@@ -45,10 +47,26 @@ export class RateLimiter {
       return Math.max(1, log[0]! + limit.windowMs - now);
     }
     log.push(now);
+    this.allowed.set(id, (this.allowed.get(id) ?? 0) + 1);
     return 0;
   }
 
+  /**
+   * The least time the limits in force allow for the calls let through so far: per bucket, the
+   * first `max` calls go at once and each further `max` waits one window.
+   */
+  boundMs(): number {
+    let bound = 0;
+    for (const [id, n] of this.allowed) {
+      const limit = this.limits[id.split("|")[0] as Tier];
+      if (!limit || n === 0) continue;
+      bound = Math.max(bound, Math.floor((n - 1) / limit.max) * limit.windowMs);
+    }
+    return bound;
+  }
+
   reset(): void {
+    this.allowed.clear();
     this.windows.clear();
     this.counted429 = 0;
   }

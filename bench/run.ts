@@ -1,0 +1,26 @@
+// Benchmark runner: `npm run bench` runs every scenario, `npm run bench -- <name>` one of them.
+// Each scenario prints its figures and ends with one JSON line of its own.
+import { bulkOnboard } from "./bulk-onboard.ts";
+
+const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
+  "bulk-onboard": bulkOnboard,
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const names = wanted.length ? wanted : Object.keys(scenarios);
+let failed = false;
+for (const name of names) {
+  const scenario = scenarios[name];
+  if (!scenario) {
+    process.stderr.write(`unknown scenario '${name}' (scenarios: ${Object.keys(scenarios).join(", ")})\n`);
+    process.exit(2);
+  }
+  try {
+    const figures = await scenario();
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+  } catch (error) {
+    failed = true;
+    process.stderr.write(`${name} failed: ${(error as Error).stack ?? String(error)}\n`);
+  }
+}
+process.exit(failed ? 1 : 0);
