@@ -66,7 +66,10 @@ export function brandingStep(cloud: CloudContext): OnboardStep {
     async plan(ctx) {
       const spec = specFor(cloud, ctx.request.customer);
       if (!spec) return { id: "branding", title: "Apply branding", action: "none", detail: "no branding configured" };
-      return { id: "branding", title: "Apply branding", action: "create", detail: `create and activate ${spec.name ?? brandName(ctx.request.customer)}` };
+      const name = spec.name ?? brandName(ctx.request.customer);
+      const existing = ctx.facts.tenantId ? await findBrand(cloud, ctx, name) : undefined;
+      if (existing?.active) return { id: "branding", title: "Apply branding", action: "none", detail: `${name} already active` };
+      return { id: "branding", title: "Apply branding", action: existing ? "update" : "create", detail: existing ? `activate ${name}` : `create and activate ${name}` };
     },
   };
 }

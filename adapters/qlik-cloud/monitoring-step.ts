@@ -42,11 +42,17 @@ export function monitoringStep(cloud: CloudContext): OnboardStep {
       const hook = hookSchema.parse(res.data);
       return { outcome: "created", detail: `webhook ${name} → ${hook.url}`, facts: { webhookId: hook.id } };
     },
-    async plan() {
+    async plan(ctx) {
       const monitoring = cloud.onboarding.monitoring;
-      return monitoring
-        ? { id: "monitoring", title: "Set up monitoring", action: "create", detail: `reload-failure webhook → ${monitoring.webhookUrl}` }
-        : { id: "monitoring", title: "Set up monitoring", action: "none", detail: "no monitoring.webhookUrl configured" };
+      if (!monitoring) return { id: "monitoring", title: "Set up monitoring", action: "none", detail: "no monitoring.webhookUrl configured" };
+      if (ctx.facts.tenantId) {
+        const name = webhookName(ctx.request.customer);
+        const hooks = await listAll(cloud.caller, tenantHostOf(ctx), cloud.regionOf(ctx), "listing webhooks", (hostConfig, next) =>
+          getWebhooks({ name, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
+        );
+        if (hooks.some((h) => hookSchema.safeParse(h).data?.name === name)) return { id: "monitoring", title: "Set up monitoring", action: "adopt", detail: `webhook ${name} exists` };
+      }
+      return { id: "monitoring", title: "Set up monitoring", action: "create", detail: `reload-failure webhook → ${monitoring.webhookUrl}` };
     },
   };
 }

@@ -67,7 +67,14 @@ export function settingsStep(cloud: CloudContext): OnboardStep {
     },
     async plan(ctx) {
       const names = groupNames(cloud.onboarding, ctx.request.customer);
-      return { id: "settings", title: "Configure tenant", action: "update", detail: `licence auto-assignment (analyzer ${wanted.autoAssignAnalyzer ? "on" : "off"}), group auto-creation, groups ${names.join(", ")}` };
+      const detail = `licence auto-assignment (analyzer ${wanted.autoAssignAnalyzer ? "on" : "off"}), group auto-creation, groups ${names.join(", ")}`;
+      if (!ctx.facts.tenantId) return { id: "settings", title: "Configure tenant", action: "update", detail };
+      const host = tenantHostOf(ctx);
+      const current = settingsSchema.parse((await cloud.caller.call(host, cloud.regionOf(ctx), "reading licence settings", (hostConfig) => getLicenseSettings({ hostConfig, noCache: true }), "tier1")).data);
+      const groups = await findGroups(cloud, ctx, names);
+      const facts: Record<string, string> = names[0] && groups.get(names[0]) ? { usersGroupId: groups.get(names[0])! } : {};
+      const settled = current.autoAssignAnalyzer === wanted.autoAssignAnalyzer && current.autoAssignProfessional === wanted.autoAssignProfessional && groups.size === names.length;
+      return { id: "settings", title: "Configure tenant", action: settled ? "none" : "update", detail: settled ? "settings and groups already in place" : detail, facts };
     },
   };
 }

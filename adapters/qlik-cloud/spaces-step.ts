@@ -60,7 +60,19 @@ export function spacesStep(cloud: CloudContext): OnboardStep {
     },
     async plan(ctx) {
       const names = spaceNames(ctx.request.customer);
-      return { id: "spaces", title: "Create spaces", action: ctx.facts.tenantId ? "update" : "create", detail: `shared ${names.staging}, managed ${names.production}` };
+      if (!ctx.facts.tenantId) return { id: "spaces", title: "Create spaces", action: "create", detail: `shared ${names.staging}, managed ${names.production}` };
+      const host = tenantHostOf(ctx);
+      const creds = cloud.regionOf(ctx);
+      const staging = await findSpace(cloud, host, creds, names.staging, "shared");
+      const production = await findSpace(cloud, host, creds, names.production, "managed");
+      const missing = [!staging && `shared ${names.staging}`, !production && `managed ${names.production}`].filter(Boolean);
+      return {
+        id: "spaces",
+        title: "Create spaces",
+        action: missing.length ? "create" : "adopt",
+        detail: missing.length ? `create ${missing.join(", ")}` : `adopt ${names.staging} and ${names.production}`,
+        facts: { ...(staging ? { stagingSpaceId: staging.id } : {}), ...(production ? { productionSpaceId: production.id } : {}) },
+      };
     },
   };
 }

@@ -115,7 +115,19 @@ export function templatesStep(cloud: CloudContext): OnboardStep {
     },
     async plan(ctx) {
       const templates = await wantedTemplates(cloud, ctx);
-      return { id: "templates", title: "Deploy app templates", action: "create", detail: `import and publish ${templates.map((t) => t.name).join(", ")} (republish where already published)` };
+      const { stagingSpaceId, productionSpaceId } = ctx.facts;
+      if (!stagingSpaceId || !productionSpaceId) {
+        return { id: "templates", title: "Deploy app templates", action: "create", detail: `import and publish ${templates.map((t) => t.name).join(", ")}` };
+      }
+      const host = tenantHostOf(ctx);
+      const creds = cloud.regionOf(ctx);
+      const staged = new Set((await appsInSpace(cloud, host, creds, stagingSpaceId)).map((a) => a.name));
+      const published = new Set((await appsInSpace(cloud, host, creds, productionSpaceId)).map((a) => a.name));
+      const toImport = templates.filter((t) => !staged.has(t.name)).map((t) => t.name);
+      const toPublish = templates.filter((t) => !published.has(t.name)).map((t) => t.name);
+      const toRepublish = templates.filter((t) => published.has(t.name)).map((t) => t.name);
+      const parts = [toImport.length && `import ${toImport.join(", ")}`, toPublish.length && `publish ${toPublish.join(", ")}`, toRepublish.length && `republish ${toRepublish.join(", ")}`].filter(Boolean);
+      return { id: "templates", title: "Deploy app templates", action: toImport.length || toPublish.length ? "create" : "update", detail: parts.join("; ") };
     },
   };
 }

@@ -170,7 +170,7 @@ function hostnameStep(cloud: CloudContext): OnboardStep {
       const region = regionOf(ctx);
       const alias = customerHostname(ctx.request.customer, region);
       const tenant = ctx.facts.tenantId ? await readTenant(cloud, region, ctx.facts.tenantId) : undefined;
-      if (tenant?.hostnames.includes(alias)) return { id: "hostname", title: "Set hostname alias", action: "none", detail: `${alias} already set` };
+      if (tenant?.hostnames.includes(alias)) return { id: "hostname", title: "Set hostname alias", action: "none", detail: `${alias} already set`, facts: { hostname: alias } };
       return { id: "hostname", title: "Set hostname alias", action: "update", detail: `add alias ${alias}` };
     },
   };

@@ -35,7 +35,7 @@ export async function handleOperation(job: Job, data: OperationJob, deps: Operat
       if (c.dryRun) {
         const plan = await planOnboard(adapter, request);
         const steps = plan.map((p) => ({ id: p.id, title: p.title, state: "planned" as const, outcome: p.action, detail: p.detail }));
-        const changing = plan.filter((p) => p.action !== "none").length;
+        const changing = plan.filter((p) => p.action === "create" || p.action === "update").length;
         await report({ operation: "plan", customer: c.customer, where: whereOf(c.target), phase: "done", steps, summary: `Dry run: ${changing} of ${plan.length} steps would change something; nothing was changed.` });
         return { plan };
       }
