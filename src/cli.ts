@@ -106,7 +106,7 @@ async function run(args: string[]): Promise<number> {
       else process.stderr.write(`${formatCommandError(answer.error)}\n`);
       return 2;
     }
-    if (answer.kind === "info" || answer.disposition === "done") {
+    if (answer.kind !== "operation" || answer.disposition === "done") {
       out(json ? { ok: true, text: answer.text } : answer.text);
       return 0;
     }

@@ -39,6 +39,8 @@ const envSchema = z.object({
   QOEM_APPROVERS: idList,
   QOEM_APPROVALS_CHANNEL: z.string().min(1).optional(),
   QOEM_ALERTS_CHANNEL: z.string().min(1).optional(),
+  QOEM_APPROVAL_EXPIRY_HOURS: z.coerce.number().positive().max(24 * 30).optional(),
+  QOEM_AUDIT_MAXLEN: z.coerce.number().int().min(100).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
 });
 
@@ -103,6 +105,8 @@ const fileSchema = z
     sites: z.record(z.string().regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, "site names are lower-case slugs").refine((s) => !cloudRegionCodes.includes(s), "a site cannot be named like a Qlik Cloud region"), siteSchema).default({}),
     roles: z.object({ engineers: slackIds, oncall: slackIds, approvers: slackIds }).strict().default({ engineers: [], oncall: [], approvers: [] }),
     channels: z.object({ approvals: z.string().min(1).optional(), alerts: z.string().min(1).optional() }).strict().default({}),
+    approvals: z.object({ expiryHours: z.number().positive().max(24 * 30).default(24) }).strict().default({ expiryHours: 24 }),
+    audit: z.object({ maxLength: z.number().int().min(100).default(100_000) }).strict().default({ maxLength: 100_000 }),
   })
   .strict();
 
@@ -134,6 +138,8 @@ export interface Config {
   sites: Record<string, SiteConfig>;
   access: { engineers: string[]; oncall: string[]; approvers: string[] };
   channels: { approvals?: string; alerts?: string };
+  approvalExpiryMs: number;
+  auditMaxLength: number;
   /** Unset: info, or warn under the local shell so that logs do not drown the prompt. */
   logLevel?: string;
 }
@@ -230,6 +236,8 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
       ...((e.QOEM_APPROVALS_CHANNEL ?? f.channels.approvals) ? { approvals: e.QOEM_APPROVALS_CHANNEL ?? f.channels.approvals } : {}),
       ...((e.QOEM_ALERTS_CHANNEL ?? f.channels.alerts) ? { alerts: e.QOEM_ALERTS_CHANNEL ?? f.channels.alerts } : {}),
     },
+    approvalExpiryMs: (e.QOEM_APPROVAL_EXPIRY_HOURS ?? f.approvals.expiryHours) * 3_600_000,
+    auditMaxLength: e.QOEM_AUDIT_MAXLEN ?? f.audit.maxLength,
     ...(e.LOG_LEVEL ? { logLevel: e.LOG_LEVEL } : {}),
   };
   if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {

@@ -12,11 +12,17 @@ import { createLogger } from "./create-logger.ts";
 import { RedisKeys } from "./core/redis-keys.ts";
 import { CustomerRegistry } from "./core/customer-registry.ts";
 import { CustomerLock } from "./core/customer-lock.ts";
+import { Approvals } from "./core/approvals.ts";
+import { AuditLog } from "./core/audit-log.ts";
+import { AccessPolicy } from "./core/roles.ts";
 import { OPERATIONS_QUEUE, UPDATES_QUEUE } from "./queue/job-payload.ts";
 import { startOperationWorker } from "./queue/operation-worker.ts";
 import type { DispatchDeps } from "./chat/dispatch-command.ts";
 import { createSlackApp } from "./chat/slack/create-slack-app.ts";
 import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
+import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
+import { startApprovalExpiry } from "./chat/expire-approvals.ts";
+import { approvalDecidedMessage } from "./chat/slack/approval-blocks.ts";
 import { runShell } from "./chat/shell/shell-surface.ts";
 import { followJob } from "./queue/follow-job.ts";
 import { createAdapters, gateLimits, type Adapters } from "./create-adapters.ts";
@@ -31,6 +37,8 @@ export interface StartOptions {
   shell?: { input: Readable; output: Writable; user?: string };
   /** Overrides for tests: worker concurrency, lock retry. */
   worker?: { concurrency?: number; lockRetryMs?: number; limiter?: { max: number; duration: number } };
+  /** User-group membership (tests; Slack mode otherwise asks Slack). */
+  groupsOf?: (user: string) => Promise<string[]>;
   /** Overrides the rate gate's limits (benchmarks that scale Qlik's limits). */
   rateLimits?: TierLimits;
   /** Options for the embedded Qlik Cloud emulator (benchmarks: scaled rate limits). */
@@ -98,7 +106,12 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config)), new RedisMutex(redis, keys));
     closers.push(() => adapters.close());
 
-    const dispatch: DispatchDeps = { parseContext: { sites: Object.keys(config.sites) }, registry, operations, redis };
+    const approvals = new Approvals(redis, keys, config.approvalExpiryMs);
+    const audit = new AuditLog(redis, keys, config.auditMaxLength);
+    // Slack user-group membership is asked of Slack once its client exists (below).
+    const slackGroups: { resolve?: (user: string) => Promise<string[]> } = {};
+    const access = new AccessPolicy(config.access, config.mode, options.groupsOf ?? ((user) => slackGroups.resolve?.(user) ?? Promise.resolve([])));
+    const dispatch: DispatchDeps = { parseContext: { sites: Object.keys(config.sites) }, registry, operations, redis, access, approvals, audit };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, ...(cloudEmulator ? { cloudEmulator } : {}) };
 
     const workers: Worker[] = [];
@@ -112,6 +125,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           ignoreHosts: adapters.ignoreHosts,
           registry,
           lock,
+          audit,
+          approvals,
           operations,
           updates,
           logger,
@@ -120,7 +135,19 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       );
     }
     if (config.roles.includes("chat") && config.slack) {
-      const slack = createSlackApp({ ...config.slack, logger, dispatch, follow: (jobId) => followJob(events, operations, jobId, () => undefined) });
+      const slack = createSlackApp({
+        ...config.slack,
+        logger,
+        dispatch,
+        ...(config.channels.approvals ? { approvalsChannel: config.channels.approvals } : {}),
+        follow: (jobId) => followJob(events, operations, jobId, () => undefined),
+      });
+      const client = slack.app.client;
+      const stopExpiry = startApprovalExpiry(dispatch, logger, async (a) => {
+        if (a.requestChannel && a.requestTs) await client.chat.update({ channel: a.requestChannel, ts: a.requestTs, ...approvalDecidedMessage(a) });
+      });
+      closers.push(async () => stopExpiry());
+      slackGroups.resolve = createGroupResolver(slack.app.client, [...config.access.engineers, ...config.access.oncall, ...config.access.approvers]);
       const started = await slack.start();
       if (started.port !== undefined) handle.slackPort = started.port;
       closers.push(() => slack.stop());
@@ -131,6 +158,10 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       await Promise.all(workers.map((w) => w.close()));
     });
     for (const w of workers) w.on("error", (e) => logger.error({ err: e.message }, "worker error"));
+    if (config.roles.includes("chat") && !config.slack) {
+      const stop = startApprovalExpiry(dispatch, logger);
+      closers.push(async () => stop());
+    }
     if (config.roles.includes("chat") && !config.slack && options.shell) {
       handle.shellDone = runShell({ ...options.shell, dispatch, events, operations });
     }

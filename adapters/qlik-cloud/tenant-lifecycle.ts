@@ -16,7 +16,7 @@ const confirmHeader = (tenant: TenantInfo) => ({ "qlik-confirm-hostname": tenant
 export async function deactivateCustomerTenant(cloud: CloudContext, env: CustomerEnvironment, purgeAfterDays: number): Promise<OffboardResult> {
   const { region, tenantId } = cloudTenant(env);
   const tenant = await readTenant(cloud, region, tenantId);
-  if (!tenant || tenant.status === "deleted") return { status: "deleted", detail: `tenant ${tenantId} is already purged` };
+  if (!tenant || tenant.status === "deleted") return { status: "deleted", detail: `tenant ${tenantId} is already gone (purged)` };
   if (tenant.status === "disabled") {
     return { status: "disabled", detail: `tenant ${tenantId} was already deactivated`, ...(tenant.estimatedPurgeDate ? { purgeDate: tenant.estimatedPurgeDate } : {}) };
   }

@@ -13,7 +13,11 @@ import type { Command, OnboardCommand } from "../commands/command-schema.ts";
 import { targetOf, whereOf, type CustomerRegistry } from "../core/customer-registry.ts";
 import { enqueueOperation, type EnqueueDisposition } from "../queue/enqueue-operation.ts";
 import type { ReplyTo } from "../queue/job-payload.ts";
-import { renderCustomer } from "./render-text.ts";
+import { renderAudit, renderCustomer } from "./render-text.ts";
+import type { AccessPolicy } from "../core/roles.ts";
+import type { Approval, Approvals, DecisionResult } from "../core/approvals.ts";
+import type { AuditLog } from "../core/audit-log.ts";
+import { decideOffboard, requestOffboard } from "./offboard-approval.ts";
 
 export type Surface = "slack" | "shell" | "cli";
 
@@ -26,13 +30,18 @@ export interface ChatRequest {
 export type ChatAnswer =
   | { kind: "error"; error: CommandError }
   | { kind: "info"; command?: Command; text: string }
-  | { kind: "operation"; command: Command; jobId: string; disposition: EnqueueDisposition; text: string };
+  | { kind: "operation"; command: Command; jobId: string; disposition: EnqueueDisposition; text: string }
+  | { kind: "approval"; command: Command; approval: Approval; created: boolean; text: string }
+  | { kind: "decision"; command: Command; decision: DecisionResult; jobId?: string; text: string };
 
 export interface DispatchDeps {
   parseContext: ParseContext;
   registry: CustomerRegistry;
   operations: Queue;
   redis: Redis;
+  access: AccessPolicy;
+  approvals: Approvals;
+  audit: AuditLog;
 }
 
 export interface DispatchHooks {
@@ -40,22 +49,79 @@ export interface DispatchHooks {
   beforeAdd?(command: OnboardCommand): Promise<ReplyTo | undefined>;
 }
 
-const notYet: Partial<Record<Command["name"], string>> = {
-  offboard: "offboards need a second person's approval, and approvals are not built yet",
-  audit: "the audit log is not built yet",
-};
+const customerOfCommand = (c: Command): string | undefined =>
+  c.name === "health" ? ("customer" in c.scope ? c.scope.customer : undefined) : "customer" in c && typeof c.customer === "string" ? c.customer : undefined;
+
+/** One line that says what was asked, for the audit log: command fields only, never a secret. */
+export function describeCommand(c: Command): string {
+  switch (c.name) {
+    case "onboard":
+      return `onboard ${c.customer} ${whereOf(c.target)}${c.templates.length ? ` templates=${c.templates.join("|")}` : ""}${c.features.length ? ` features=${c.features.join(",")}` : ""}${c.dryRun ? " --dry-run" : ""}`;
+    case "offboard":
+      return `offboard ${c.customer} --purge-after ${c.purgeAfterDays}`;
+    case "health":
+      return `health ${"customer" in c.scope ? c.scope.customer : "all"}`;
+    case "list":
+      return `list${c.region ? ` --region ${c.region}` : ""}${c.status ? ` --status ${c.status}` : ""}`;
+    case "audit":
+      return `audit${c.customer ? ` ${c.customer}` : ""}`;
+    case "help":
+      return `help${c.topic ? ` ${c.topic}` : ""}`;
+    case "approve":
+      return `approve ${c.requestId}`;
+    case "reject":
+      return `reject ${c.requestId}`;
+    default:
+      return `${c.name} ${c.customer}`;
+  }
+}
+
+function resultOf(answer: ChatAnswer): { result: string; jobId?: string; approvalId?: string; detail?: string } {
+  switch (answer.kind) {
+    case "error":
+      return { result: "refused", detail: answer.error.reason };
+    case "info":
+      return { result: "answered" };
+    case "operation":
+      return { result: answer.disposition, jobId: answer.jobId };
+    case "approval":
+      return { result: answer.created ? "approval-requested" : "approval-already-pending", approvalId: answer.approval.id };
+    case "decision":
+      return answer.decision.ok
+        ? { result: answer.decision.approval.status, approvalId: answer.decision.approval.id, ...(answer.jobId ? { jobId: answer.jobId } : {}), ...(answer.decision.approval.reason ? { detail: `reason: ${answer.decision.approval.reason}` } : {}) }
+        : { result: `refused-${answer.decision.code}`, detail: answer.decision.message, ...(answer.decision.approval ? { approvalId: answer.decision.approval.id } : {}) };
+  }
+}
 
 export async function dispatchCommand(req: ChatRequest, deps: DispatchDeps, hooks: DispatchHooks = {}): Promise<ChatAnswer> {
   const parsed = parseCommand(req.text, deps.parseContext);
   if (!parsed.ok) return { kind: "error", error: parsed.error };
-  const command = parsed.command;
+  return dispatchParsed(parsed.command, req, deps, hooks);
+}
+
+/** A command already parsed (a button click carries one): authorise, answer, audit. */
+export async function dispatchParsed(command: Command, req: ChatRequest, deps: DispatchDeps, hooks: DispatchHooks = {}): Promise<ChatAnswer> {
+  const answer = await answerCommand(command, req, deps, hooks);
+  const decided = answer.kind === "decision" && answer.decision.approval ? answer.decision.approval.customer : undefined;
+  const customer = customerOfCommand(command) ?? decided;
+  await deps.audit.record({ user: req.user, surface: req.surface, action: describeCommand(command), ...(customer ? { customer } : {}), ...resultOf(answer) });
+  return answer;
+}
+
+async function answerCommand(command: Command, req: ChatRequest, deps: DispatchDeps, hooks: DispatchHooks): Promise<ChatAnswer> {
+  const allowed = await deps.access.check(req.user, command);
+  if (!allowed.ok) return { kind: "error", error: { reason: allowed.reason, usage: usage[command.name], command: command.name } };
   switch (command.name) {
     case "help":
       return { kind: "info", command, text: helpText(command.topic) };
     case "status": {
       const record = await deps.registry.get(command.customer);
-      return { kind: "info", command, text: record ? renderCustomer(record) : `qoem knows no customer named ${command.customer}. Try /qoem list.` };
+      if (!record) return { kind: "info", command, text: `qoem knows no customer named ${command.customer}. Try /qoem list.` };
+      const pending = await deps.approvals.pendingFor(command.customer);
+      return { kind: "info", command, text: renderCustomer(record, pending) };
     }
+    case "audit":
+      return { kind: "info", command, text: renderAudit(await deps.audit.read(command.customer), command.customer) };
     case "list":
       return enqueue(command, req, deps, "Listing the fleet");
     case "health": {
@@ -72,18 +138,21 @@ export async function dispatchCommand(req: ChatRequest, deps: DispatchDeps, hook
       }
       return enqueue(command, req, deps, `Reactivating ${command.customer}`);
     }
+    case "offboard":
+      return requestOffboard(command, req, deps);
+    case "approve":
+    case "reject":
+      return decideOffboard(command, req.user, deps);
     case "onboard":
       return onboard(command, req, deps, hooks);
-    default:
-      return { kind: "info", command, text: `\`${command.name}\` is understood, but ${notYet[command.name]}; nothing was done.` };
   }
 }
 
-function unknownCustomer(customer: string, name: Command["name"]): ChatAnswer {
+export function unknownCustomer(customer: string, name: Command["name"]): ChatAnswer {
   return { kind: "error", error: { reason: `qoem knows no customer named ${customer}`, usage: usage[name], command: name } };
 }
 
-async function enqueue(command: Command, req: ChatRequest, deps: DispatchDeps, what: string): Promise<ChatAnswer> {
+export async function enqueue(command: Command, req: ChatRequest, deps: DispatchDeps, what: string): Promise<ChatAnswer> {
   const operation = operationOf(command)!;
   const result = await enqueueOperation(
     deps.operations,

@@ -1,6 +1,8 @@
 // Plain-text renderings shared by the shell and Slack (Slack wraps them in mrkdwn).
 import { z } from "zod";
 import type { CustomerRecord } from "../core/customer-registry.ts";
+import type { Approval } from "../core/approvals.ts";
+import type { AuditEntry } from "../core/audit-log.ts";
 import type { OperationProgress, StepState } from "../core/operation-progress.ts";
 
 const stepIcon: Record<StepState["state"], string> = { pending: "·", running: "…", done: "✓", failed: "✗", planned: "→" };
@@ -19,7 +21,7 @@ export function renderProgress(p: OperationProgress): string {
   return lines.join("\n");
 }
 
-export function renderCustomer(r: CustomerRecord): string {
+export function renderCustomer(r: CustomerRecord, pending?: Approval): string {
   const lines = [
     `${r.customer}: ${r.status}`,
     `  deployment: ${r.kind === "cloud" ? `Qlik Cloud, region ${r.region}` : `client-managed site ${r.site}`}`,
@@ -30,6 +32,17 @@ export function renderCustomer(r: CustomerRecord): string {
   lines.push(`  requested by ${r.requestedBy} at ${r.requestedAt}; updated ${r.updatedAt}`);
   if (r.lastError) lines.push(`  last error: ${r.lastError}`);
   if (r.lastJobId) lines.push(`  last job: ${r.lastJobId}`);
+  if (pending) lines.push(`  pending approval: offboard requested by ${pending.requestedBy} at ${pending.requestedAt.slice(0, 16).replace("T", " ")} UTC (request ${pending.id}, expires ${new Date(pending.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC)`);
+  return lines.join("\n");
+}
+
+export function renderAudit(entries: AuditEntry[], customer?: string): string {
+  if (entries.length === 0) return customer ? `Nothing is recorded for ${customer}.` : "The audit log is empty.";
+  const lines = [`${customer ? `What happened to ${customer}` : "What happened"}, newest first:`];
+  for (const e of entries) {
+    const extra = [e.jobId && `job ${e.jobId}`, e.approvalId && `request ${e.approvalId}`, e.detail].filter(Boolean).join("; ");
+    lines.push(`${e.at.slice(0, 19).replace("T", " ")}  ${e.user} (${e.surface}): ${e.action} → ${e.result}${extra ? ` (${extra})` : ""}`);
+  }
   return lines.join("\n");
 }
 
@@ -48,6 +61,7 @@ const fleetSchema = z.object({
   live: z.boolean(),
   unknownTenants: z.array(z.object({ id: z.string(), name: z.string(), hostname: z.string().optional(), region: z.string().optional() })),
   goneTenants: z.array(z.object({ customer: z.string(), tenantId: z.string() })),
+  pendingApprovals: z.array(z.object({ id: z.string(), customer: z.string(), requestedBy: z.string(), expiresAt: z.number() })).default([]),
 });
 const lifecycleSchema = z.object({ status: z.string(), detail: z.string(), purgeDate: z.string().optional() });
 
@@ -62,7 +76,7 @@ export function renderHealth(result: unknown): string | undefined {
 export function renderFleet(result: unknown): string | undefined {
   const f = fleetSchema.safeParse(result);
   if (!f.success) return undefined;
-  const { rows, live, unknownTenants, goneTenants } = f.data;
+  const { rows, live, unknownTenants, goneTenants, pendingApprovals } = f.data;
   const lines = [rows.length === 0 ? "No customers match." : `${rows.length} customer${rows.length === 1 ? "" : "s"}${live ? " (tenant status live from the organisation listing)" : ""}:`];
   for (const r of rows.slice(0, 50)) {
     lines.push(`${r.customer.padEnd(24)} ${r.where.padEnd(12)} ${r.status.padEnd(16)} ${(r.tenantStatus ?? "").padEnd(10)} ${r.hostname ?? ""}`.trimEnd());
@@ -72,6 +86,7 @@ export function renderFleet(result: unknown): string | undefined {
     lines.push(`${unknownTenants.length} tenant${unknownTenants.length === 1 ? "" : "s"} qoem does not know: ${unknownTenants.slice(0, 10).map((t) => `${t.name} (${t.hostname ?? t.id}, ${t.region ?? "?"})`).join(", ")}${unknownTenants.length > 10 ? ", …" : ""}`);
   }
   if (goneTenants.length) lines.push(`${goneTenants.length} customer${goneTenants.length === 1 ? "'s" : "s'"} tenant is gone: ${goneTenants.map((g) => `${g.customer} (${g.tenantId})`).join(", ")}`);
+  for (const a of pendingApprovals) lines.push(`pending approval: offboard ${a.customer} requested by ${a.requestedBy} (request ${a.id}, expires ${new Date(a.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC)`);
   if (!live) lines.push("(registry only: no organisation-level OAuth client is configured for live tenant status)");
   return lines.join("\n");
 }

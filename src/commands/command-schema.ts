@@ -29,6 +29,9 @@ export const templateNameSchema = z.string().min(1).max(100).regex(/^[^\u0000-\u
 
 export const customerStatuses = ["onboarding", "active", "onboard-failed", "offboard-pending", "offboarding", "deactivated", "removed"] as const;
 
+/** Approval request ids, as qoem makes them: `r` and ten lower-case letters or digits. */
+export const approvalIdSchema = z.string().regex(/^r[a-z0-9]{10}$/, "an approval request id looks like r3k9x2m7q1a");
+
 export const onboardCommandSchema = z.object({
   name: z.literal("onboard"),
   customer: customerSchema,
@@ -51,6 +54,8 @@ export const commandSchema = z.discriminatedUnion("name", [
   }),
   z.object({ name: z.literal("audit"), customer: customerSchema.optional() }),
   z.object({ name: z.literal("help"), topic: z.string().optional() }),
+  z.object({ name: z.literal("approve"), requestId: approvalIdSchema }),
+  z.object({ name: z.literal("reject"), requestId: approvalIdSchema, reason: z.string().max(300).optional() }),
 ]);
 
 export type Command = z.infer<typeof commandSchema>;

@@ -12,6 +12,8 @@ export const usage: Record<CommandName, string> = {
   list: "list [--region R] [--status S]",
   audit: "audit [<customer>]",
   help: "help [command]",
+  approve: "approve <request-id>",
+  reject: "reject <request-id> [reason]",
 };
 
 const details: Record<CommandName, string> = {
@@ -27,6 +29,8 @@ const details: Record<CommandName, string> = {
   list: `Customers qoem manages. --region takes a region code or site name; --status one of ${customerStatuses.join(", ")}.`,
   audit: "What was done, by whom and when, newest first; for one customer or everyone.",
   help: "This text, or the details of one command.",
+  approve: "Approves a pending offboard (approvers only; never your own request). In Slack, the Approve button does the same.",
+  reject: "Rejects a pending offboard, with an optional reason (approvers only). In Slack, the Reject button does the same.",
 };
 
 export function helpText(topic?: string): string {

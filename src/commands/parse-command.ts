@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
 import {
+  approvalIdSchema,
   cloudOnlyFeatures,
   commandSchema,
   customerSchema,
@@ -184,6 +185,20 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       const f = splitFlags(tokens, {}, []);
       noMore(f.positionals, 1);
       return { name, ...(f.positionals[0] !== undefined ? { customer: parseCustomer(f.positionals[0]) } : {}) };
+    }
+    case "approve":
+    case "reject": {
+      const id = tokens[0];
+      if (id === undefined) throw new ParseFailure("an approval request id is required");
+      const parsed = approvalIdSchema.safeParse(id);
+      if (!parsed.success) throw new ParseFailure(`${quote(id)} is not an approval request id: ${firstIssue(parsed.error)}`);
+      if (name === "approve") {
+        noMore(tokens, 1);
+        return { name, requestId: id };
+      }
+      const reason = tokens.slice(1).join(" ").replace(/[\p{Cc}\p{Cf}]/gu, " ").trim();
+      if (reason.length > 300) throw new ParseFailure("a reason has at most 300 characters");
+      return { name, requestId: id, ...(reason ? { reason } : {}) };
     }
     case "help": {
       const f = splitFlags(tokens, {}, []);

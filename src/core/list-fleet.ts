@@ -27,6 +27,7 @@ export interface FleetView {
   live: boolean;
   unknownTenants: Array<{ id: string; name: string; hostname?: string; region?: string }>;
   goneTenants: Array<{ customer: string; tenantId: string }>;
+  pendingApprovals: Array<{ id: string; customer: string; requestedBy: string; expiresAt: number }>;
 }
 
 const regionOfDatacenter = (dc?: string) => cloudRegions.find((r) => r.datacenter === dc)?.code ?? dc ?? "";
@@ -36,7 +37,9 @@ export async function listFleet(
   listTenants: (() => Promise<OrgTenantView[]>) | undefined,
   filter: { where?: string; status?: CustomerStatus },
   ignoreHosts: string[] = [],
+  pending: Array<{ id: string; customer: string; requestedBy: string; expiresAt: number }> = [],
 ): Promise<FleetView> {
+  const pendingApprovals = pending.map(({ id, customer, requestedBy, expiresAt }) => ({ id, customer, requestedBy, expiresAt }));
   const all = await registry.list();
   const records = all.filter((r) => (!filter.where || r.region === filter.where || r.site === filter.where) && (!filter.status || r.status === filter.status));
   const tenants = listTenants ? await listTenants() : undefined;
@@ -51,7 +54,7 @@ export async function listFleet(
       ...(r.hostname ?? r.tenantHost ? { hostname: r.hostname ?? r.tenantHost } : {}),
     };
   });
-  if (!tenants) return { rows, live: false, unknownTenants: [], goneTenants: [] };
+  if (!tenants) return { rows, live: false, unknownTenants: [], goneTenants: [], pendingApprovals };
   const known = new Set(all.flatMap((r) => (r.tenantId ? [r.tenantId] : [])));
   const unknownTenants = tenants
     .filter((t) => !known.has(t.id) && t.status !== "deleted" && !t.hostnames.some((h) => ignoreHosts.includes(h)))
@@ -60,5 +63,5 @@ export async function listFleet(
   const goneTenants = records
     .filter((r) => r.kind === "cloud" && r.tenantId && r.status !== "removed" && (!byId.has(r.tenantId) || byId.get(r.tenantId)?.status === "deleted"))
     .map((r) => ({ customer: r.customer, tenantId: r.tenantId! }));
-  return { rows, live: true, unknownTenants, goneTenants };
+  return { rows, live: true, unknownTenants, goneTenants, pendingApprovals };
 }

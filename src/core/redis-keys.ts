@@ -12,6 +12,11 @@ export class RedisKeys {
   customer = (name: string) => `${this.tag}:customer:${name}`;
   customers = () => `${this.tag}:customers`;
   lock = (customer: string) => `${this.tag}:lock:${customer}`;
+  audit = () => `${this.tag}:audit`;
+  customerAudit = (customer: string) => `${this.tag}:audit:${customer}`;
+  approval = (id: string) => `${this.tag}:approval:${id}`;
+  approvalFor = (customer: string) => `${this.tag}:approval-for:${customer}`;
+  approvalsPending = () => `${this.tag}:approvals:pending`;
   mutex = (name: string) => `${this.tag}:mutex:${name}`;
   rate = (tier: string, host: string) => `${this.tag}:rate:${tier}:${host}`;
   threadFinal = (jobId: string) => `${this.tag}:thread-final:${jobId}`;

@@ -8,7 +8,7 @@ export async function runOffboard(registry: CustomerRegistry, adapterFor: (targe
   const record = await requireCustomer(registry, customer);
   await registry.update(customer, { status: "offboarding", lastJobId: jobId });
   const result = await adapterFor(targetOf(record)).offboard(environmentOf(record), { purgeAfterDays });
-  const status = record.kind === "cloud" ? "deactivated" : "removed";
+  const status = record.kind === "cloud" && result.status !== "deleted" ? "deactivated" : "removed";
   await registry.update(customer, { status, ...(result.purgeDate ? { purgeDate: result.purgeDate } : {}) });
   return result;
 }

@@ -72,7 +72,8 @@ export async function handleOperation(job: Job, data: OperationJob, deps: Operat
       return result;
     }
     case "list": {
-      const view = await listFleet(deps.registry, deps.listTenants, { ...(c.region ? { where: c.region } : {}), ...(c.status ? { status: c.status } : {}) }, deps.ignoreHosts);
+      const pending = deps.approvals ? await deps.approvals.listPending() : [];
+      const view = await listFleet(deps.registry, deps.listTenants, { ...(c.region ? { where: c.region } : {}), ...(c.status ? { status: c.status } : {}) }, deps.ignoreHosts, pending);
       await report({ operation: "list", customer: "", where: c.region ?? "all", phase: "done", steps: [], summary: `${view.rows.length} customers` });
       return view;
     }

@@ -11,6 +11,8 @@ import type { Logger } from "pino";
 import { toErrorData, type DeploymentAdapter, type Target } from "../../adapters/port.ts";
 import type { CustomerRegistry } from "../core/customer-registry.ts";
 import type { CustomerLock } from "../core/customer-lock.ts";
+import type { AuditLog } from "../core/audit-log.ts";
+import type { Approvals } from "../core/approvals.ts";
 import type { OperationProgress } from "../core/operation-progress.ts";
 import type { OrgTenantView } from "../core/list-fleet.ts";
 import { OPERATIONS_QUEUE, operationJobSchema, type OperationJob } from "./job-payload.ts";
@@ -27,6 +29,9 @@ export interface OperationWorkerDeps {
   ignoreHosts?: string[];
   registry: CustomerRegistry;
   lock: CustomerLock;
+  audit: AuditLog;
+  /** Pending offboard approvals, shown in the fleet view. */
+  approvals?: Approvals;
   operations: Queue;
   updates: Queue;
   logger: Logger;
@@ -60,9 +65,23 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
       await job.moveToDelayed(Date.now() + (deps.lockRetryMs ?? 2000), token);
       throw new DelayedError();
     }
+    const audit = (result: string, detail?: string) =>
+      deps.audit
+        .record({
+          user: data.requestedBy.user,
+          surface: data.requestedBy.surface,
+          action: `${data.operation} run`,
+          ...(customer ? { customer } : {}),
+          result,
+          jobId: job.id!,
+          ...(data.approvalId ? { approvalId: data.approvalId } : {}),
+          ...(detail ? { detail } : {}),
+        })
+        .catch((e: unknown) => log.warn({ err: (e as Error).message }, "could not write the audit entry"));
     try {
       const result = await handleOperation(job, data, deps, report);
       log.info({ outcome: "done" }, `${data.operation} finished`);
+      if (data.operation !== "list" && data.operation !== "health" && data.operation !== "plan") await audit("completed");
       return result;
     } catch (error) {
       const err = toErrorData(error);
@@ -84,6 +103,7 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
         const next = data.operation === "onboard" ? "Fix the cause, then send the same onboard command again to resume from this step." : "Fix the cause and send the command again.";
         await report({ ...last, ...base, phase: "failed", note: `${stepText}: ${err.message}. ${err.retryable ? "Retries are used up. " : ""}${next}` });
         log.error({ code: err.code, err: err.message }, `${data.operation} failed`);
+        await audit("failed", err.message);
         throw err.retryable ? error : new UnrecoverableError(err.message);
       }
       await report({ ...last, ...base, phase: "retrying", note: `${failedStep ? `"${failedStep.title}": ` : ""}${err.message}; retrying (attempt ${job.attemptsMade + 2} of ${attempts})` });

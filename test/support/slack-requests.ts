@@ -40,3 +40,45 @@ export function slashCommandBody(text: string, fields: { user?: string; channel?
     trigger_id: "1.2.3",
   }).toString();
 }
+
+/** A signed interaction (button click or modal submission), form-encoded as Slack sends it. */
+export function postInteraction(url: string, secret: string, payload: object): Promise<Response> {
+  return postSigned(url, secret, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+}
+
+export function buttonClick(actionId: string, value: string, user: string, responseUrl: string, message: { channel: string; ts: string }) {
+  return {
+    type: "block_actions",
+    team: { id: "T0001", domain: "oem" },
+    user: { id: user, username: user.toLowerCase(), team_id: "T0001" },
+    api_app_id: "A0QOEM",
+    token: "unused",
+    trigger_id: `trigger-${user}-${Math.random().toString(36).slice(2)}`,
+    container: { type: "message", message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+    channel: { id: message.channel, name: "approvals" },
+    message: { type: "message", ts: message.ts, text: "approval" },
+    response_url: responseUrl,
+    actions: [{ type: "button", action_id: actionId, block_id: `approval:${value}`, value, action_ts: `${Date.now() / 1000}` }],
+  };
+}
+
+export function rejectSubmission(user: string, approvalId: string, reason: string) {
+  return {
+    type: "view_submission",
+    team: { id: "T0001", domain: "oem" },
+    user: { id: user, username: user.toLowerCase(), team_id: "T0001" },
+    api_app_id: "A0QOEM",
+    token: "unused",
+    trigger_id: "trigger-view",
+    view: {
+      id: "V0001",
+      type: "modal",
+      callback_id: "qoem_reject_reason",
+      private_metadata: approvalId,
+      state: { values: { reason: { value: { type: "plain_text_input", value: reason } } } },
+      hash: "h",
+      team_id: "T0001",
+      app_id: "A0QOEM",
+    },
+  };
+}

@@ -122,6 +122,8 @@ export const tenantConfigRoutes: Route[] = [
       description: (p.description as string | undefined) ?? "",
       tenantIds: (p.tenantIds as string[] | undefined) ?? [req.tenant!.id],
       options: (p.options as Record<string, unknown> | undefined) ?? {},
+      // Qlik keeps OIDC settings pending until the first login; it never echoes the client secret.
+      ...(p.pendingOptions ? { pendingOptions: Object.fromEntries(Object.entries(p.pendingOptions as Record<string, unknown>).filter(([k]) => k !== "clientSecret")) } : {}),
       created: now,
       lastUpdated: now,
     };

@@ -4,7 +4,7 @@ import { randomId } from "./http-kit.ts";
 export interface EmuSpace { id: string; name: string; type: "shared" | "managed" | "data"; description: string; ownerId: string; tenantId: string; createdAt: string; updatedAt: string; }
 export interface EmuAssignment { id: string; spaceId: string; type: string; assigneeId: string; roles: string[]; createdAt: string; }
 export interface EmuApp { id: string; name: string; description: string; spaceId?: string; published: boolean; publishTime?: string; originAppId?: string; content: Buffer; createdDate: string; modifiedDate: string; ownerId: string; lastReloadTime?: string; }
-export interface EmuIdp { id: string; protocol: string; provider: string; active: boolean; interactive: boolean; description: string; tenantIds: string[]; options: Record<string, unknown>; created: string; lastUpdated: string; }
+export interface EmuIdp { id: string; protocol: string; provider: string; active: boolean; interactive: boolean; description: string; tenantIds: string[]; options: Record<string, unknown>; pendingOptions?: Record<string, unknown>; created: string; lastUpdated: string; }
 export interface EmuBrand { id: string; name: string; description: string; active: boolean; files: Array<{ id: string; path: string; contentType: string; eTag: string }>; createdAt: string; updatedAt: string; }
 export interface EmuWebhook { id: string; name: string; url: string; eventTypes: string[]; enabled: boolean; description: string; filter?: string; level: string; secretKeyAdded: boolean; createdAt: string; }
 export interface EmuReload { id: string; appId: string; tenantId: string; status: string; type: string; partial: boolean; creationTime: string; startTime: string; endTime: string; errorCode?: string; errorMessage?: string; }

@@ -66,6 +66,10 @@ export async function runShell(options: ShellOptions): Promise<void> {
       if (answer.kind === "error") write(formatCommandError(answer.error));
       else {
         write(answer.text);
+        if (answer.kind === "decision" && answer.jobId) {
+          const outcome = await followJob(options.events, options.operations, answer.jobId, () => undefined);
+          write(outcome.state === "completed" ? (renderResult("offboard", outcome.result) ?? "done") : (outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`));
+        }
         if (answer.kind === "operation" && answer.disposition !== "done") {
           const isOnboard = answer.command.name === "onboard";
           const outcome = await followJob(options.events, options.operations, answer.jobId, isOnboard ? progressPrinter(write) : () => undefined);

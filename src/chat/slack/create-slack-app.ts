@@ -7,11 +7,12 @@ import { App } from "@slack/bolt";
 import type { Logger } from "pino";
 import { parseCommand, formatCommandError } from "../../commands/parse-command.ts";
 import { whereOf } from "../../core/customer-registry.ts";
-import { dispatchCommand, type DispatchDeps } from "../dispatch-command.ts";
+import { dispatchCommand, dispatchParsed, type DispatchDeps } from "../dispatch-command.ts";
 import { createBoltLogger } from "./bolt-logger.ts";
 import { codeBlock, escapeMrkdwn, mention } from "./mrkdwn.ts";
 import { renderResult } from "../render-text.ts";
 import type { FollowResult } from "../../queue/follow-job.ts";
+import { postApprovalRequest, registerApprovalActions, showDecision } from "./approval-actions.ts";
 import type { ReplyTo } from "../../queue/job-payload.ts";
 
 export interface SlackSurfaceOptions {
@@ -22,6 +23,8 @@ export interface SlackSurfaceOptions {
   port: number;
   logger: Logger;
   dispatch: DispatchDeps;
+  /** Where approval requests are posted; without one, in the channel where the offboard was asked. */
+  approvalsChannel?: string;
   /** Follows a queued job to its end (QueueEvents), for answers that come after the ack. */
   follow(jobId: string): Promise<FollowResult>;
 }
@@ -42,6 +45,7 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
     ...(options.appToken ? { appToken: options.appToken, socketMode: true } : {}),
   });
   const log = options.logger.child({ surface: "slack" });
+  registerApprovalActions(app, options.dispatch, options.logger);
 
   app.command("/qoem", async ({ command, ack, client, respond }) => {
     const request = { text: command.text ?? "", user: command.user_id, surface: "slack" as const };
@@ -54,6 +58,15 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       const answer = await dispatchCommand(request, options.dispatch);
       const text = answer.kind === "error" ? formatCommandError(answer.error) : answer.text;
       await ack({ response_type: "ephemeral", text: codeBlock(text) });
+      try {
+        if (answer.kind === "approval" && answer.created) {
+          await postApprovalRequest(client, options.dispatch, answer.approval, { ...(options.approvalsChannel ? { approvalsChannel: options.approvalsChannel } : {}), requesterChannel: command.channel_id });
+        }
+        if (answer.kind === "decision") await showDecision(client, options.dispatch, answer);
+      } catch (error) {
+        log.error({ err: (error as Error).message }, "could not post the approval message");
+        await respond({ response_type: "ephemeral", text: escapeMrkdwn(`The request is recorded, but its message could not be posted: ${(error as Error).message}. Invite qoem to the approvals channel.`) }).catch(() => undefined);
+      }
       if (answer.kind !== "operation") return;
       const outcome = await options.follow(answer.jobId);
       const result =
@@ -65,6 +78,12 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       return;
     }
     const c = parsed.command;
+    if (!(await options.dispatch.access.check(command.user_id, c)).ok) {
+      // Refused before the ack, so the refusal is the answer (dispatch records it in the audit log).
+      const refused = await dispatchParsed(c, request, options.dispatch);
+      await ack({ response_type: "ephemeral", text: escapeMrkdwn(refused.kind === "error" ? formatCommandError(refused.error) : "refused") });
+      return;
+    }
     const title = `${c.dryRun ? "Dry run: onboard" : "Onboard"} ${c.customer} → ${whereOf(c.target)}`;
     await ack({ response_type: "ephemeral", text: escapeMrkdwn(`${title}: on it.`) });
     try {

@@ -1,0 +1,87 @@
+/**
+ * The Slack side of approvals: posting a request (in the approvals channel, with a thread for the
+ * requester), the Approve and Reject buttons, the reason dialog, and editing the request message
+ * once decided. Every decision goes through the same dispatcher as typed commands (roles, four
+ * eyes, expiry, audit), so a click can do nothing that `/qoem approve` could not.
+ */
+import type { App } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import type { Logger } from "pino";
+import type { Approval } from "../../core/approvals.ts";
+import { dispatchParsed, type ChatAnswer, type DispatchDeps } from "../dispatch-command.ts";
+import { APPROVE_ACTION, REJECT_ACTION, REJECT_VIEW, approvalDecidedMessage, approvalRequestMessage, rejectReasonView } from "./approval-blocks.ts";
+import { escapeMrkdwn, mention } from "./mrkdwn.ts";
+
+export async function postApprovalRequest(client: WebClient, deps: DispatchDeps, approval: Approval, where: { approvalsChannel?: string; requesterChannel: string }): Promise<void> {
+  const channel = where.approvalsChannel ?? where.requesterChannel;
+  const message = approvalRequestMessage(approval);
+  const posted = await client.chat.postMessage({ channel, ...message });
+  const parent = await client.chat.postMessage({
+    channel: where.requesterChannel,
+    text: `*Offboard ${escapeMrkdwn(approval.customer)}* requested by ${mention(approval.requestedBy)}: waiting for approval (request ${approval.id}${where.approvalsChannel ? ` in <#${where.approvalsChannel}>` : ""})`,
+  });
+  const progress = await client.chat.postMessage({ channel: where.requesterChannel, thread_ts: parent.ts!, text: "waiting for approval" });
+  await deps.approvals.attach(approval.id, {
+    requestChannel: posted.channel ?? channel,
+    requestTs: posted.ts!,
+    replyChannel: parent.channel ?? where.requesterChannel,
+    replyThreadTs: parent.ts!,
+    replyProgressTs: progress.ts!,
+  });
+}
+
+/** After a decision (by click or by typed command), the request message and the requester's thread say so. */
+export async function showDecision(client: WebClient, deps: DispatchDeps, answer: ChatAnswer): Promise<void> {
+  if (answer.kind !== "decision" || !answer.decision.approval) return;
+  const approval = (await deps.approvals.get(answer.decision.approval.id)) ?? answer.decision.approval;
+  if (approval.status === "pending") return;
+  if (approval.requestChannel && approval.requestTs) await client.chat.update({ channel: approval.requestChannel, ts: approval.requestTs, ...approvalDecidedMessage(approval) });
+  if (approval.status !== "approved" && approval.replyChannel && approval.replyProgressTs && answer.decision.ok) {
+    await client.chat.update({ channel: approval.replyChannel, ts: approval.replyProgressTs, text: approval.status === "rejected" ? `rejected by ${approval.decidedBy}${approval.reason ? `: ${approval.reason}` : ""}; nothing was removed` : "expired; nothing was removed" });
+  }
+}
+
+export function registerApprovalActions(app: App, deps: DispatchDeps, logger: Logger): void {
+  const log = logger.child({ surface: "slack", component: "approvals" });
+
+  app.action(APPROVE_ACTION, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const requestId = "value" in action ? String(action.value ?? "") : "";
+    const answer = await dispatchParsed({ name: "approve", requestId }, { text: `approve ${requestId}`, user: body.user.id, surface: "slack" }, deps);
+    if (answer.kind === "decision" && answer.decision.ok) await showDecision(client, deps, answer);
+    else {
+      const reason = answer.kind === "error" ? answer.error.reason : answer.kind === "decision" && !answer.decision.ok ? answer.decision.message : "not done";
+      if (answer.kind === "decision" && !answer.decision.ok && answer.decision.code === "expired") await showDecision(client, deps, { ...answer, decision: { ok: true, approval: answer.decision.approval! } });
+      await respond({ response_type: "ephemeral", replace_original: false, text: escapeMrkdwn(`You cannot approve this: ${reason}.`) });
+    }
+    log.info({ user: body.user.id, requestId, answer: answer.kind }, "approve clicked");
+  });
+
+  app.action(REJECT_ACTION, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const requestId = "value" in action ? String(action.value ?? "") : "";
+    const approval = await deps.approvals.get(requestId);
+    const allowed = await deps.access.has(body.user.id, "approver");
+    const problem = !approval ? `there is no approval request ${requestId}` : !allowed.ok ? allowed.reason : approval.status !== "pending" ? `this request was already ${approval.status}` : undefined;
+    if (problem || !approval) {
+      await respond({ response_type: "ephemeral", replace_original: false, text: escapeMrkdwn(`You cannot reject this: ${problem}.`) });
+      return;
+    }
+    const triggerId = "trigger_id" in body ? String(body.trigger_id) : "";
+    await client.views.open({ trigger_id: triggerId, view: rejectReasonView(requestId, approval.customer) });
+  });
+
+  app.view(REJECT_VIEW, async ({ ack, body, view, client }) => {
+    const requestId = view.private_metadata;
+    const reason = view.state.values.reason?.value?.value ?? "";
+    const answer = await dispatchParsed({ name: "reject", requestId, ...(reason ? { reason: reason.slice(0, 300) } : {}) }, { text: `reject ${requestId}`, user: body.user.id, surface: "slack" }, deps);
+    if (answer.kind === "decision" && answer.decision.ok) {
+      await ack();
+      await showDecision(client, deps, answer);
+    } else {
+      const why = answer.kind === "error" ? answer.error.reason : answer.kind === "decision" && !answer.decision.ok ? answer.decision.message : "not done";
+      await ack({ response_action: "errors", errors: { reason: `You cannot reject this: ${why}.` } });
+    }
+    log.info({ user: body.user.id, requestId, answer: answer.kind }, "reject submitted");
+  });
+}

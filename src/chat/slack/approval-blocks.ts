@@ -1,0 +1,75 @@
+// Block Kit for an offboard approval request: who asked, the customer, its deployment, what will
+// happen, and Approve / Reject buttons behind confirmation dialogs; after the decision, the same
+// message says who decided and when, without buttons.
+import type { Approval } from "../../core/approvals.ts";
+import { escapeMrkdwn, mention } from "./mrkdwn.ts";
+
+export const APPROVE_ACTION = "qoem_approve";
+export const REJECT_ACTION = "qoem_reject";
+export const REJECT_VIEW = "qoem_reject_reason";
+
+const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+
+function summary(a: Approval) {
+  return [
+    { type: "section", text: { type: "mrkdwn", text: `*Offboard requested* for *${escapeMrkdwn(a.customer)}* by ${mention(a.requestedBy)}` } },
+    {
+      type: "section",
+      fields: [
+        { type: "mrkdwn", text: `*Deployment*\n${escapeMrkdwn(a.deployment)}` },
+        { type: "mrkdwn", text: `*What will happen*\n${escapeMrkdwn(a.effect)}` },
+        { type: "mrkdwn", text: `*Request*\n${a.id}` },
+        { type: "mrkdwn", text: `*Expires*\n${utc(a.expiresAt)}` },
+      ],
+    },
+  ];
+}
+
+export function approvalRequestMessage(a: Approval) {
+  const confirm = (title: string, text: string, ok: string) => ({
+    title: { type: "plain_text", text: title },
+    text: { type: "mrkdwn", text },
+    confirm: { type: "plain_text", text: ok },
+    deny: { type: "plain_text", text: "Cancel" },
+  });
+  return {
+    text: `Offboard of ${a.customer} requested by ${a.requestedBy}: approval ${a.id} pending`,
+    blocks: [
+      ...summary(a),
+      {
+        type: "actions",
+        block_id: `approval:${a.id}`,
+        elements: [
+          { type: "button", action_id: APPROVE_ACTION, value: a.id, style: "primary", text: { type: "plain_text", text: "Approve" }, confirm: confirm("Approve offboard?", `${escapeMrkdwn(a.effect)}.`, "Approve") },
+          { type: "button", action_id: REJECT_ACTION, value: a.id, style: "danger", text: { type: "plain_text", text: "Reject" }, confirm: confirm("Reject offboard?", `Nothing of ${escapeMrkdwn(a.customer)} is removed.`, "Reject") },
+        ],
+      },
+    ],
+  };
+}
+
+export function approvalDecidedMessage(a: Approval) {
+  const verb = a.status === "approved" ? "✅ Approved" : a.status === "rejected" ? "❌ Rejected" : "⌛ Expired";
+  const by = a.decidedBy && a.status !== "expired" ? ` by ${mention(a.decidedBy)}` : "";
+  const when = a.decidedAt ? ` at ${a.decidedAt.slice(0, 16).replace("T", " ")} UTC` : a.status === "expired" ? ` at ${utc(a.expiresAt)}` : "";
+  const reason = a.reason ? `: ${escapeMrkdwn(a.reason)}` : "";
+  return {
+    text: `Offboard of ${a.customer}: ${a.status}`,
+    blocks: [...summary(a), { type: "context", elements: [{ type: "mrkdwn", text: `${verb}${by}${when}${reason}` }] }],
+  };
+}
+
+export function rejectReasonView(approvalId: string, customer: string) {
+  return {
+    type: "modal" as const,
+    callback_id: REJECT_VIEW,
+    private_metadata: approvalId,
+    title: { type: "plain_text" as const, text: "Reject offboard" },
+    submit: { type: "plain_text" as const, text: "Reject" },
+    close: { type: "plain_text" as const, text: "Cancel" },
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: `Reject the offboard of *${escapeMrkdwn(customer)}* (request ${approvalId}).` } },
+      { type: "input", block_id: "reason", optional: true, label: { type: "plain_text", text: "Reason" }, element: { type: "plain_text_input", action_id: "value", max_length: 300 } },
+    ],
+  };
+}
