@@ -61,6 +61,8 @@ const siteSchema = z
     ca: z.string().min(1).optional(),
     userDirectory: z.string().min(1).default("INTERNAL"),
     userId: z.string().min(1).default("sa_repository"),
+    templateStream: z.string().min(1).default("OEM templates"),
+    jwtPublicKey: z.string().min(1).optional(),
   })
   .strict();
 

@@ -1,6 +1,8 @@
 // Builds the deployment adapters from the config, pointed at Qlik or at the emulators (the hostname seam).
-import type { Config } from "./config.ts";
-import { userError, type DeploymentAdapter, type Mutex, type RateGate, type Target } from "../adapters/port.ts";
+import { readFileSync } from "node:fs";
+import { ConfigError, type Config, type SiteConfig } from "./config.ts";
+import { createSiteAdapter, type SiteAccess } from "../adapters/client-managed/site-adapter.ts";
+import { type DeploymentAdapter, type Mutex, type RateGate, type Target } from "../adapters/port.ts";
 import type { TierLimits } from "./core/redis-rate-gate.ts";
 import type { OrgTenantView } from "./core/list-fleet.ts";
 import { emulatedHosts, productionHosts } from "../adapters/hostname-seam.ts";
@@ -16,6 +18,7 @@ import {
 
 export interface Adapters {
   cloud: ReturnType<typeof createCloudAdapter>;
+  sites: ReturnType<typeof createSiteAdapter>;
   /** The organisation-level tenant listing, where an organisation client is configured. */
   listTenants?: () => Promise<OrgTenantView[]>;
   /** Tenants that are not customers: the OEM's source tenant. */
@@ -30,7 +33,36 @@ export function gateLimits(config: Config): TierLimits {
   return { tier1: { max: perMinute.tier1PerMinute, windowMs: 60_000 }, tier2: { max: perMinute.tier2PerMinute, windowMs: 60_000 } };
 }
 
-export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex): Adapters {
+/** A site from the config: certificate and key files read now, so a missing file stops start-up. */
+function siteAccess(name: string, site: SiteConfig): SiteAccess {
+  const read = (what: string, path: string | undefined) => {
+    if (!path) return undefined;
+    try {
+      return readFileSync(path, "utf8");
+    } catch (e) {
+      throw new ConfigError(`sites.${name}.${what}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  };
+  const tls = { cert: read("cert", site.cert), key: read("key", site.key), ca: read("ca", site.ca) };
+  const jwtPublicKey = read("jwtPublicKey", site.jwtPublicKey);
+  return {
+    qrsUrl: site.qrsUrl,
+    engineUrl: site.engineUrl,
+    userDirectory: site.userDirectory,
+    userId: site.userId,
+    templateStream: site.templateStream,
+    ...(tls.cert || tls.key || tls.ca ? { tls: Object.fromEntries(Object.entries(tls).filter(([, v]) => v)) } : {}),
+    ...(jwtPublicKey ? { jwtPublicKey } : {}),
+  };
+}
+
+/** The embedded site emulator as the site named `local`. */
+export function emulatedSite(url: string, engineUrl: string): SiteAccess {
+  return { qrsUrl: url, engineUrl, userDirectory: "INTERNAL", userId: "sa_repository", templateStream: "OEM templates", jwtPublicKey: emulatorOnboarding().identity!.jwt!.publicKey };
+}
+
+export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}): Adapters {
+  const sites = createSiteAdapter({ ...Object.fromEntries(Object.entries(config.sites).map(([name, site]) => [name, siteAccess(name, site)])), ...extraSites });
   const shared = { ...(rateGate ? { rateGate } : {}), ...(mutex ? { mutex } : {}) };
   const cloud = emulatorUrl
     ? createCloudAdapter({
@@ -56,10 +88,15 @@ export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: 
     cloud,
     ...(hasOrganization ? { listTenants: () => cloud.listTenants() } : {}),
     ignoreHosts: source ? [source.hostname] : [],
+    sites,
     adapterFor(target) {
       if (target.kind === "cloud") return cloud;
-      throw userError(`client-managed site '${target.site}' cannot be served yet: the client-managed adapter is not built`);
+      sites.context.site(target.site);
+      return sites;
     },
-    close: () => cloud.close(),
+    close: async () => {
+      await cloud.close();
+      await sites.close();
+    },
   };
 }

@@ -25,7 +25,9 @@ import { startApprovalExpiry } from "./chat/expire-approvals.ts";
 import { approvalDecidedMessage } from "./chat/slack/approval-blocks.ts";
 import { runShell } from "./chat/shell/shell-surface.ts";
 import { followJob } from "./queue/follow-job.ts";
-import { createAdapters, gateLimits, type Adapters } from "./create-adapters.ts";
+import { createAdapters, emulatedSite, gateLimits, type Adapters } from "./create-adapters.ts";
+import { startSiteEmulator, type SiteEmulator } from "../adapters/client-managed/emulator/site-emulator.ts";
+import type { SiteAccess } from "../adapters/client-managed/site-adapter.ts";
 import { RedisRateGate, type TierLimits } from "./core/redis-rate-gate.ts";
 import { RedisMutex } from "./core/redis-mutex.ts";
 import { startCloudEmulator, type CloudEmulator, type CloudEmulatorOptions } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
@@ -57,6 +59,7 @@ export interface QoemHandle {
   dispatch: DispatchDeps;
   adapters: Adapters;
   cloudEmulator?: CloudEmulator;
+  siteEmulator?: SiteEmulator;
   slackPort?: number;
   /** Resolves when the shell (if any) ends. */
   shellDone?: Promise<void>;
@@ -75,6 +78,12 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       cloudEmulator = await startCloudEmulator({ ...emulatorDefaults(), ...options.cloudEmulator });
       closers.push(() => cloudEmulator!.close());
       logger.info({ url: cloudEmulator.url }, "embedded Qlik Cloud emulator started");
+    }
+    let siteEmulator: SiteEmulator | undefined;
+    if (config.emulators.embedded) {
+      siteEmulator = await startSiteEmulator();
+      closers.push(() => siteEmulator!.close());
+      logger.info({ url: siteEmulator.url }, "embedded client-managed site emulator started (site 'local')");
     }
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     try {
@@ -103,7 +112,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     });
 
     const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
-    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config)), new RedisMutex(redis, keys));
+    const extraSites: Record<string, SiteAccess> = siteEmulator ? { local: emulatedSite(siteEmulator.qrsUrl, siteEmulator.engineUrl) } : {};
+    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config)), new RedisMutex(redis, keys), extraSites);
     closers.push(() => adapters.close());
 
     const approvals = new Approvals(redis, keys, config.approvalExpiryMs);
@@ -111,8 +121,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     // Slack user-group membership is asked of Slack once its client exists (below).
     const slackGroups: { resolve?: (user: string) => Promise<string[]> } = {};
     const access = new AccessPolicy(config.access, config.mode, options.groupsOf ?? ((user) => slackGroups.resolve?.(user) ?? Promise.resolve([])));
-    const dispatch: DispatchDeps = { parseContext: { sites: Object.keys(config.sites) }, registry, operations, redis, access, approvals, audit };
-    const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, ...(cloudEmulator ? { cloudEmulator } : {}) };
+    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)] }, registry, operations, redis, access, approvals, audit };
+    const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
 
     const workers: Worker[] = [];
     if (config.roles.includes("worker")) {

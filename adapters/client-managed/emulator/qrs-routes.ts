@@ -1,0 +1,227 @@
+// The QRS endpoints qoem uses, over the emulator's site state, with QRS's status codes and bare arrays.
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { HttpError } from "../../qlik-cloud/emulator/http-kit.ts";
+import { parseQrsFilter, qrsMatches, QrsFilterError } from "./qrs-filter.ts";
+import type { QrsApp, SiteState } from "./site-state.ts";
+
+export interface QrsRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  state: SiteState;
+}
+export interface QrsReply {
+  status: number;
+  body?: unknown;
+}
+
+const fail = (status: number, message: string) => new HttpError(status, message);
+
+function listOf<T>(req: QrsRequest, items: T[], condense: (t: T) => unknown, full: boolean): QrsReply {
+  const filter = req.query.get("filter");
+  let out = items;
+  if (filter) {
+    try {
+      const node = parseQrsFilter(filter);
+      out = items.filter((i) => qrsMatches(node, i));
+    } catch (e) {
+      throw fail(400, `Invalid filter: ${e instanceof QrsFilterError ? e.message : "unparseable"}`);
+    }
+  }
+  return { status: 200, body: out.map((i) => (full ? strip(i) : condense(i))) };
+}
+
+/** The emulator keeps app content internally; QRS never returns it. */
+function strip<T>(entity: T): unknown {
+  if (entity && typeof entity === "object" && "content" in entity) {
+    const { content: _content, ...rest } = entity as unknown as QrsApp;
+    return { ...rest, schemaPath: "App" };
+  }
+  return entity;
+}
+
+function byId<T extends { id: string }>(map: Map<string, T>, id: string, what: string): T {
+  const found = map.get(id);
+  if (!found) throw fail(404, `${what} ${id} not found`);
+  return found;
+}
+
+function checkModified(entity: { modifiedDate: string }, body: unknown): void {
+  const given = (body as { modifiedDate?: unknown } | undefined)?.modifiedDate;
+  if (typeof given !== "string") throw fail(400, "modifiedDate is required on update");
+  if (given !== entity.modifiedDate) throw fail(409, "Conflict: the entity was modified since it was read");
+}
+
+const customPropertyValue = z.object({ value: z.string(), definition: z.object({ id: z.string() }) });
+const streamBody = z.object({ name: z.string().min(1), customProperties: z.array(customPropertyValue).default([]), tags: z.array(z.unknown()).default([]) }).passthrough();
+const ruleBody = z.object({ name: z.string().min(1), category: z.enum(["Security", "License", "Sync"]), type: z.string().default("Custom"), rule: z.string(), resourceFilter: z.string().min(1), actions: z.number().int().min(0), ruleContext: z.number().int().min(0).max(2).default(0), disabled: z.boolean().default(false), comment: z.string().default("") }).passthrough();
+const defBody = z.object({ name: z.string().min(1), valueType: z.string().default("Text"), choiceValues: z.array(z.string()).default([]), objectTypes: z.array(z.string()).default([]), description: z.string().default("") }).passthrough();
+const vpBody = z.object({ prefix: z.string().min(1).regex(/^[a-z0-9-]+$/), description: z.string().default(""), authenticationMethod: z.number().int().min(0).max(5), sessionCookieHeaderName: z.string().min(1), jwtPublicKeyCertificate: z.string().default(""), jwtAttributeUserId: z.string().default(""), jwtAttributeUserDirectory: z.string().default("") }).passthrough();
+
+function resolveProperties(state: SiteState, values: Array<{ value: string; definition: { id: string } }>) {
+  return values.map((v) => {
+    const def = byId(state.definitions, v.definition.id, "CustomPropertyDefinition");
+    if (!def.choiceValues.includes(v.value)) throw fail(400, `'${v.value}' is not a choice value of custom property ${def.name}`);
+    return { value: v.value, definition: { id: def.id, name: def.name } };
+  });
+}
+
+type Handler = (req: QrsRequest, params: string[]) => QrsReply;
+const routes: Array<[string, RegExp, Handler]> = [
+  ["GET", /^\/qrs\/about$/, () => ({ status: 200, body: { buildVersion: "14.254.6.0", buildDate: "2026-08-01", databaseProvider: "Devart.Data.PostgreSql", nodeType: 1, sharedPersistence: true, requiresBootstrap: false, singleNodeOnly: false, schemaPath: "About" } })],
+  ["GET", /^\/qrs\/servicestatus\/full$/, (req) => ({ status: 200, body: req.state.services.map((s) => ({ ...s, timestamp: new Date().toISOString(), serverNodeConfiguration: { id: "node-1", name: "Central", hostName: "qlik-central.local" }, schemaPath: "ServiceStatus" })) })],
+
+  ["GET", /^\/qrs\/custompropertydefinition(\/full)?$/, (req, [full]) => listOf(req, [...req.state.definitions.values()], (d) => ({ id: d.id, name: d.name, valueType: d.valueType, choiceValues: d.choiceValues }), Boolean(full))],
+  ["POST", /^\/qrs\/custompropertydefinition$/, (req) => {
+    const body = defBody.safeParse(req.body);
+    if (!body.success) throw fail(400, "Invalid custom property definition");
+    if ([...req.state.definitions.values()].some((d) => d.name.toLowerCase() === body.data.name.toLowerCase())) throw fail(409, "A custom property with that name exists");
+    const def = req.state.stamp({ name: body.data.name, valueType: body.data.valueType, choiceValues: body.data.choiceValues, objectTypes: body.data.objectTypes, description: body.data.description });
+    req.state.definitions.set(def.id, def);
+    return { status: 201, body: def };
+  }],
+  ["PUT", /^\/qrs\/custompropertydefinition\/([0-9a-f-]{36})$/, (req, [id]) => {
+    const def = byId(req.state.definitions, id!, "CustomPropertyDefinition");
+    checkModified(def, req.body);
+    const body = defBody.safeParse(req.body);
+    if (!body.success) throw fail(400, "Invalid custom property definition");
+    Object.assign(def, { name: body.data.name, choiceValues: body.data.choiceValues, objectTypes: body.data.objectTypes, description: body.data.description });
+    req.state.touch(def);
+    return { status: 200, body: def };
+  }],
+
+  ["GET", /^\/qrs\/stream(\/full)?$/, (req, [full]) => listOf(req, [...req.state.streams.values()], (s) => ({ id: s.id, name: s.name, privileges: null }), Boolean(full))],
+  ["GET", /^\/qrs\/stream\/([0-9a-f-]{36})$/, (req, [id]) => ({ status: 200, body: byId(req.state.streams, id!, "Stream") })],
+  ["POST", /^\/qrs\/stream$/, (req) => {
+    const body = streamBody.safeParse(req.body);
+    if (!body.success) throw fail(400, "Invalid stream");
+    const stream = req.state.addStream(body.data.name, resolveProperties(req.state, body.data.customProperties));
+    return { status: 201, body: stream };
+  }],
+  ["DELETE", /^\/qrs\/stream\/([0-9a-f-]{36})$/, (req, [id]) => {
+    byId(req.state.streams, id!, "Stream");
+    for (const app of [...req.state.apps.values()]) if (app.stream?.id === id) req.state.apps.delete(app.id);
+    req.state.streams.delete(id!);
+    return { status: 204 };
+  }],
+
+  ["GET", /^\/qrs\/app(\/full)?$/, (req, [full]) => listOf(req, [...req.state.apps.values()], (a) => ({ id: a.id, name: a.name, appId: a.appId, publishTime: a.publishTime, published: a.published, stream: a.stream, privileges: null }), Boolean(full))],
+  ["GET", /^\/qrs\/app\/([0-9a-f-]{36})$/, (req, [id]) => ({ status: 200, body: strip(byId(req.state.apps, id!, "App")) })],
+  ["POST", /^\/qrs\/app\/([0-9a-f-]{36})\/copy$/, (req, [id]) => {
+    const source = byId(req.state.apps, id!, "App");
+    const copy = req.state.addApp(req.query.get("name") ?? source.name, source.content);
+    return { status: 201, body: strip(copy) };
+  }],
+  ["PUT", /^\/qrs\/app\/([0-9a-f-]{36})\/publish$/, (req, [id]) => {
+    const app = byId(req.state.apps, id!, "App");
+    const streamId = req.query.get("stream");
+    if (!streamId) throw fail(400, "stream is required");
+    const stream = byId(req.state.streams, streamId, "Stream");
+    if (app.published) throw fail(400, "The app is already published");
+    req.state.publish(app, stream, req.query.get("name") ?? undefined);
+    return { status: 200, body: strip(app) };
+  }],
+  ["PUT", /^\/qrs\/app\/([0-9a-f-]{36})\/replace$/, (req, [id]) => {
+    const source = byId(req.state.apps, id!, "App");
+    const targetId = req.query.get("app");
+    if (!targetId) throw fail(400, "app is required");
+    const target = byId(req.state.apps, targetId, "App");
+    if (!target.published) throw fail(400, "The target app is not published");
+    target.content = source.content;
+    target.publishTime = new Date().toISOString();
+    req.state.touch(target);
+    return { status: 200, body: strip(target) };
+  }],
+  ["PUT", /^\/qrs\/app\/([0-9a-f-]{36})$/, (req, [id]) => {
+    const app = byId(req.state.apps, id!, "App");
+    checkModified(app, req.body);
+    const body = z.object({ name: z.string().min(1), customProperties: z.array(customPropertyValue).default([]) }).passthrough().safeParse(req.body);
+    if (!body.success) throw fail(400, "Invalid app");
+    app.name = body.data.name;
+    app.customProperties = resolveProperties(req.state, body.data.customProperties);
+    req.state.touch(app);
+    return { status: 200, body: strip(app) };
+  }],
+  ["DELETE", /^\/qrs\/app\/([0-9a-f-]{36})$/, (req, [id]) => {
+    byId(req.state.apps, id!, "App");
+    req.state.apps.delete(id!);
+    for (const t of [...req.state.reloadTasks.values()]) if (t.app.id === id) req.state.reloadTasks.delete(t.id);
+    return { status: 204 };
+  }],
+
+  ["GET", /^\/qrs\/systemrule(\/full)?$/, (req, [full]) => listOf(req, [...req.state.rules.values()], (r) => ({ id: r.id, name: r.name, privileges: null }), Boolean(full))],
+  ["POST", /^\/qrs\/systemrule$/, (req) => {
+    const body = ruleBody.safeParse(req.body);
+    if (!body.success) throw fail(400, `Invalid system rule: ${body.error.issues[0]?.path.join(".")} ${body.error.issues[0]?.message}`);
+    if (!/^[A-Za-z.]+_(\*|[0-9a-f-]{36})(,\s*[A-Za-z.]+_(\*|[0-9a-f-]{36}))*$/.test(body.data.resourceFilter)) throw fail(400, "Invalid resourceFilter");
+    const rule = req.state.stamp({ name: body.data.name, category: body.data.category, type: body.data.type, rule: body.data.rule, resourceFilter: body.data.resourceFilter, actions: body.data.actions, ruleContext: body.data.ruleContext, disabled: body.data.disabled, comment: body.data.comment });
+    req.state.rules.set(rule.id, rule);
+    return { status: 201, body: { ...rule, schemaPath: "SystemRule" } };
+  }],
+  ["PUT", /^\/qrs\/systemrule\/([0-9a-f-]{36})$/, (req, [id]) => {
+    const rule = byId(req.state.rules, id!, "SystemRule");
+    checkModified(rule, req.body);
+    const body = ruleBody.safeParse(req.body);
+    if (!body.success) throw fail(400, "Invalid system rule");
+    Object.assign(rule, { rule: body.data.rule, resourceFilter: body.data.resourceFilter, actions: body.data.actions, disabled: body.data.disabled, comment: body.data.comment, name: body.data.name });
+    req.state.touch(rule);
+    return { status: 200, body: rule };
+  }],
+  ["DELETE", /^\/qrs\/systemrule\/([0-9a-f-]{36})$/, (req, [id]) => {
+    byId(req.state.rules, id!, "SystemRule");
+    req.state.rules.delete(id!);
+    return { status: 204 };
+  }],
+
+  ["GET", /^\/qrs\/virtualproxyconfig(\/full)?$/, (req, [full]) => listOf(req, [...req.state.virtualProxies.values()], (v) => ({ id: v.id, prefix: v.prefix, description: v.description, authenticationMethod: v.authenticationMethod }), Boolean(full))],
+  ["POST", /^\/qrs\/virtualproxyconfig$/, (req) => {
+    const body = vpBody.safeParse(req.body);
+    if (!body.success) throw fail(400, `Invalid virtual proxy: ${body.error.issues[0]?.path.join(".")} ${body.error.issues[0]?.message}`);
+    const all = [...req.state.virtualProxies.values()];
+    if (all.some((v) => v.prefix === body.data.prefix || v.sessionCookieHeaderName === body.data.sessionCookieHeaderName)) throw fail(409, "prefix and sessionCookieHeaderName must be unique");
+    const vp = req.state.stamp({ prefix: body.data.prefix, description: body.data.description, authenticationMethod: body.data.authenticationMethod, sessionCookieHeaderName: body.data.sessionCookieHeaderName, jwtPublicKeyCertificate: body.data.jwtPublicKeyCertificate, jwtAttributeUserId: body.data.jwtAttributeUserId, jwtAttributeUserDirectory: body.data.jwtAttributeUserDirectory });
+    req.state.virtualProxies.set(vp.id, vp);
+    return { status: 201, body: vp };
+  }],
+  ["DELETE", /^\/qrs\/virtualproxyconfig\/([0-9a-f-]{36})$/, (req, [id]) => {
+    byId(req.state.virtualProxies, id!, "VirtualProxyConfig");
+    if ([...req.state.proxyServices.values()].some((p) => p.settings.virtualProxies.some((v) => v.id === id))) throw fail(400, "The virtual proxy is still linked to a proxy service");
+    req.state.virtualProxies.delete(id!);
+    return { status: 204 };
+  }],
+  ["GET", /^\/qrs\/proxyservice\/full$/, (req) => ({ status: 200, body: [...req.state.proxyServices.values()] })],
+  ["PUT", /^\/qrs\/proxyservice\/([0-9a-f-]{36})$/, (req, [id]) => {
+    const proxy = byId(req.state.proxyServices, id!, "ProxyService");
+    checkModified(proxy, req.body);
+    const body = z.object({ settings: z.object({ virtualProxies: z.array(z.object({ id: z.string() }).passthrough()) }).passthrough() }).passthrough().safeParse(req.body);
+    if (!body.success) throw fail(400, "Invalid proxy service");
+    for (const v of body.data.settings.virtualProxies) byId(req.state.virtualProxies, v.id, "VirtualProxyConfig");
+    proxy.settings.virtualProxies = body.data.settings.virtualProxies.map((v) => ({ id: v.id }));
+    req.state.touch(proxy);
+    return { status: 200, body: proxy };
+  }],
+
+  ["GET", /^\/qrs\/reloadtask\/full$/, (req) =>
+    listOf(
+      req,
+      [...req.state.reloadTasks.values()].map((t) => {
+        const app = req.state.apps.get(t.app.id);
+        return { ...t, app: { id: t.app.id, name: t.app.name, stream: app?.stream ?? null }, operational: { lastExecutionResult: { status: t.lastStatus, stopTime: t.lastStopTime, details: [{ message: t.lastMessage }] } }, schemaPath: "ReloadTask" };
+      }),
+      (t) => t,
+      true,
+    )],
+];
+
+export function handleQrs(req: QrsRequest): QrsReply {
+  for (const [method, pattern, handler] of routes) {
+    if (method !== req.method) continue;
+    const m = pattern.exec(req.path);
+    if (m) return handler(req, m.slice(1));
+  }
+  throw fail(404, `${req.method} ${req.path} is not a QRS endpoint`);
+}
+
+export const newId = randomUUID;

@@ -1,0 +1,62 @@
+/**
+ * The client-managed adapter: a customer is an area of a self-hosted Qlik Sense Enterprise site
+ * (stream, tag, rules, apps, virtual proxy), driven through the QRS and the engine (enigma.js).
+ * Client-managed has no Platform Operations API: this adapter is that automation.
+ */
+import { QoemError, userError, unsupported, type CustomerEnvironment, type DeploymentAdapter, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
+import { QrsClient, type SiteTls } from "./qrs-client.ts";
+import { siteSteps } from "./site-steps.ts";
+import { siteHealth } from "./site-health.ts";
+import { removeCustomer } from "./site-offboard.ts";
+
+export interface SiteAccess {
+  qrsUrl: string;
+  engineUrl: string;
+  userDirectory: string;
+  userId: string;
+  tls?: SiteTls;
+  /** The stream holding the OEM's template apps. */
+  templateStream: string;
+  /** PEM public key (or certificate) the customers' JWT virtual proxies verify tokens with. */
+  jwtPublicKey?: string;
+}
+
+export interface SiteHandle extends SiteAccess {
+  name: string;
+  qrs: QrsClient;
+}
+
+export interface SiteContext {
+  site(name: string): SiteHandle;
+}
+
+export function createSiteAdapter(sites: Record<string, SiteAccess>): DeploymentAdapter & { context: SiteContext } {
+  const handles = new Map(Object.entries(sites).map(([name, access]) => [name, { ...access, name, qrs: new QrsClient(access) }]));
+  const context: SiteContext = {
+    site(name) {
+      const handle = handles.get(name);
+      if (!handle) throw userError(`no client-managed site named '${name}' is configured`);
+      return handle;
+    },
+  };
+  const envSite = (env: CustomerEnvironment) => {
+    if (env.target.kind !== "client-managed") throw userError(`${env.customer} is not on a client-managed site`);
+    return context.site(env.target.site);
+  };
+  return {
+    kind: "client-managed",
+    context,
+    onboardSteps(request: OnboardRequest): OnboardStep[] {
+      if (request.target.kind !== "client-managed") throw userError("the client-managed adapter only onboards to sites");
+      if (request.features.length) throw unsupported(`${request.features.join(", ")} cannot be offered on a client-managed site`);
+      context.site(request.target.site);
+      return siteSteps(context);
+    },
+    health: (env) => siteHealth(envSite(env), env.customer),
+    offboard: (env): Promise<OffboardResult> => removeCustomer(envSite(env), env.customer),
+    reactivate: async (env) => {
+      throw new QoemError("unsupported", `${env.customer}'s content was removed from site ${envSite(env).name}; a client-managed offboard cannot be undone. Onboard the customer again instead.`);
+    },
+    close: async () => {},
+  };
+}
