@@ -67,10 +67,12 @@ export async function startSiteEmulator(options: SiteEmulatorOptions = {}): Prom
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://emulator");
     const method = req.method ?? "GET";
+    let dropAfter = false;
     for (const fault of faults.match(method, url.pathname)) {
-      if (fault.action === "latency") await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1000));
+      if (fault.action === "drop-after") dropAfter = true;
+      else if (fault.action === "latency") await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1000));
       else if (fault.action === "drop") return void req.socket.destroy();
-      else if (fault.action !== "drop-after") return send(res, fault.status ?? 503, "Injected fault");
+      else return send(res, fault.status ?? 503, "Injected fault");
     }
     const body = await readBody(req);
     if (url.pathname.startsWith("/_emulator/")) {
@@ -115,6 +117,8 @@ export async function startSiteEmulator(options: SiteEmulatorOptions = {}): Prom
     const type = String(req.headers["content-type"] ?? "");
     try {
       const reply = handleQrs({ method, path: url.pathname.replace(/\/+$/, ""), query: url.searchParams, body: type.includes("json") ? parseJson(body) : undefined, state });
+      // drop-after: the change is made, then the connection is cut before the answer.
+      if (dropAfter) return void req.socket.destroy();
       send(res, reply.status, reply.body, { "x-qlik-xrfkey": param });
     } catch (error) {
       if (error instanceof HttpError) return send(res, error.status, String(error.body ?? ""), { "x-qlik-xrfkey": param });
