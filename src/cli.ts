@@ -6,6 +6,7 @@ import { ConfigError, readConfig } from "./config.ts";
 import { startQoem } from "./main.ts";
 import { z } from "zod";
 import { startCloudEmulator, type CloudEmulatorOptions } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
+import { startSiteEmulator } from "../adapters/client-managed/emulator/site-emulator.ts";
 import { emulatorDefaults, emulatorOrganizationClient, emulatorRegionClient, emulatorSubscriptionId } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { dispatchCommand } from "./chat/dispatch-command.ts";
 import { formatCommandError } from "./commands/parse-command.ts";
@@ -77,6 +78,7 @@ async function emulate(args: string[]): Promise<number> {
     rateLimits = parsed.data;
   }
   const emu = await startCloudEmulator({ ...emulatorDefaults(), port, ...(rateLimits ? { rateLimits } : {}) });
+  const site = await startSiteEmulator({ port: port === 0 ? 0 : port + 1 });
   const eu = emulatorRegionClient("eu");
   process.stdout.write(
     [
@@ -85,10 +87,15 @@ async function emulate(args: string[]): Promise<number> {
       `  region clients: emu-<region>-client / emu-<region>-secret (e.g. ${eu.clientId}); organisation client: ${emulatorOrganizationClient.clientId}; subscription ${emulatorSubscriptionId}`,
       `  admin: GET ${emu.url}/_emulator/state, POST ${emu.url}/_emulator/faults, POST ${emu.url}/_emulator/rate-limits`,
       `Point qoem at it: QOEM_EMULATOR_URL=${emu.url} qoem run "onboard acme eu"`,
+      `Client-managed site emulator: QRS ${site.qrsUrl}/qrs, engine ${site.engineUrl}/app/<id>, health check ${site.url}/engine/healthcheck`,
+      `  as a site in the config: sites: { onprem: { qrsUrl: ${site.qrsUrl}, engineUrl: ${site.engineUrl} } } (plus jwtPublicKey for virtual proxies)`,
       "",
     ].join("\n"),
   );
-  onSignals(emu.close);
+  onSignals(async () => {
+    await emu.close();
+    await site.close();
+  });
   await new Promise(() => undefined);
   return 0;
 }
