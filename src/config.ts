@@ -40,6 +40,7 @@ const envSchema = z.object({
   QOEM_APPROVALS_CHANNEL: z.string().min(1).optional(),
   QOEM_ALERTS_CHANNEL: z.string().min(1).optional(),
   QOEM_APPROVAL_EXPIRY_HOURS: z.coerce.number().positive().max(24 * 30).optional(),
+  QOEM_SWEEP_MINUTES: z.coerce.number().positive().max(24 * 60).optional(),
   QOEM_AUDIT_MAXLEN: z.coerce.number().int().min(100).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
 });
@@ -108,6 +109,7 @@ const fileSchema = z
     roles: z.object({ engineers: slackIds, oncall: slackIds, approvers: slackIds }).strict().default({ engineers: [], oncall: [], approvers: [] }),
     channels: z.object({ approvals: z.string().min(1).optional(), alerts: z.string().min(1).optional() }).strict().default({}),
     approvals: z.object({ expiryHours: z.number().positive().max(24 * 30).default(24) }).strict().default({ expiryHours: 24 }),
+    sweep: z.object({ everyMinutes: z.number().positive().max(1440).default(5), detailBatch: z.number().int().min(0).max(10_000).default(100) }).strict().default({ everyMinutes: 5, detailBatch: 100 }),
     audit: z.object({ maxLength: z.number().int().min(100).default(100_000) }).strict().default({ maxLength: 100_000 }),
   })
   .strict();
@@ -141,6 +143,7 @@ export interface Config {
   access: { engineers: string[]; oncall: string[]; approvers: string[] };
   channels: { approvals?: string; alerts?: string };
   approvalExpiryMs: number;
+  sweep: { everyMs: number; detailBatch: number };
   auditMaxLength: number;
   /** Unset: info, or warn under the local shell so that logs do not drown the prompt. */
   logLevel?: string;
@@ -240,6 +243,7 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     },
     approvalExpiryMs: (e.QOEM_APPROVAL_EXPIRY_HOURS ?? f.approvals.expiryHours) * 3_600_000,
     auditMaxLength: e.QOEM_AUDIT_MAXLEN ?? f.audit.maxLength,
+    sweep: { everyMs: (e.QOEM_SWEEP_MINUTES ?? f.sweep.everyMinutes) * 60_000, detailBatch: f.sweep.detailBatch },
     ...(e.LOG_LEVEL ? { logLevel: e.LOG_LEVEL } : {}),
   };
   if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {

@@ -20,7 +20,7 @@ export interface Adapters {
   cloud: ReturnType<typeof createCloudAdapter>;
   sites: ReturnType<typeof createSiteAdapter>;
   /** The organisation-level tenant listing, where an organisation client is configured. */
-  listTenants?: () => Promise<OrgTenantView[]>;
+  listTenants?: (filter?: string) => Promise<OrgTenantView[]>;
   /** Tenants that are not customers: the OEM's source tenant. */
   ignoreHosts: string[];
   adapterFor(target: Target): DeploymentAdapter;
@@ -86,7 +86,7 @@ export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: 
   const source = emulatorUrl ? emulatorSourceTenant : config.cloud.sourceTenant;
   return {
     cloud,
-    ...(hasOrganization ? { listTenants: () => cloud.listTenants() } : {}),
+    ...(hasOrganization ? { listTenants: (filter?: string) => cloud.listTenants(filter) } : {}),
     ignoreHosts: source ? [source.hostname] : [],
     sites,
     adapterFor(target) {

@@ -20,6 +20,12 @@ import { startOperationWorker } from "./queue/operation-worker.ts";
 import type { DispatchDeps } from "./chat/dispatch-command.ts";
 import { createSlackApp } from "./chat/slack/create-slack-app.ts";
 import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
+import { HealthHistory } from "./core/health-history.ts";
+import type { SweepScope } from "./core/run-sweep.ts";
+import { ALERTS_QUEUE, SWEEPS_QUEUE, startSweepWorker, triggerSweeps, upsertSweepSchedulers } from "./queue/sweeps.ts";
+import { startAlertsNotifier } from "./chat/alerts-notifier.ts";
+import { fleetHealthView } from "./chat/render-fleet-health.ts";
+import { cloudRegionCodes } from "../adapters/qlik-cloud/regions.ts";
 import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
 import { startApprovalExpiry } from "./chat/expire-approvals.ts";
 import { approvalDecidedMessage } from "./chat/slack/approval-blocks.ts";
@@ -58,6 +64,10 @@ export interface QoemHandle {
   events: QueueEvents;
   dispatch: DispatchDeps;
   adapters: Adapters;
+  sweeps: Queue;
+  sweepEvents: QueueEvents;
+  history: HealthHistory;
+  scopes: SweepScope[];
   cloudEmulator?: CloudEmulator;
   siteEmulator?: SiteEmulator;
   slackPort?: number;
@@ -121,8 +131,24 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     // Slack user-group membership is asked of Slack once its client exists (below).
     const slackGroups: { resolve?: (user: string) => Promise<string[]> } = {};
     const access = new AccessPolicy(config.access, config.mode, options.groupsOf ?? ((user) => slackGroups.resolve?.(user) ?? Promise.resolve([])));
-    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)] }, registry, operations, redis, access, approvals, audit };
-    const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
+    const history = new HealthHistory(redis, keys);
+    const sweeps = new Queue(SWEEPS_QUEUE, { connection: redis, prefix });
+    const alerts = new Queue(ALERTS_QUEUE, { connection: redis, prefix });
+    sweeps.setMaxListeners(0);
+    const sweepEventsConnection = redis.duplicate();
+    const sweepEvents = new QueueEvents(SWEEPS_QUEUE, { connection: sweepEventsConnection, prefix });
+    sweepEvents.setMaxListeners(0);
+    closers.push(() => sweeps.close(), () => alerts.close(), async () => {
+      await sweepEvents.close();
+      sweepEventsConnection.disconnect();
+    });
+    const scopes: SweepScope[] = [
+      ...(emulatorUrl ? cloudRegionCodes : Object.keys(config.cloud.regions)).map((region) => ({ kind: "cloud" as const, region })),
+      ...[...Object.keys(config.sites), ...Object.keys(extraSites)].map((site) => ({ kind: "client-managed" as const, site })),
+    ];
+    const fleet = { history, sweepNow: () => triggerSweeps(sweeps, scopes) };
+    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)] }, registry, operations, redis, access, approvals, audit, fleet };
+    const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
 
     const workers: Worker[] = [];
     if (config.roles.includes("worker")) {
@@ -144,6 +170,27 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         }),
       );
     }
+    if (config.roles.includes("worker")) {
+      workers.push(
+        startSweepWorker({
+          connection: redis,
+          prefix,
+          registry,
+          history,
+          adapterFor: adapters.adapterFor,
+          ...(adapters.listTenants ? { listTenants: adapters.listTenants } : {}),
+          detailBatch: config.sweep.detailBatch,
+          lock,
+          alerts,
+          logger,
+        }),
+      );
+    }
+    if (config.roles.includes("scheduler")) await upsertSweepSchedulers(sweeps, scopes, config.sweep.everyMs);
+    if (config.roles.includes("chat") && !config.slack && options.shell) {
+      const out = options.shell.output;
+      workers.push(startAlertsNotifier(redis, prefix, async (text) => void out.write(`\n[alert] ${text}\n`)));
+    }
     if (config.roles.includes("chat") && config.slack) {
       const slack = createSlackApp({
         ...config.slack,
@@ -151,6 +198,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         dispatch,
         ...(config.channels.approvals ? { approvalsChannel: config.channels.approvals } : {}),
         follow: (jobId) => followJob(events, operations, jobId, () => undefined),
+        sweepEvents,
+        fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
       });
       const client = slack.app.client;
       const stopExpiry = startApprovalExpiry(dispatch, logger, async (a) => {
@@ -162,6 +211,13 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       if (started.port !== undefined) handle.slackPort = started.port;
       closers.push(() => slack.stop());
       workers.push(startThreadUpdater({ connection: redis, prefix, keys, operations, client: slack.app.client, logger }));
+      const alertsChannel = config.channels.alerts;
+      workers.push(
+        startAlertsNotifier(redis, prefix, async (text) => {
+          if (!alertsChannel) return void logger.warn({ alert: text }, "health alert not posted: no alerts channel (QOEM_ALERTS_CHANNEL)");
+          await client.chat.postMessage({ channel: alertsChannel, text });
+        }),
+      );
       logger.info({ port: started.port, socketMode: Boolean(config.slack.appToken) }, "Slack surface started");
     }
     closers.push(async () => {
@@ -173,7 +229,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       closers.push(async () => stop());
     }
     if (config.roles.includes("chat") && !config.slack && options.shell) {
-      handle.shellDone = runShell({ ...options.shell, dispatch, events, operations });
+      handle.shellDone = runShell({ ...options.shell, dispatch, events, operations, sweeps, sweepEvents });
     }
     return handle;
   } catch (error) {

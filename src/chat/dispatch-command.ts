@@ -18,6 +18,8 @@ import type { AccessPolicy } from "../core/roles.ts";
 import type { Approval, Approvals, DecisionResult } from "../core/approvals.ts";
 import type { AuditLog } from "../core/audit-log.ts";
 import { decideOffboard, requestOffboard } from "./offboard-approval.ts";
+import type { HealthHistory } from "../core/health-history.ts";
+import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
 
 export type Surface = "slack" | "shell" | "cli";
 
@@ -32,7 +34,8 @@ export type ChatAnswer =
   | { kind: "info"; command?: Command; text: string }
   | { kind: "operation"; command: Command; jobId: string; disposition: EnqueueDisposition; text: string }
   | { kind: "approval"; command: Command; approval: Approval; created: boolean; text: string }
-  | { kind: "decision"; command: Command; decision: DecisionResult; jobId?: string; text: string };
+  | { kind: "decision"; command: Command; decision: DecisionResult; jobId?: string; text: string }
+  | { kind: "fleet"; command: Command; jobIds: string[]; text: string };
 
 export interface DispatchDeps {
   parseContext: ParseContext;
@@ -42,6 +45,8 @@ export interface DispatchDeps {
   access: AccessPolicy;
   approvals: Approvals;
   audit: AuditLog;
+  /** Fleet health: the latest verdicts, and sweeps to start now. */
+  fleet: { history: HealthHistory; sweepNow(): Promise<string[]> };
 }
 
 export interface DispatchHooks {
@@ -86,6 +91,8 @@ function resultOf(answer: ChatAnswer): { result: string; jobId?: string; approva
       return { result: answer.disposition, jobId: answer.jobId };
     case "approval":
       return { result: answer.created ? "approval-requested" : "approval-already-pending", approvalId: answer.approval.id };
+    case "fleet":
+      return { result: "answered", detail: `${answer.jobIds.length} sweeps started` };
     case "decision":
       return answer.decision.ok
         ? { result: answer.decision.approval.status, approvalId: answer.decision.approval.id, ...(answer.jobId ? { jobId: answer.jobId } : {}), ...(answer.decision.approval.reason ? { detail: `reason: ${answer.decision.approval.reason}` } : {}) }
@@ -125,7 +132,11 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
     case "list":
       return enqueue(command, req, deps, "Listing the fleet");
     case "health": {
-      if (!("customer" in command.scope)) return { kind: "info", command, text: "`health all` is understood, but fleet health sweeps are not built yet; try /qoem health <customer>." };
+      if (!("customer" in command.scope)) {
+        const jobIds = await deps.fleet.sweepNow();
+        const view = fleetHealthView(await deps.fleet.history.all(), await deps.fleet.history.lastSweepAt());
+        return { kind: "fleet", command, jobIds, text: renderFleetHealth(view, jobIds.length ? "sweeping now" : undefined) };
+      }
       const record = await deps.registry.get(command.scope.customer);
       if (!record) return unknownCustomer(command.scope.customer, "health");
       return enqueue(command, req, deps, `Checking the health of ${record.customer}`);

@@ -17,6 +17,9 @@ export class RedisKeys {
   approval = (id: string) => `${this.tag}:approval:${id}`;
   approvalFor = (customer: string) => `${this.tag}:approval-for:${customer}`;
   approvalsPending = () => `${this.tag}:approvals:pending`;
+  healthLatest = () => `${this.tag}:health:latest`;
+  healthHistory = (customer: string) => `${this.tag}:health:history:${customer}`;
+  sweepMeta = () => `${this.tag}:health:sweep`;
   mutex = (name: string) => `${this.tag}:mutex:${name}`;
   rate = (tier: string, host: string) => `${this.tag}:rate:${tier}:${host}`;
   threadFinal = (jobId: string) => `${this.tag}:thread-final:${jobId}`;

@@ -24,7 +24,7 @@ export interface OperationWorkerDeps {
   prefix: string;
   adapterFor(target: Target): DeploymentAdapter;
   /** The organisation-level tenant listing, where configured (fleet views). */
-  listTenants?: () => Promise<OrgTenantView[]>;
+  listTenants?: (filter?: string) => Promise<OrgTenantView[]>;
   /** Hostnames that are not customers (the OEM's source tenant). */
   ignoreHosts?: string[];
   registry: CustomerRegistry;

@@ -5,7 +5,8 @@
  */
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import type { Queue, QueueEvents } from "bullmq";
+import { Job, type Queue, type QueueEvents } from "bullmq";
+import { fleetHealthView, renderFleetHealth } from "../render-fleet-health.ts";
 import { formatCommandError } from "../../commands/parse-command.ts";
 import { dispatchCommand, type DispatchDeps } from "../dispatch-command.ts";
 import { followJob } from "../../queue/follow-job.ts";
@@ -18,6 +19,8 @@ export interface ShellOptions {
   dispatch: DispatchDeps;
   events: QueueEvents;
   operations: Queue;
+  sweeps?: Queue;
+  sweepEvents?: QueueEvents;
   user?: string;
 }
 
@@ -66,6 +69,10 @@ export async function runShell(options: ShellOptions): Promise<void> {
       if (answer.kind === "error") write(formatCommandError(answer.error));
       else {
         write(answer.text);
+        if (answer.kind === "fleet" && answer.jobIds.length) {
+          await Promise.all(answer.jobIds.map(async (id) => (await Job.fromId(options.sweeps!, id))?.waitUntilFinished(options.sweepEvents!).catch(() => undefined)));
+          write(renderFleetHealth(fleetHealthView(await options.dispatch.fleet.history.all(), await options.dispatch.fleet.history.lastSweepAt())));
+        }
         if (answer.kind === "decision" && answer.jobId) {
           const outcome = await followJob(options.events, options.operations, answer.jobId, () => undefined);
           write(outcome.state === "completed" ? (renderResult("offboard", outcome.result) ?? "done") : (outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`));

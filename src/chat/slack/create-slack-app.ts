@@ -13,6 +13,58 @@ import { codeBlock, escapeMrkdwn, mention } from "./mrkdwn.ts";
 import { renderResult } from "../render-text.ts";
 import type { FollowResult } from "../../queue/follow-job.ts";
 import { postApprovalRequest, registerApprovalActions, showDecision } from "./approval-actions.ts";
+import type { QueueEvents } from "bullmq";
+import { renderFleetHealth, type FleetHealthView } from "../render-fleet-health.ts";
+import type { WebClient } from "@slack/web-api";
+import type { KnownBlock } from "@slack/types";
+
+/** The `health all` message: posted once, then edited in place (at most every 3 s) while the sweeps run. */
+async function postFleetHealth(client: WebClient, channel: string, text: string, jobIds: string[], options: SlackSurfaceOptions): Promise<void> {
+  const posted = await client.chat.postMessage({ channel, text: codeBlock(text) });
+  if (!options.sweepEvents || !options.fleetHealth || jobIds.length === 0) return;
+  const events = options.sweepEvents;
+  const pending = new Set(jobIds);
+  let lastEdit = 0;
+  const edit = async (running?: string) => {
+    lastEdit = Date.now();
+    await client.chat.update({ channel: posted.channel ?? channel, ts: posted.ts!, text: codeBlock(renderFleetHealth(await options.fleetHealth!(), running)) });
+  };
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(finish, 10 * 60_000);
+    function finish() {
+      clearTimeout(timer);
+      events.off("completed", onDone);
+      events.off("failed", onDone);
+      events.off("progress", onProgress);
+      resolve();
+    }
+    function onDone({ jobId }: { jobId: string }) {
+      if (!pending.delete(jobId)) return;
+      if (pending.size === 0) {
+        finish();
+        void edit().catch(() => undefined);
+      }
+    }
+    function onProgress({ jobId }: { jobId: string }) {
+      if (pending.has(jobId) && Date.now() - lastEdit > 3000) void edit(`sweeping: ${jobIds.length - pending.size} of ${jobIds.length} done`).catch(() => undefined);
+    }
+    events.on("completed", onDone);
+    events.on("failed", onDone);
+    events.on("progress", onProgress);
+  });
+}
+
+function homeBlocks(view: FleetHealthView) {
+  const { totals } = view;
+  const blocks: KnownBlock[] = [
+    { type: "header", text: { type: "plain_text", text: "qoem: fleet health" } },
+    { type: "section", text: { type: "mrkdwn", text: `*${totals.green}* green · *${totals.amber}* amber · *${totals.red}* red\nLast sweep: ${view.lastSweepAt ? `${view.lastSweepAt.slice(0, 16).replace("T", " ")} UTC` : "none yet"}` } },
+  ];
+  const lines = view.notGreen.slice(0, 40).map((l) => `${l.verdict === "red" ? "🔴" : "🟠"} *${escapeMrkdwn(l.customer)}* (${escapeMrkdwn(l.where)}): ${escapeMrkdwn(l.reasons.join("; ")).slice(0, 300)}`);
+  blocks.push({ type: "section", text: { type: "mrkdwn", text: lines.length ? lines.join("\n") : "Every customer is green." } });
+  if (view.notGreen.length > 40) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `… and ${view.notGreen.length - 40} more; /qoem health all lists them.` }] });
+  return blocks;
+}
 import type { ReplyTo } from "../../queue/job-payload.ts";
 
 export interface SlackSurfaceOptions {
@@ -25,6 +77,10 @@ export interface SlackSurfaceOptions {
   dispatch: DispatchDeps;
   /** Where approval requests are posted; without one, in the channel where the offboard was asked. */
   approvalsChannel?: string;
+  /** Progress of health sweeps, for the `health all` message that updates in place. */
+  sweepEvents?: QueueEvents;
+  /** The fleet's latest health, for `health all` and App Home. */
+  fleetHealth?: () => Promise<FleetHealthView>;
   /** Follows a queued job to its end (QueueEvents), for answers that come after the ack. */
   follow(jobId: string): Promise<FollowResult>;
 }
@@ -57,6 +113,11 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
     if (parsed.command.name !== "onboard") {
       const answer = await dispatchCommand(request, options.dispatch);
       const text = answer.kind === "error" ? formatCommandError(answer.error) : answer.text;
+      if (answer.kind === "fleet") {
+        await ack();
+        await postFleetHealth(client, command.channel_id, answer.text, answer.jobIds, options).catch((e: unknown) => log.warn({ err: (e as Error).message }, "health all message failed"));
+        return;
+      }
       await ack({ response_type: "ephemeral", text: codeBlock(text) });
       try {
         if (answer.kind === "approval" && answer.created) {
@@ -102,6 +163,12 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       const hint = /not_in_channel|channel_not_found/.test(String((error as Error).message)) ? " Invite qoem to this channel (/invite @qoem) and try again." : "";
       await respond({ response_type: "ephemeral", text: escapeMrkdwn(`${title} could not be started: ${(error as Error).message}.${hint}`) }).catch(() => undefined);
     }
+  });
+
+  app.event("app_home_opened", async ({ event, client }) => {
+    if (!options.fleetHealth) return;
+    const view = await options.fleetHealth();
+    await client.views.publish({ user_id: event.user, view: { type: "home", blocks: homeBlocks(view) } });
   });
 
   return {

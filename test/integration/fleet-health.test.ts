@@ -1,0 +1,82 @@
+// Health sweeps with the emulators: a tenant made unhealthy through the emulator's knobs gives
+// exactly one alert, its recovery one all-clear, and a flapping tenant no alert per sweep.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Job, Queue } from "bullmq";
+import { dispatchCommand } from "../../src/chat/dispatch-command.ts";
+import { followJob } from "../../src/queue/follow-job.ts";
+import { ALERTS_QUEUE, triggerSweeps } from "../../src/queue/sweeps.ts";
+import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
+import { tenantsNamed } from "../support/cloud-fixture.ts";
+
+let qoem: TestQoem;
+let alerts: Queue;
+beforeAll(async () => {
+  qoem = await startTestQoem("fleet-health");
+  alerts = new Queue(ALERTS_QUEUE, { connection: qoem.redis, prefix: qoem.keys.tag });
+});
+afterAll(async () => {
+  await alerts?.close();
+  await qoem?.stop();
+});
+
+async function sweepEu() {
+  const ids = await triggerSweeps(qoem.sweeps, [{ kind: "cloud", region: "eu" }]);
+  for (const id of ids) await (await Job.fromId(qoem.sweeps, id))!.waitUntilFinished(qoem.sweepEvents, 30_000);
+}
+async function alertsFor(customer: string) {
+  const jobs = await alerts.getJobs(["waiting", "delayed", "completed", "active"]);
+  return jobs
+    .sort((a, b) => a.timestamp - b.timestamp)
+    .map((j) => j.data as { kind: string; customer: string })
+    .filter((a) => a.customer === customer)
+    .map((a) => a.kind);
+}
+const knob = (id: string, body: object) => fetch(`${qoem.cloudEmulator!.url}/_emulator/tenants/${id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+describe("fleet health sweeps", () => {
+  it("alerts once when a tenant turns red, stays quiet while it stays red, and gives one all-clear on recovery", async () => {
+    for (const c of ["acme", "globex"]) {
+      const a = await dispatchCommand({ text: `onboard ${c} eu`, user: "U1", surface: "cli" }, qoem.dispatch);
+      if (a.kind === "operation") await followJob(qoem.events, qoem.operations, a.jobId, () => undefined);
+    }
+    await sweepEu();
+    expect(await alertsFor("acme")).toEqual([]);
+    expect((await qoem.history.latest("acme"))!.verdict).toBe("green");
+
+    const tenant = tenantsNamed(qoem.cloudEmulator!, "acme")[0]!;
+    await knob(tenant.id, { unhealthy: true });
+    await sweepEu();
+    await sweepEu();
+    await sweepEu();
+    expect(await alertsFor("acme")).toEqual(["red"]);
+    const latest = (await qoem.history.latest("acme"))!;
+    expect(latest).toMatchObject({ verdict: "red", alerted: "red" });
+    expect(latest.reasons[0]).toMatch(/does not answer/);
+
+    await knob(tenant.id, { unhealthy: false });
+    await sweepEu();
+    await sweepEu();
+    await sweepEu();
+    expect(await alertsFor("acme")).toEqual(["red", "all-clear"]);
+    expect(await alertsFor("globex")).toEqual([]);
+  });
+
+  it("marks a deactivated tenant red from the fleet listing alone, and holds back alerts for a flapping tenant", async () => {
+    const tenant = tenantsNamed(qoem.cloudEmulator!, "globex")[0]!;
+    for (let i = 0; i < 8; i++) {
+      await knob(tenant.id, { unhealthy: i % 2 === 0 });
+      await sweepEu();
+    }
+    const flapping = await alertsFor("globex");
+    expect(flapping.length).toBeLessThanOrEqual(2);
+    expect((await qoem.history.latest("globex"))!.held).toBe(true);
+
+    await knob(tenant.id, { unhealthy: false, status: "disabled" });
+    await sweepEu();
+    expect((await qoem.history.latest("globex"))!.reasons).toEqual(["tenant status is disabled"]);
+
+    const answer = await dispatchCommand({ text: "health all", user: "U1", surface: "shell" }, qoem.dispatch);
+    expect(answer.kind).toBe("fleet");
+    expect(answer.kind === "fleet" && answer.text).toMatch(/Fleet health: \d+ green, \d+ amber, \d+ red/);
+  });
+});
