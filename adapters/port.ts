@@ -74,6 +74,8 @@ export interface CustomerEnvironment {
   target: Target;
   tenantId?: string;
   hostname?: string;
+  /** The tenant's status as a fleet listing just reported it, so the adapter need not read it again. */
+  knownStatus?: string;
 }
 
 export interface OffboardResult {

@@ -36,7 +36,11 @@ export async function tenantHealth(cloud: CloudContext, env: CustomerEnvironment
   const f = new Findings();
   const report = (): HealthReport => ({ customer: env.customer, verdict: f.verdict, reasons: f.reasons, checkedAt: new Date().toISOString() });
 
-  const tenant = await readTenant(cloud, region, env.tenantId);
+  // A sweep passes the status it just read from the organisation listing: no second read per tenant.
+  const tenant =
+    env.knownStatus === "active" && env.hostname
+      ? { id: env.tenantId, name: env.customer, hostnames: [env.hostname], status: "active" as string | undefined, estimatedPurgeDate: undefined as string | undefined }
+      : await readTenant(cloud, region, env.tenantId);
   if (!tenant) f.add("red", `tenant ${env.tenantId} no longer exists`);
   else if (tenant.status === "disabled") f.add("red", `tenant is deactivated${tenant.estimatedPurgeDate ? `, purge on ${tenant.estimatedPurgeDate.slice(0, 10)}` : ""}`);
   else if (tenant.status === "deleted") f.add("red", "tenant was purged");

@@ -11,7 +11,7 @@ import type { DeploymentAdapter, Target, Verdict } from "../../adapters/port.ts"
 import { findRegion } from "../../adapters/qlik-cloud/regions.ts";
 import type { CustomerRecord, CustomerRegistry } from "./customer-registry.ts";
 import { environmentOf } from "./customer-environment.ts";
-import type { AlertKind, HealthHistory, LatestHealth } from "./health-history.ts";
+import type { AlertKind, HealthHistory } from "./health-history.ts";
 import type { OrgTenantView } from "./list-fleet.ts";
 
 export type SweepScope = Target;
@@ -62,41 +62,52 @@ async function inParallel<T, R>(items: T[], limit: number, fn: (t: T) => Promise
 
 export async function runSweep(scope: SweepScope, deps: SweepDeps): Promise<SweepResult> {
   const where = scopeName(scope);
-  const records = (await deps.registry.list({ where })).filter((r) => r.kind === scope.kind && watched.has(r.status));
-  const previous = new Map((await deps.history.all()).map((l) => [l.customer, l]));
+  // The registry, the last verdicts and (for a region) the organisation listing are read side by side.
+  const datacenter = scope.kind === "cloud" ? (findRegion(scope.region)?.datacenter ?? scope.region) : "";
+  const listing = scope.kind === "cloud" && deps.listTenants ? deps.listTenants(`regionCode eq "${datacenter}"`) : undefined;
+  listing?.catch(() => undefined);
+  const [registered, last] = await Promise.all([deps.registry.list({ where }), deps.history.all()]);
+  const records = registered.filter((r) => r.kind === scope.kind && watched.has(r.status));
+  const previous = new Map(last.map((l) => [l.customer, l]));
   const results: Array<{ customer: string; where: string; verdict: Verdict; reasons: string[]; detailed?: boolean }> = [];
   let toDetail: CustomerRecord[] = records;
 
-  if (scope.kind === "cloud" && deps.listTenants) {
-    const datacenter = findRegion(scope.region)?.datacenter ?? scope.region;
-    const tenants = new Map((await deps.listTenants(`regionCode eq "${datacenter}"`)).map((t) => [t.id, t]));
-    toDetail = [];
-    const candidates: CustomerRecord[] = [];
+  const known = new Map<string, string>();
+  if (listing) {
+    const tenants = new Map((await listing).map((t) => [t.id, t]));
+    const active: CustomerRecord[] = [];
     for (const r of records) {
       const tenant = r.tenantId ? tenants.get(r.tenantId) : undefined;
-      const last = previous.get(r.customer);
       if (!tenant) results.push({ customer: r.customer, where, verdict: "red", reasons: [`tenant ${r.tenantId ?? "(none recorded)"} is not in the organisation's tenant list`] });
       else if (tenant.status !== "active") results.push({ customer: r.customer, where, verdict: "red", reasons: [`tenant status is ${tenant.status}`] });
-      else if (!last || last.verdict !== "green" || !last.detailedAt) toDetail.push(r);
-      else candidates.push(r);
+      else {
+        known.set(r.customer, "active");
+        active.push(r);
+      }
     }
-    // The rest in turn: oldest detailed check first, a bounded batch per sweep.
-    candidates.sort((a, b) => (previous.get(a.customer)?.detailedAt ?? "").localeCompare(previous.get(b.customer)?.detailedAt ?? ""));
-    const batch = Math.max(0, (deps.detailBatch ?? 100) - toDetail.length);
-    toDetail.push(...candidates.slice(0, batch));
-    for (const r of candidates.slice(batch)) {
-      const last = previous.get(r.customer) as LatestHealth;
-      results.push({ customer: r.customer, where, verdict: last.verdict, reasons: last.reasons });
+    // Detailed checks in order of need: not green last time, never checked, then the oldest check;
+    // a bounded batch per sweep. The rest keep their last detailed verdict (or the fleet signal).
+    const need = (r: CustomerRecord) => {
+      const last = previous.get(r.customer);
+      return !last?.detailedAt ? 1 : last.verdict !== "green" ? 0 : 2;
+    };
+    active.sort((a, b) => need(a) - need(b) || (previous.get(a.customer)?.detailedAt ?? "").localeCompare(previous.get(b.customer)?.detailedAt ?? ""));
+    const batch = deps.detailBatch ?? 100;
+    toDetail = active.slice(0, batch);
+    for (const r of active.slice(batch)) {
+      const last = previous.get(r.customer);
+      results.push(last?.detailedAt ? { customer: r.customer, where, verdict: last.verdict, reasons: last.reasons } : { customer: r.customer, where, verdict: "green", reasons: [] });
     }
   }
 
   let done = results.length;
   await deps.progress?.(done, records.length);
-  const detailed = await inParallel(toDetail, deps.concurrency ?? 16, async (r) => {
+  const detailed = await inParallel(toDetail, deps.concurrency ?? 32, async (r) => {
     let verdict: Verdict;
     let reasons: string[];
     try {
-      const report = await deps.adapterFor(scope).health(environmentOf(r));
+      const status = known.get(r.customer);
+      const report = await deps.adapterFor(scope).health({ ...environmentOf(r), ...(status ? { knownStatus: status } : {}) });
       verdict = report.verdict;
       reasons = report.reasons;
     } catch (e) {

@@ -135,6 +135,20 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       limiter.limits = { ...limiter.limits, ...parsed.data } as RateLimits;
       return sendJson(res, 200, limiter.limits);
     }
+    if (path === "/_emulator/tenants" && req.method === "POST") {
+      // Bulk seeding for benchmarks: many active, named, aliased tenants in one region.
+      const parsed = z.object({ count: z.number().int().min(1).max(20_000), region: z.string(), prefix: z.string().regex(/^[a-z][a-z0-9-]*$/) }).safeParse(body);
+      if (!parsed.success || !cloudRegionCodes.includes(parsed.data.region)) throw qlikError(400, "EMU-5", "Invalid bulk request");
+      const { count, region, prefix } = parsed.data;
+      const created = [];
+      for (let i = 0; i < count; i++) {
+        const name = `${prefix}${i}`;
+        const t = state.addTenant({ datacenter: state.datacenterOf(region), region, name, createdBy: "emulator" });
+        state.setAlias(t, `${name}.${region}.qlikcloud.com`);
+        created.push({ id: t.id, name, hostname: t.hostnames[1] });
+      }
+      return sendJson(res, 201, { tenants: created });
+    }
     const tenantKnob = /^\/_emulator\/tenants\/([^/]+)$/.exec(path);
     if (tenantKnob && req.method === "PATCH") {
       const tenant = state.tenantById(tenantKnob[1]!) ?? state.tenantByHost(tenantKnob[1]!);
