@@ -4,7 +4,7 @@
  * under a per-scope lock (never two sweeps of one region at once), and an alerts queue that the chat
  * side turns into messages.
  */
-import { Queue, Worker } from "bullmq";
+import { DelayedError, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -45,11 +45,15 @@ export interface SweepWorkerDeps extends Omit<SweepDeps, "progress"> {
 export function startSweepWorker(deps: SweepWorkerDeps): Worker {
   return new Worker(
     SWEEPS_QUEUE,
-    async (job): Promise<SweepResult | { skipped: string }> => {
+    async (job, token): Promise<SweepResult> => {
       const { scope } = sweepJobSchema.parse(job.data);
       const key = `sweep.${scopeKey(scope)}`;
       const held = await deps.lock.acquire(key, job.id!);
-      if (!held) return { skipped: `a sweep of ${scopeKey(scope)} is already running` };
+      if (!held) {
+        // Another sweep of this scope is running: this one runs after it, never beside it.
+        await job.moveToDelayed(Date.now() + 500, token);
+        throw new DelayedError();
+      }
       try {
         const started = Date.now();
         const result = await runSweep(scope, { ...deps, progress: (done, total) => job.updateProgress({ scope: scopeKey(scope), done, total }) });
