@@ -18,6 +18,7 @@ import { spacesStep } from "./spaces-step.ts";
 import { templatesStep } from "./templates-step.ts";
 import { brandingStep } from "./branding-step.ts";
 import { monitoringStep } from "./monitoring-step.ts";
+import { featuresStep } from "./features-step.ts";
 import { tenantHealth } from "./tenant-health.ts";
 import { deactivateCustomerTenant, reactivateCustomerTenant } from "./tenant-lifecycle.ts";
 
@@ -118,7 +119,18 @@ export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdap
     onboardSteps(request: OnboardRequest): OnboardStep[] {
       if (request.target.kind !== "cloud") throw userError("the cloud adapter only onboards to Qlik Cloud regions");
       context.region(request.target.region);
-      return [...tenantSteps(context), settingsStep(context), identityProviderStep(context), spacesStep(context), templatesStep(context), brandingStep(context), monitoringStep(context)];
+      const features = request.features.length ? [featuresStep(context)] : [];
+      return [
+        ...(options.sourceTenant ? features : []),
+        ...tenantSteps(context),
+        ...(options.sourceTenant ? [] : features),
+        settingsStep(context),
+        identityProviderStep(context),
+        spacesStep(context),
+        templatesStep(context),
+        brandingStep(context),
+        monitoringStep(context),
+      ];
     },
     health: (env: CustomerEnvironment): Promise<HealthReport> => tenantHealth(context, env),
     offboard: (env: CustomerEnvironment, opts: { purgeAfterDays: number }): Promise<OffboardResult> => deactivateCustomerTenant(context, env, opts.purgeAfterDays),

@@ -110,6 +110,15 @@ describe("Qlik Cloud adapter: tenant steps", () => {
     await expect(hostnameStep.run({ request: onboardRequest("acme"), facts })).rejects.toThrow(/already in use/);
   });
 
+  it("checks requested features against the licence before creating anything", async () => {
+    fixture = await startCloudFixture();
+    const licensed = await runSteps(fixture.adapter, { ...onboardRequest("acme"), features: ["reporting", "ai"] });
+    expect(licensed.outcomes[0]).toEqual({ id: "features", outcome: "unchanged" });
+    const before = fixture.emulator.state.tenants.size;
+    await expect(runSteps(fixture.adapter, { ...onboardRequest("bolt"), features: ["direct-query"] })).rejects.toThrow(/licence does not include direct-query/);
+    expect(fixture.emulator.state.tenants.size).toBe(before);
+  });
+
   it("plans with reads only", async () => {
     fixture = await startCloudFixture();
     const before = fixture.emulator.state.tenants.size;

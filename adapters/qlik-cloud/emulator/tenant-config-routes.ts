@@ -74,6 +74,7 @@ export const tenantConfigRoutes: Route[] = [
           { name: "professional", units: u.professional.units, unitsUsed: u.professional.unitsUsed, usageClass: "assigned" },
           { name: "analyzer", units: u.analyzer.units, unitsUsed: u.analyzer.unitsUsed, usageClass: "assigned" },
         ],
+        parameters: data(req).licenseFeatures.map((name) => ({ name, valid: "true", values: true })),
       },
     };
   }),

@@ -13,6 +13,8 @@ export interface EmuGroup { id: string; name: string; status: string; createdAt:
 export class TenantData {
   licenseSettings = { autoAssignProfessional: false, autoAssignAnalyzer: false };
   groupSettings = { autoCreateGroups: false, syncIdpGroups: false };
+  /** Licence parameters naming the features this tenant's licence includes. */
+  licenseFeatures = ["automations", "alerting", "reporting", "insightAdvisor"];
   licenseUnits = { professional: { units: 50, unitsUsed: 0 }, analyzer: { units: 500, unitsUsed: 0 } };
   readonly groups = new Map<string, EmuGroup>();
   readonly idps = new Map<string, EmuIdp>();
