@@ -46,7 +46,7 @@ export interface DispatchDeps {
   approvals: Approvals;
   audit: AuditLog;
   /** Fleet health: the latest verdicts, and sweeps to start now. */
-  fleet: { history: HealthHistory; sweepNow(): Promise<string[]> };
+  fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string> };
 }
 
 export interface DispatchHooks {

@@ -2,7 +2,7 @@
 // worker, the cloud adapter on @qlik/api, the Qlik Cloud emulator, and the thread on a fake Slack.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
-import { postSigned, slashCommandBody } from "../support/slack-requests.ts";
+import { postEvent, postSigned, slashCommandBody } from "../support/slack-requests.ts";
 import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
 import { tenantsNamed } from "../support/cloud-fixture.ts";
 
@@ -70,6 +70,21 @@ describe("/qoem onboard acme eu over Slack", () => {
     expect(body.text).toMatch(/unknown region or site 'mars'/);
     expect(body.text).toMatch(/Usage: \/qoem onboard/);
     expect(await qoem.operations.getJobCounts()).toEqual(before);
+  });
+
+  it("answers health all with one message that it edits when the sweep is done, and publishes App Home", async () => {
+    const before = slack.callsOf("chat.postMessage").length;
+    const res = await send("health all");
+    expect(res.status).toBe(200);
+    await slack.waitFor(() => slack.callsOf("chat.postMessage").length > before);
+    const message = slack.callsOf("chat.postMessage").at(-1)!;
+    expect(String(message.body.text)).toMatch(/Fleet health: /);
+    await slack.waitFor((calls) => calls.some((c) => c.method === "chat.update" && /Fleet health: 1 green, 0 amber, 0 red/.test(String(c.body.text)) && /eu\s+1 green/.test(String(c.body.text))), 20_000);
+    expect((await postEvent(eventsUrl, SIGNING_SECRET, { type: "app_home_opened", user: "U0ONCALL", channel: "D0001", tab: "home" })).status).toBe(200);
+    await slack.waitFor((calls) => calls.some((c) => c.method === "views.publish"));
+    const home = slack.callsOf("views.publish").at(-1)!;
+    expect(home.body.user_id).toBe("U0ONCALL");
+    expect(JSON.stringify(home.body.view)).toMatch(/\*1\* green/);
   });
 
   it("refuses requests with a bad or stale signature with 401", async () => {

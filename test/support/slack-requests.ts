@@ -82,3 +82,10 @@ export function rejectSubmission(user: string, approvalId: string, reason: strin
     },
   };
 }
+
+/** A signed Events API request (JSON), as Slack sends `app_home_opened`. */
+export function postEvent(url: string, secret: string, event: object): Promise<Response> {
+  const body = JSON.stringify({ token: "unused", team_id: "T0001", api_app_id: "A0QOEM", type: "event_callback", event_id: `Ev${Date.now()}`, event_time: Math.floor(Date.now() / 1000), event });
+  const timestamp = Math.floor(Date.now() / 1000);
+  return fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-slack-request-timestamp": String(timestamp), "x-slack-signature": slackSignature(secret, timestamp, body) }, body });
+}

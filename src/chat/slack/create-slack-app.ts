@@ -20,38 +20,44 @@ import type { KnownBlock } from "@slack/types";
 
 /** The `health all` message: posted once, then edited in place (at most every 3 s) while the sweeps run. */
 async function postFleetHealth(client: WebClient, channel: string, text: string, jobIds: string[], options: SlackSurfaceOptions): Promise<void> {
-  const posted = await client.chat.postMessage({ channel, text: codeBlock(text) });
-  if (!options.sweepEvents || !options.fleetHealth || jobIds.length === 0) return;
   const events = options.sweepEvents;
   const pending = new Set(jobIds);
-  let lastEdit = 0;
-  const edit = async (running?: string) => {
-    lastEdit = Date.now();
-    await client.chat.update({ channel: posted.channel ?? channel, ts: posted.ts!, text: codeBlock(renderFleetHealth(await options.fleetHealth!(), running)) });
+  // Listen before anything else: a sweep of an empty region finishes in milliseconds.
+  let settle: () => void = () => undefined;
+  const allDone = new Promise<void>((resolve) => (settle = resolve));
+  let progressed = () => undefined as void;
+  const onDone = ({ jobId }: { jobId: string }) => {
+    if (pending.delete(jobId) && pending.size === 0) settle();
   };
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(finish, 10 * 60_000);
-    function finish() {
-      clearTimeout(timer);
-      events.off("completed", onDone);
-      events.off("failed", onDone);
-      events.off("progress", onProgress);
-      resolve();
+  const onProgress = ({ jobId }: { jobId: string }) => {
+    if (pending.has(jobId)) progressed();
+  };
+  events?.on("completed", onDone);
+  events?.on("failed", onDone);
+  events?.on("progress", onProgress);
+  try {
+    const posted = await client.chat.postMessage({ channel, text: codeBlock(text) });
+    if (!events || !options.fleetHealth || jobIds.length === 0) return;
+    let lastEdit = 0;
+    const edit = async (running?: string) => {
+      lastEdit = Date.now();
+      await client.chat.update({ channel: posted.channel ?? channel, ts: posted.ts!, text: codeBlock(renderFleetHealth(await options.fleetHealth!(), running)) });
+    };
+    progressed = () => {
+      if (Date.now() - lastEdit > 3000) void edit(`sweeping: ${jobIds.length - pending.size} of ${jobIds.length} done`).catch(() => undefined);
+    };
+    // Sweeps that ended before we listened.
+    for (const id of [...pending]) {
+      const state = await options.dispatch.fleet.jobState(id);
+      if (state === "completed" || state === "failed" || state === "unknown") onDone({ jobId: id });
     }
-    function onDone({ jobId }: { jobId: string }) {
-      if (!pending.delete(jobId)) return;
-      if (pending.size === 0) {
-        finish();
-        void edit().catch(() => undefined);
-      }
-    }
-    function onProgress({ jobId }: { jobId: string }) {
-      if (pending.has(jobId) && Date.now() - lastEdit > 3000) void edit(`sweeping: ${jobIds.length - pending.size} of ${jobIds.length} done`).catch(() => undefined);
-    }
-    events.on("completed", onDone);
-    events.on("failed", onDone);
-    events.on("progress", onProgress);
-  });
+    await Promise.race([allDone, new Promise((r) => setTimeout(r, 10 * 60_000).unref())]);
+    await edit();
+  } finally {
+    events?.off("completed", onDone);
+    events?.off("failed", onDone);
+    events?.off("progress", onProgress);
+  }
 }
 
 function homeBlocks(view: FleetHealthView) {
