@@ -146,7 +146,16 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       ...(emulatorUrl ? cloudRegionCodes : Object.keys(config.cloud.regions)).map((region) => ({ kind: "cloud" as const, region })),
       ...[...Object.keys(config.sites), ...Object.keys(extraSites)].map((site) => ({ kind: "client-managed" as const, site })),
     ];
-    const fleet = { history, sweepNow: () => triggerSweeps(sweeps, scopes), jobState: (id: string) => sweeps.getJobState(id) };
+    // `health all` answers from the latest sweep; it starts one only when that sweep is older than
+    // a minute, so asking often never hammers Qlik (and at most one manual sweep per scope waits).
+    const fleet = {
+      history,
+      sweepNow: async () => {
+        const last = await history.lastSweepAt();
+        return last && Date.now() - Date.parse(last) < 60_000 ? [] : triggerSweeps(sweeps, scopes);
+      },
+      jobState: (id: string) => sweeps.getJobState(id),
+    };
     const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)] }, registry, operations, redis, access, approvals, audit, fleet };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
 

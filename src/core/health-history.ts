@@ -123,6 +123,10 @@ export class HealthHistory {
     return out;
   }
 
+  async markSweep(): Promise<void> {
+    await this.redis.hset(this.keys.sweepMeta(), "lastSweepAt", new Date().toISOString());
+  }
+
   async lastSweepAt(): Promise<string | undefined> {
     return (await this.redis.hget(this.keys.sweepMeta(), "lastSweepAt")) ?? undefined;
   }

@@ -128,6 +128,7 @@ export async function runSweep(scope: SweepScope, deps: SweepDeps): Promise<Swee
       if (rec.alert) alerts.push({ kind: rec.alert, customer: rec.latest.customer, where, verdict: rec.latest.verdict, reasons: rec.latest.reasons, ...(rec.previous ? { previous: rec.previous } : {}) });
     }
   }
+  await deps.history.markSweep();
   await deps.progress?.(records.length, records.length);
   return { scope: scopeKey(scope), customers: records.length, detailed: detailed.length, counts, alerts };
 }

@@ -73,6 +73,8 @@ describe("/qoem onboard acme eu over Slack", () => {
   });
 
   it("answers health all with one message that it edits when the sweep is done, and publishes App Home", async () => {
+    // The sweeps at start-up ran before acme existed; make them stale so `health all` sweeps again.
+    await qoem.redis.del(qoem.keys.sweepMeta());
     const before = slack.callsOf("chat.postMessage").length;
     const res = await send("health all");
     expect(res.status).toBe(200);
