@@ -11,6 +11,16 @@ const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length ? wanted : Object.keys(scenarios);
 let failed = false;
+if (names.length > 1) {
+  // Each scenario in a process of its own, so memory figures are never another scenario's leftovers.
+  const { spawnSync } = await import("node:child_process");
+  const bin = new URL("../bin/bench.js", import.meta.url).pathname;
+  for (const name of names) {
+    const run = spawnSync(process.execPath, [bin, name], { stdio: "inherit" });
+    if (run.status !== 0) failed = true;
+  }
+  process.exit(failed ? 1 : 0);
+}
 for (const name of names) {
   const scenario = scenarios[name];
   if (!scenario) {
