@@ -34,6 +34,26 @@ async function alertsFor(customer: string) {
 const knob = (id: string, body: object) => fetch(`${qoem.cloudEmulator!.url}/_emulator/tenants/${id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("fleet health sweeps", () => {
+  it("keeps one persistent scheduler per region and site, and never runs two sweeps of one scope at once", async () => {
+    const schedulers = await qoem.sweeps.getJobSchedulers();
+    expect(schedulers.map((s) => s.key).sort()).toEqual(qoem.scopes.map((s) => `sweep.${s.kind === "cloud" ? `cloud.${s.region}` : `site.${s.site}`}`).sort());
+    // A restarted qoem without the scheduler role still finds them in Redis.
+    const { startQoem } = await import("../../src/main.ts");
+    const { captureLogger } = await import("../support/start-test-qoem.ts");
+    const other = await startQoem({ ...qoem.config, roles: ["chat"] }, { logger: captureLogger([]) });
+    try {
+      expect((await other.sweeps.getJobSchedulers()).length).toBe(schedulers.length);
+    } finally {
+      await other.close();
+    }
+    // Two sweeps of eu asked for at once: the lock makes the second wait, so they never overlap.
+    const held = await qoem.redis.set(qoem.keys.lock("sweep.cloud.eu"), "someone", "PX", 800, "NX");
+    expect(held).toBe("OK");
+    const started = Date.now();
+    await sweepEu();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+  });
+
   it("alerts once when a tenant turns red, stays quiet while it stays red, and gives one all-clear on recovery", async () => {
     for (const c of ["acme", "globex"]) {
       const a = await dispatchCommand({ text: `onboard ${c} eu`, user: "U1", surface: "cli" }, qoem.dispatch);
