@@ -104,7 +104,8 @@ async function run(args: string[]): Promise<number> {
   const json = args.includes("--json");
   const text = args.filter((a) => a !== "--json").join(" ");
   const config = readConfig(process.env);
-  const qoem = await startQoem({ ...config, roles: config.roles.filter((r) => r === "worker") as typeof config.roles, slack: undefined } as typeof config);
+  // A command-line run keeps stderr for warnings and errors unless LOG_LEVEL asks for more.
+  const qoem = await startQoem({ ...config, roles: config.roles.filter((r) => r === "worker") as typeof config.roles, slack: undefined, logLevel: config.logLevel ?? "warn" } as typeof config);
   const out = (value: unknown) => process.stdout.write(`${json ? JSON.stringify(value) : String(value)}\n`);
   try {
     const answer = await dispatchCommand({ text, user: process.env.USER ?? "cli", surface: "cli" }, qoem.dispatch);

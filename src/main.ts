@@ -96,12 +96,18 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       logger.info({ url: siteEmulator.url }, "embedded client-managed site emulator started (site 'local')");
     }
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    let lastRedisError: Error | undefined;
+    redis.on("error", (e: Error) => {
+      lastRedisError = e;
+      logger.warn({ err: e.message }, "Redis connection error");
+    });
     try {
       await redis.connect();
       await redis.ping();
     } catch (error) {
       redis.disconnect();
-      throw new Error(`cannot reach Redis at ${config.redisUrl.replace(/\/\/[^@]*@/, "//***@")} (${(error as Error).message}); start one (see the README) or set REDIS_URL`);
+      const why = lastRedisError?.message ?? (error as Error).message;
+      throw new Error(`cannot reach Redis at ${config.redisUrl.replace(/\/\/[^@]*@/, "//***@")} (${why}); start one (see the README) or set REDIS_URL`);
     }
     closers.push(async () => {
       await redis.quit();
