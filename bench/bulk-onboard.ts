@@ -74,6 +74,8 @@ export async function bulkOnboard(): Promise<Record<string, unknown>> {
   } finally {
     await qoem.close();
     await emu.close();
+    // Workers may still write a queue's meta key while closing: delete after they settle.
+    await new Promise((r) => setTimeout(r, 200));
     await deletePrefix(prefix);
   }
 }

@@ -71,6 +71,8 @@ export async function fleetSweep(): Promise<Record<string, unknown>> {
     clearInterval(sampler);
     await qoem.close();
     await emu.close();
+    // Workers may still write a queue's meta key while closing: delete after they settle.
+    await new Promise((r) => setTimeout(r, 200));
     await deletePrefix(prefix);
   }
 }
