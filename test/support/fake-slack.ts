@@ -4,6 +4,7 @@
  * and records every call for assertions.
  */
 import { createServer } from "node:http";
+import { WebSocketServer, type WebSocket } from "ws";
 import type { AddressInfo } from "node:net";
 
 export interface SlackCall {
@@ -19,6 +20,9 @@ export interface FakeSlack {
   calls: SlackCall[];
   callsOf(method: string): SlackCall[];
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** Socket Mode: envelopes the app acknowledged, and a way to send one. */
+  socketAcks: Array<{ envelope_id: string; payload?: Record<string, unknown> }>;
+  sendEnvelope(type: string, payload: object): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -50,12 +54,22 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       if (method === "auth.test") answer = { ok: true, user_id: "UQOEMBOT", bot_id: "BQOEM", team_id: "T0001", user: "qoem" };
       else if (method === "chat.postMessage") answer = { ok: true, channel: body.channel, ts: `${ts++}.000100`, message: { text: body.text } };
       else if (method === "chat.update") answer = { ok: true, channel: body.channel, ts: body.ts, text: body.text };
+      else if (method === "apps.connections.open") answer = { ok: true, url: `${url.replace("http", "ws")}/socket` };
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(answer));
     });
   });
+  const sockets = new WebSocketServer({ server, path: "/socket" });
+  const socketAcks: FakeSlack["socketAcks"] = [];
+  let socket: WebSocket | undefined;
+  sockets.on("connection", (ws) => {
+    socket = ws;
+    ws.on("message", (data) => socketAcks.push(JSON.parse(String(data)) as FakeSlack["socketAcks"][number]));
+    ws.send(JSON.stringify({ type: "hello", num_connections: 1, debug_info: { host: "fake" }, connection_info: { app_id: "A0QOEM" } }));
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let envelopes = 0;
   return {
     url,
     apiUrl: `${url}/api/`,
@@ -69,8 +83,19 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         await new Promise((r) => setTimeout(r, 25));
       }
     },
+    socketAcks,
+    async sendEnvelope(type, payload) {
+      const deadline = Date.now() + 10_000;
+      while (!socket && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      if (!socket) throw new Error("fake Slack: no Socket Mode connection");
+      const envelope_id = `env-${++envelopes}`;
+      socket.send(JSON.stringify({ envelope_id, type, payload, accepts_response_payload: true }));
+      return envelope_id;
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const c of sockets.clients) c.terminate();
+        sockets.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

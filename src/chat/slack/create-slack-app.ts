@@ -104,7 +104,8 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
     signingSecret: options.signingSecret,
     logger: createBoltLogger(options.logger),
     ...(apiUrl ? { clientOptions: { slackApiUrl: apiUrl } } : {}),
-    ...(options.appToken ? { appToken: options.appToken, socketMode: true } : {}),
+    // Socket Mode opens its connection through apps.connections.open, with its own Web API client.
+    ...(options.appToken ? { appToken: options.appToken, socketMode: true, ...(apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: apiUrl } } } : {}) } : {}),
   });
   const log = options.logger.child({ surface: "slack" });
   registerApprovalActions(app, options.dispatch, options.logger);
