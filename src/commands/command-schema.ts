@@ -1,6 +1,7 @@
 // The typed command set: what every chat surface, the CLI and the job payloads agree on.
 import { z } from "zod";
 import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
+import { customerStatuses } from "../core/customer-status.ts";
 
 export const CUSTOMER_MAX_LENGTH = 40;
 /** Lower-case letters, digits and single hyphens; starts with a letter, ends with a letter or digit. */
@@ -27,7 +28,7 @@ export const featureSchema = z.enum(cloudOnlyFeatures);
 
 export const templateNameSchema = z.string().min(1).max(100).regex(/^[^\u0000-\u001f"*?<>/|\\:]+$/, "a template name cannot hold control characters or \" * ? < > / | \\ :");
 
-export const customerStatuses = ["onboarding", "active", "onboard-failed", "offboard-pending", "offboarding", "deactivated", "removed"] as const;
+export { customerStatuses };
 
 /** Approval request ids, as qoem makes them: `r` and ten lower-case letters or digits. */
 export const approvalIdSchema = z.string().regex(/^r[a-z0-9]{10}$/, "an approval request id looks like r3k9x2m7q1a");

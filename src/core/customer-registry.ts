@@ -5,7 +5,7 @@
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { customerStatuses } from "../commands/command-schema.ts";
+import { customerStatuses } from "./customer-status.ts";
 import type { Target } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 

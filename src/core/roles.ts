@@ -4,7 +4,8 @@
  * or user-group ids. In Slack, a role left empty is open to the whole workspace, except approver:
  * with no approvers nobody can approve. The local shell gives its user every role.
  */
-import type { Command } from "../commands/command-schema.ts";
+/** Core knows commands only by name; the grammar lives above it. */
+type Command = { name: string };
 
 export type Role = "engineer" | "oncall" | "approver";
 
