@@ -35,8 +35,6 @@ export function qrsGuid(value: string): string {
 }
 
 export class QrsClient {
-  calls = 0;
-
   constructor(private readonly access: QrsAccess) {}
 
   async call<T>(method: string, path: string, schema: z.ZodType<T>, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<T> {
@@ -65,7 +63,6 @@ export class QrsClient {
       accept: "application/json",
       ...(payload !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}),
     };
-    this.calls++;
     const what = `QRS ${method} ${path}`;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const send = url.protocol === "https:" ? httpsRequest : httpRequest;

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { activateBrand, createBrand, getBrands } from "@qlik/api/brands";
 import { z } from "zod";
 import { QoemError, type OnboardStep, type StepContext } from "../port.ts";
-import { listAll } from "./qlik-call.ts";
+import { listAll, validItems } from "./qlik-call.ts";
 import { tenantHostOf } from "./settings-step.ts";
 import { brandName, type BrandSpec } from "./onboarding-options.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
@@ -30,7 +30,7 @@ async function findBrand(cloud: CloudContext, ctx: StepContext, name: string) {
     (hostConfig, startingAfter) => getBrands({ limit: 100, ...(startingAfter ? { startingAfter } : {}) }, { hostConfig, noCache: true }),
     "startingAfter",
   );
-  return brands.map((b) => brandSchema.safeParse(b)).flatMap((r) => (r.success && r.data.name === name ? [r.data] : []))[0];
+  return validItems(brands, brandSchema).find((b) => b.name === name);
 }
 
 export function brandingStep(cloud: CloudContext): OnboardStep {

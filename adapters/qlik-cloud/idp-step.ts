@@ -2,7 +2,7 @@
 import { createIdp, getIdps } from "@qlik/api/identity-providers";
 import { z } from "zod";
 import { QoemError, type OnboardStep, type StepContext } from "../port.ts";
-import { listAll } from "./qlik-call.ts";
+import { listAll, validItems } from "./qlik-call.ts";
 import { tenantHostOf } from "./settings-step.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
 
@@ -20,7 +20,7 @@ export async function listIdps(cloud: CloudContext, ctx: StepContext): Promise<I
   const items = await listAll(cloud.caller, host, cloud.regionOf(ctx), "listing identity providers", (hostConfig, next) =>
     getIdps({ limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
   );
-  return items.map((i) => idpSchema.safeParse(i)).flatMap((r) => (r.success ? [r.data] : []));
+  return validItems(items, idpSchema);
 }
 
 /** Which IdP this OEM's config asks for, and how to recognise one that is already there. */

@@ -2,7 +2,7 @@
 import { createWebhook, getWebhooks } from "@qlik/api/webhooks";
 import { z } from "zod";
 import type { OnboardStep } from "../port.ts";
-import { listAll } from "./qlik-call.ts";
+import { listAll, validItems } from "./qlik-call.ts";
 import { tenantHostOf } from "./settings-step.ts";
 import { RELOAD_FINISHED, webhookName } from "./onboarding-options.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
@@ -22,7 +22,7 @@ export function monitoringStep(cloud: CloudContext): OnboardStep {
       const hooks = await listAll(cloud.caller, host, creds, "listing webhooks", (hostConfig, next) =>
         getWebhooks({ name, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
       );
-      const existing = hooks.map((h) => hookSchema.safeParse(h)).flatMap((r) => (r.success && r.data.name === name ? [r.data] : []))[0];
+      const existing = validItems(hooks, hookSchema).find((h) => h.name === name);
       if (existing) return { outcome: "adopted", detail: `webhook ${name} → ${existing.url}`, facts: { webhookId: existing.id } };
       const res = await cloud.caller.call(host, creds, "creating the reload-failure webhook", (hostConfig) =>
         createWebhook(
@@ -50,7 +50,7 @@ export function monitoringStep(cloud: CloudContext): OnboardStep {
         const hooks = await listAll(cloud.caller, tenantHostOf(ctx), cloud.regionOf(ctx), "listing webhooks", (hostConfig, next) =>
           getWebhooks({ name, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
         );
-        if (hooks.some((h) => hookSchema.safeParse(h).data?.name === name)) return { id: "monitoring", title: "Set up monitoring", action: "adopt", detail: `webhook ${name} exists` };
+        if (validItems(hooks, hookSchema).some((h) => h.name === name)) return { id: "monitoring", title: "Set up monitoring", action: "adopt", detail: `webhook ${name} exists` };
       }
       return { id: "monitoring", title: "Set up monitoring", action: "create", detail: `reload-failure webhook → ${monitoring.webhookUrl}` };
     },

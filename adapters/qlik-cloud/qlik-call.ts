@@ -60,8 +60,6 @@ export interface PagedAnswer<T> {
 export type Tier = "tier1" | "tier2";
 
 export class QlikCaller {
-  calls = 0;
-
   constructor(
     private readonly tokens: TokenCache,
     private readonly resolveHost: HostResolver,
@@ -76,7 +74,6 @@ export class QlikCaller {
     for (let attempt = 0; ; attempt++) {
       const apiKey = await this.tokens.token(hostname, creds);
       const answered = await this.gate?.wait(hostname, tier);
-      this.calls++;
       const hostConfig: HostConfig = { authType: "apikey", host: this.resolveHost(hostname), apiKey };
       try {
         return await fn(hostConfig);
@@ -91,6 +88,14 @@ export class QlikCaller {
       }
     }
   }
+}
+
+/** The items of a Qlik list answer that have the expected shape (others are skipped, not trusted). */
+export function validItems<T>(items: unknown[], schema: z.ZodType<T>): T[] {
+  return items.flatMap((item) => {
+    const parsed = schema.safeParse(item);
+    return parsed.success ? [parsed.data] : [];
+  });
 }
 
 /** Every item of a paginated list, following `links.next` (cursor parameter `cursorParam`). */

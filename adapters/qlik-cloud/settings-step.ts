@@ -3,7 +3,7 @@ import { getLicenseSettings, updateLicenseSettings } from "@qlik/api/licenses";
 import { createGroup, getGroups, patchGroupsSettings } from "@qlik/api/groups";
 import { z } from "zod";
 import { permanent, type OnboardStep, type StepContext } from "../port.ts";
-import { listAll } from "./qlik-call.ts";
+import { listAll, validItems } from "./qlik-call.ts";
 import { scimString } from "./org-tenants.ts";
 import { groupNames } from "./onboarding-options.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
@@ -25,8 +25,8 @@ export async function findGroups(cloud: CloudContext, ctx: StepContext, names: s
     const groups = await listAll(cloud.caller, host, creds, `looking up group ${name}`, (hostConfig, next) =>
       getGroups({ filter: `name eq ${scimString(name)}`, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
     );
-    const match = groups.map((g) => groupSchema.safeParse(g)).find((g) => g.success && g.data.name === name);
-    if (match?.success) found.set(name, match.data.id);
+    const match = validItems(groups, groupSchema).find((g) => g.name === name);
+    if (match) found.set(name, match.id);
   }
   return found;
 }

@@ -2,7 +2,7 @@
 import { createSpace, createSpaceAssignment, getSpaceAssignments, getSpaces } from "@qlik/api/spaces";
 import { z } from "zod";
 import type { OnboardStep, StepContext } from "../port.ts";
-import { listAll } from "./qlik-call.ts";
+import { listAll, validItems } from "./qlik-call.ts";
 import { tenantHostOf } from "./settings-step.ts";
 import { spaceNames } from "./onboarding-options.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
@@ -14,7 +14,7 @@ export async function findSpace(cloud: CloudContext, host: string, creds: { clie
   const spaces = await listAll(cloud.caller, host, creds, `looking up space ${name}`, (hostConfig, next) =>
     getSpaces({ name, type: type as "shared", limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
   );
-  return spaces.map((s) => spaceSchema.safeParse(s)).flatMap((r) => (r.success && r.data.name === name && r.data.type === type ? [r.data] : []))[0];
+  return validItems(spaces, spaceSchema).find((s) => s.name === name && s.type === type);
 }
 
 async function ensureSpace(cloud: CloudContext, ctx: StepContext, name: string, type: "shared" | "managed"): Promise<{ id: string; created: boolean }> {

@@ -9,7 +9,7 @@ import { getSpaces } from "@qlik/api/spaces";
 import { downloadTempFile } from "@qlik/api/temp-contents";
 import { z } from "zod";
 import { QoemError, permanent, userError, type OnboardStep, type StepContext } from "../port.ts";
-import { listAll } from "./qlik-call.ts";
+import { listAll, validItems } from "./qlik-call.ts";
 import { tenantHostOf } from "./settings-step.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
 
@@ -24,7 +24,7 @@ export async function appsInSpace(cloud: CloudContext, host: string, creds: Cred
   const items = await listAll(cloud.caller, host, creds, "listing apps", (hostConfig, next) =>
     getItems({ resourceType: "app", spaceId, limit: 100, ...(name ? { name } : {}), ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
   );
-  return items.map((i) => itemSchema.safeParse(i)).flatMap((r) => (r.success ? [r.data] : []));
+  return validItems(items, itemSchema);
 }
 
 /** The OEM's templates in the source tenant: name -> app id. */
@@ -37,9 +37,9 @@ async function sourceTemplates(cloud: CloudContext): Promise<Map<string, string>
     const spaces = await listAll(cloud.caller, source.hostname, creds, "finding the templates space", (hostConfig, next) =>
       getSpaces({ name: spaceName, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
     );
-    const space = spaces.map((s) => spaceSchema.safeParse(s)).find((r) => r.success && r.data.name === spaceName);
-    if (!space?.success) throw new QoemError("config_error", `the source tenant has no space named '${spaceName}'`);
-    const apps = await appsInSpace(cloud, source.hostname, creds, space.data.id);
+    const space = validItems(spaces, spaceSchema).find((s) => s.name === spaceName);
+    if (!space) throw new QoemError("config_error", `the source tenant has no space named '${spaceName}'`);
+    const apps = await appsInSpace(cloud, source.hostname, creds, space.id);
     return new Map(apps.map((a) => [a.name, a.resourceId]));
   });
 }

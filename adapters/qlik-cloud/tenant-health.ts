@@ -13,7 +13,7 @@ import { listIdps, wantedIdp } from "./idp-step.ts";
 import { findSpace } from "./spaces-step.ts";
 import { appsInSpace, wantedTemplates } from "./templates-step.ts";
 import { spaceNames } from "./onboarding-options.ts";
-import { listAll } from "./qlik-call.ts";
+import { listAll, validItems } from "./qlik-call.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
 
 const DAY_MS = 86_400_000;
@@ -79,7 +79,7 @@ export async function tenantHealth(cloud: CloudContext, env: CustomerEnvironment
     const reloads = await listAll(cloud.caller, host, creds, "reading reloads", (hostConfig, next) =>
       getReloads({ appId: app.resourceId, filter: 'status eq "FAILED" or status eq "EXCEEDED_LIMIT"', sort: "-creationTime", limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
     );
-    for (const r of reloads.map((x) => reloadSchema.safeParse(x)).flatMap((x) => (x.success ? [x.data] : []))) {
+    for (const r of validItems(reloads, reloadSchema)) {
       if (r.creationTime && Date.now() - Date.parse(r.creationTime) <= DAY_MS) {
         failed++;
         lastError ||= r.errorMessage ?? r.status;

@@ -9,7 +9,7 @@ import type { Redis } from "ioredis";
 import { parseCommand, type CommandError, type ParseContext } from "../commands/parse-command.ts";
 import { helpText, usage } from "../commands/help-text.ts";
 import { operationOf } from "../queue/job-payload.ts";
-import type { Command, OnboardCommand } from "../commands/command-schema.ts";
+import { customerOf, type Command, type OnboardCommand } from "../commands/command-schema.ts";
 import { targetOf, whereOf, type CustomerRegistry } from "../core/customer-registry.ts";
 import { enqueueOperation, type EnqueueDisposition } from "../queue/enqueue-operation.ts";
 import type { ReplyTo } from "../queue/job-payload.ts";
@@ -53,9 +53,6 @@ export interface DispatchHooks {
   /** Called only when a new job is about to be added; returns where its progress should go. */
   beforeAdd?(command: OnboardCommand): Promise<ReplyTo | undefined>;
 }
-
-const customerOfCommand = (c: Command): string | undefined =>
-  c.name === "health" ? ("customer" in c.scope ? c.scope.customer : undefined) : "customer" in c && typeof c.customer === "string" ? c.customer : undefined;
 
 /** One line that says what was asked, for the audit log: command fields only, never a secret. */
 export function describeCommand(c: Command): string {
@@ -110,7 +107,7 @@ export async function dispatchCommand(req: ChatRequest, deps: DispatchDeps, hook
 export async function dispatchParsed(command: Command, req: ChatRequest, deps: DispatchDeps, hooks: DispatchHooks = {}): Promise<ChatAnswer> {
   const answer = await answerCommand(command, req, deps, hooks);
   const decided = answer.kind === "decision" && answer.decision.approval ? answer.decision.approval.customer : undefined;
-  const customer = customerOfCommand(command) ?? decided;
+  const customer = customerOf(command) ?? decided;
   await deps.audit.record({ user: req.user, surface: req.surface, action: describeCommand(command), ...(customer ? { customer } : {}), ...resultOf(answer) });
   return answer;
 }

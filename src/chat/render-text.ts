@@ -46,14 +46,6 @@ export function renderAudit(entries: AuditEntry[], customer?: string): string {
   return lines.join("\n");
 }
 
-export function renderCustomerList(records: CustomerRecord[]): string {
-  if (records.length === 0) return "No customers match.";
-  const shown = records.slice(0, 50);
-  const lines = shown.map((r) => `${r.customer.padEnd(24)} ${(r.region ?? r.site ?? "").padEnd(12)} ${r.status.padEnd(16)} ${r.hostname ?? r.tenantHost ?? ""}`.trimEnd());
-  const more = records.length > shown.length ? [`… and ${records.length - shown.length} more; narrow with --region or --status.`] : [];
-  return [`${records.length} customer${records.length === 1 ? "" : "s"}:`, ...lines, ...more].join("\n");
-}
-
 const verdictMark = { green: "🟢 green", amber: "🟠 amber", red: "🔴 red" } as const;
 const healthSchema = z.object({ customer: z.string(), verdict: z.enum(["green", "amber", "red"]), reasons: z.array(z.string()), checkedAt: z.string() });
 const fleetSchema = z.object({

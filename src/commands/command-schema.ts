@@ -63,3 +63,9 @@ export type Command = z.infer<typeof commandSchema>;
 export type CommandName = Command["name"];
 export type OnboardCommand = Extract<Command, { name: "onboard" }>;
 export const DEFAULT_PURGE_AFTER_DAYS = 30;
+
+/** The customer a command is about, if any. */
+export function customerOf(command: Command): string | undefined {
+  if (command.name === "health") return "customer" in command.scope ? command.scope.customer : undefined;
+  return "customer" in command && typeof command.customer === "string" ? command.customer : undefined;
+}

@@ -5,9 +5,7 @@
  */
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "./redis-keys.ts";
-
-const releaseScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
-const renewScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
+import { releaseIfOwner as releaseScript, renewIfOwner as renewScript } from "./owned-key-scripts.ts";
 
 export interface HeldLock {
   release(): Promise<void>;

@@ -61,6 +61,7 @@ export class CustomerRegistry {
       .hset(key, fields)
       .hdel(key, "lastError")
       .zadd(this.keys.customers(), 0, customer)
+      .zadd(this.keys.customersAt(whereOf(target)), 0, customer)
       .exec();
   }
 
@@ -71,7 +72,7 @@ export class CustomerRegistry {
   }
 
   async list(filter: { where?: string; status?: CustomerStatus } = {}): Promise<CustomerRecord[]> {
-    const names = await this.redis.zrange(this.keys.customers(), "0", "-1");
+    const names = await this.redis.zrange(filter.where ? this.keys.customersAt(filter.where) : this.keys.customers(), "0", "-1");
     const out: CustomerRecord[] = [];
     for (let i = 0; i < names.length; i += 500) {
       const pipeline = this.redis.pipeline();
@@ -86,9 +87,5 @@ export class CustomerRegistry {
       }
     }
     return out;
-  }
-
-  async remove(customer: string): Promise<void> {
-    await this.redis.multi().del(this.keys.customer(customer)).zrem(this.keys.customers(), customer).exec();
   }
 }

@@ -71,16 +71,26 @@ export class HealthHistory {
     return parsed?.success ? parsed.data : undefined;
   }
 
+  /** The latest verdicts of these customers only (one HMGET per thousand). */
+  async latestOf(customers: string[]): Promise<Map<string, LatestHealth>> {
+    const out = new Map<string, LatestHealth>();
+    for (let i = 0; i < customers.length; i += 1000) {
+      const batch = customers.slice(i, i + 1000);
+      const raw = await this.redis.hmget(this.keys.healthLatest(), ...batch);
+      raw.forEach((r, j) => {
+        const parsed = r ? latestSchema.safeParse(JSON.parse(r)) : undefined;
+        if (parsed?.success) out.set(batch[j]!, parsed.data);
+      });
+    }
+    return out;
+  }
+
   async all(): Promise<LatestHealth[]> {
     const raw = await this.redis.hvals(this.keys.healthLatest());
     return raw.flatMap((r) => {
       const parsed = latestSchema.safeParse(JSON.parse(r));
       return parsed.success ? [parsed.data] : [];
     });
-  }
-
-  async forget(customer: string): Promise<void> {
-    await this.redis.multi().hdel(this.keys.healthLatest(), customer).del(this.keys.healthHistory(customer)).exec();
   }
 
   /** Stores a batch of verdicts and returns, per customer, whether to alert. Two round trips per batch. */

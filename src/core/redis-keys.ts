@@ -11,6 +11,8 @@ export class RedisKeys {
 
   customer = (name: string) => `${this.tag}:customer:${name}`;
   customers = () => `${this.tag}:customers`;
+  /** Customers of one region or site, so a sweep of it never reads the whole registry. */
+  customersAt = (where: string) => `${this.tag}:customers-at:${where}`;
   lock = (customer: string) => `${this.tag}:lock:${customer}`;
   audit = () => `${this.tag}:audit`;
   customerAudit = (customer: string) => `${this.tag}:audit:${customer}`;

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { transient, type Mutex } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
+import { releaseIfOwner as releaseWriter, renewIfOwner as renewWriter } from "./owned-key-scripts.ts";
 
 // KEYS: writer, readers. ARGV: holder, ttl. Takes a share unless a writer holds or waits.
 const takeShared = `
@@ -28,8 +29,6 @@ for i = 1, #all, 2 do
 end
 return live
 `;
-const releaseWriter = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
-const renewWriter = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

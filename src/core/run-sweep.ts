@@ -62,13 +62,12 @@ async function inParallel<T, R>(items: T[], limit: number, fn: (t: T) => Promise
 
 export async function runSweep(scope: SweepScope, deps: SweepDeps): Promise<SweepResult> {
   const where = scopeName(scope);
-  // The registry, the last verdicts and (for a region) the organisation listing are read side by side.
+  // The organisation listing (for a region) is read while the scope's customers and verdicts are.
   const datacenter = scope.kind === "cloud" ? (findRegion(scope.region)?.datacenter ?? scope.region) : "";
   const listing = scope.kind === "cloud" && deps.listTenants ? deps.listTenants(`regionCode eq "${datacenter}"`) : undefined;
   listing?.catch(() => undefined);
-  const [registered, last] = await Promise.all([deps.registry.list({ where }), deps.history.all()]);
-  const records = registered.filter((r) => r.kind === scope.kind && watched.has(r.status));
-  const previous = new Map(last.map((l) => [l.customer, l]));
+  const records = (await deps.registry.list({ where })).filter((r) => r.kind === scope.kind && watched.has(r.status));
+  const previous = await deps.history.latestOf(records.map((r) => r.customer));
   const results: Array<{ customer: string; where: string; verdict: Verdict; reasons: string[]; detailed?: boolean }> = [];
   let toDetail: CustomerRecord[] = records;
 

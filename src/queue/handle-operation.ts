@@ -12,12 +12,6 @@ import { checkpointSchema } from "../core/operation-progress.ts";
 import type { OperationJob } from "./job-payload.ts";
 import type { OperationWorkerDeps, Report } from "./operation-worker.ts";
 
-export function customerOf(data: OperationJob): string | undefined {
-  const c = data.command;
-  if (c.name === "health") return "customer" in c.scope ? c.scope.customer : undefined;
-  return "customer" in c && typeof c.customer === "string" ? c.customer : undefined;
-}
-
 function adapterOrFail(deps: OperationWorkerDeps, target: Parameters<OperationWorkerDeps["adapterFor"]>[0]): DeploymentAdapter {
   try {
     return deps.adapterFor(target);

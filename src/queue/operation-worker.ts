@@ -17,7 +17,8 @@ import type { OperationProgress } from "../core/operation-progress.ts";
 import type { OrgTenantView } from "../core/list-fleet.ts";
 import { OPERATIONS_QUEUE, operationJobSchema, type OperationJob } from "./job-payload.ts";
 import { publishUpdate } from "./publish-update.ts";
-import { handleOperation, customerOf } from "./handle-operation.ts";
+import { handleOperation } from "./handle-operation.ts";
+import { customerOf } from "../commands/command-schema.ts";
 
 export interface OperationWorkerDeps {
   connection: Redis;
@@ -51,7 +52,7 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
     const parsed = operationJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`);
     const data: OperationJob = parsed.data;
-    const customer = customerOf(data);
+    const customer = customerOf(data.command);
     const log = deps.logger.child({ jobId: job.id, customer, operation: data.operation });
     const report: Report = async (progress) => {
       await job.updateProgress(progress);

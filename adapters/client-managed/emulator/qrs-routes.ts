@@ -1,5 +1,4 @@
 // The QRS endpoints qoem uses, over the emulator's site state, with QRS's status codes and bare arrays.
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { HttpError } from "../../qlik-cloud/emulator/http-kit.ts";
 import { parseQrsFilter, qrsMatches, QrsFilterError } from "./qrs-filter.ts";
@@ -223,5 +222,3 @@ export function handleQrs(req: QrsRequest): QrsReply {
   }
   throw fail(404, `${req.method} ${req.path} is not a QRS endpoint`);
 }
-
-export const newId = randomUUID;

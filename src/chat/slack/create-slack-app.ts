@@ -14,63 +14,9 @@ import { renderResult } from "../render-text.ts";
 import type { FollowResult } from "../../queue/follow-job.ts";
 import { postApprovalRequest, registerApprovalActions, showDecision } from "./approval-actions.ts";
 import type { QueueEvents } from "bullmq";
-import { renderFleetHealth, type FleetHealthView } from "../render-fleet-health.ts";
-import type { WebClient } from "@slack/web-api";
-import type { KnownBlock } from "@slack/types";
-
-/** The `health all` message: posted once, then edited in place (at most every 3 s) while the sweeps run. */
-async function postFleetHealth(client: WebClient, channel: string, text: string, jobIds: string[], options: SlackSurfaceOptions): Promise<void> {
-  const events = options.sweepEvents;
-  const pending = new Set(jobIds);
-  // Listen before anything else: a sweep of an empty region finishes in milliseconds.
-  let settle: () => void = () => undefined;
-  const allDone = new Promise<void>((resolve) => (settle = resolve));
-  let progressed = () => undefined as void;
-  const onDone = ({ jobId }: { jobId: string }) => {
-    if (pending.delete(jobId) && pending.size === 0) settle();
-  };
-  const onProgress = ({ jobId }: { jobId: string }) => {
-    if (pending.has(jobId)) progressed();
-  };
-  events?.on("completed", onDone);
-  events?.on("failed", onDone);
-  events?.on("progress", onProgress);
-  try {
-    const posted = await client.chat.postMessage({ channel, text: codeBlock(text) });
-    if (!events || !options.fleetHealth || jobIds.length === 0) return;
-    let lastEdit = 0;
-    const edit = async (running?: string) => {
-      lastEdit = Date.now();
-      await client.chat.update({ channel: posted.channel ?? channel, ts: posted.ts!, text: codeBlock(renderFleetHealth(await options.fleetHealth!(), running)) });
-    };
-    progressed = () => {
-      if (Date.now() - lastEdit > 3000) void edit(`sweeping: ${jobIds.length - pending.size} of ${jobIds.length} done`).catch(() => undefined);
-    };
-    // Sweeps that ended before we listened.
-    for (const id of [...pending]) {
-      const state = await options.dispatch.fleet.jobState(id);
-      if (state === "completed" || state === "failed" || state === "unknown") onDone({ jobId: id });
-    }
-    await Promise.race([allDone, new Promise((r) => setTimeout(r, 10 * 60_000).unref())]);
-    await edit();
-  } finally {
-    events?.off("completed", onDone);
-    events?.off("failed", onDone);
-    events?.off("progress", onProgress);
-  }
-}
-
-function homeBlocks(view: FleetHealthView) {
-  const { totals } = view;
-  const blocks: KnownBlock[] = [
-    { type: "header", text: { type: "plain_text", text: "qoem: fleet health" } },
-    { type: "section", text: { type: "mrkdwn", text: `*${totals.green}* green · *${totals.amber}* amber · *${totals.red}* red\nLast sweep: ${view.lastSweepAt ? `${view.lastSweepAt.slice(0, 16).replace("T", " ")} UTC` : "none yet"}` } },
-  ];
-  const lines = view.notGreen.slice(0, 40).map((l) => `${l.verdict === "red" ? "🔴" : "🟠"} *${escapeMrkdwn(l.customer)}* (${escapeMrkdwn(l.where)}): ${escapeMrkdwn(l.reasons.join("; ")).slice(0, 300)}`);
-  blocks.push({ type: "section", text: { type: "mrkdwn", text: lines.length ? lines.join("\n") : "Every customer is green." } });
-  if (view.notGreen.length > 40) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `… and ${view.notGreen.length - 40} more; /qoem health all lists them.` }] });
-  return blocks;
-}
+import type { FleetHealthView } from "../render-fleet-health.ts";
+import { postFleetHealth } from "./post-fleet-health.ts";
+import { homeBlocks } from "./home-view.ts";
 import type { ReplyTo } from "../../queue/job-payload.ts";
 
 export interface SlackSurfaceOptions {
@@ -122,7 +68,7 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       const text = answer.kind === "error" ? formatCommandError(answer.error) : answer.text;
       if (answer.kind === "fleet") {
         await ack();
-        await postFleetHealth(client, command.channel_id, answer.text, answer.jobIds, options).catch((e: unknown) => log.warn({ err: (e as Error).message }, "health all message failed"));
+        await postFleetHealth(client, command.channel_id, answer.text, answer.jobIds, { ...options, jobState: options.dispatch.fleet.jobState }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "health all message failed"));
         return;
       }
       await ack({ response_type: "ephemeral", text: codeBlock(text) });
