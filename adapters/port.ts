@@ -48,6 +48,12 @@ export interface OnboardStep {
   id: string;
   title: string;
   run(ctx: StepContext): Promise<StepOutcome>;
+  /**
+   * The request's options this step depends on (e.g. the template names), as one string. A resumed
+   * onboard whose options changed runs the step again instead of skipping it. Absent: the step
+   * depends only on the customer and its place.
+   */
+  inputs?(request: OnboardRequest): string;
   /** Dry run: what this step would do, using reads only. */
   plan(ctx: StepContext): Promise<PlannedStep>;
 }
@@ -72,6 +78,8 @@ export interface HealthReport {
 export interface CustomerEnvironment {
   customer: string;
   target: Target;
+  /** The templates the customer was given (empty: every configured template). */
+  templates?: string[];
   tenantId?: string;
   hostname?: string;
   /** The tenant's status as a fleet listing just reported it, so the adapter need not read it again. */
@@ -174,7 +182,11 @@ export type ErrorCode =
   | "transient"
   | "permanent"
   | "unsupported"
-  | "config_error";
+  | "config_error"
+  /** A bug or an answer qoem cannot read: retrying will not help. */
+  | "internal"
+  /** This execution of an operation lost its lock to another; it stops without reporting anything. */
+  | "superseded";
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set(["rate_limited", "transient"]);
 
@@ -210,12 +222,30 @@ export interface ErrorData {
   retryAfterMs?: number;
 }
 
-export function toErrorData(error: unknown): ErrorData {
-  if (error instanceof QoemError) {
-    const data: ErrorData = { code: error.code, message: error.message, retryable: error.retryable };
-    if (error.retryAfterMs !== undefined) data.retryAfterMs = error.retryAfterMs;
-    return data;
+/** Every error as a coded QoemError: the one failure path for whatever reaches a worker. */
+export function toQoemError(error: unknown): QoemError {
+  if (error instanceof QoemError) return error;
+  const e = (error ?? {}) as { name?: unknown; message?: unknown; code?: unknown; issues?: unknown; cause?: unknown };
+  const message = typeof e.message === "string" ? e.message : String(error);
+  // A QoemError that crossed a process boundary (or a copy of this module) keeps its code.
+  if (typeof e.code === "string" && knownCodes.has(e.code as ErrorCode) && e.name === "QoemError") return new QoemError(e.code as ErrorCode, message);
+  if (e.name === "ZodError" && Array.isArray(e.issues)) {
+    const first = e.issues[0] as { path?: unknown[]; message?: string } | undefined;
+    return new QoemError("internal", `an answer qoem could not read (${first?.path?.join(".") || "value"}: ${first?.message ?? "invalid"})`, { cause: error });
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: "transient", message, retryable: true };
+  if (e.name === "UnrecoverableError") return new QoemError("permanent", message, { cause: error });
+  const netCode = typeof e.code === "string" ? e.code : typeof (e.cause as { code?: unknown } | undefined)?.code === "string" ? String((e.cause as { code: string }).code) : "";
+  if (/^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|UND_ERR_)/.test(netCode) || message === "fetch failed") {
+    return new QoemError("transient", `connection failed (${netCode || message})`, { cause: error });
+  }
+  return new QoemError("internal", `internal error: ${message}`, { cause: error });
+}
+
+const knownCodes: ReadonlySet<ErrorCode> = new Set(["user_error", "not_found", "conflict", "rate_limited", "transient", "permanent", "unsupported", "config_error", "internal", "superseded"]);
+
+export function toErrorData(error: unknown): ErrorData {
+  const q = toQoemError(error);
+  const data: ErrorData = { code: q.code, message: q.message, retryable: q.retryable };
+  if (q.retryAfterMs !== undefined) data.retryAfterMs = q.retryAfterMs;
+  return data;
 }

@@ -27,7 +27,8 @@ import { startAlertsNotifier } from "./chat/alerts-notifier.ts";
 import { fleetHealthView } from "./chat/render-fleet-health.ts";
 import { cloudRegionCodes } from "../adapters/qlik-cloud/regions.ts";
 import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
-import { startApprovalExpiry } from "./chat/expire-approvals.ts";
+import { startApprovalExpiry } from "./core/expire-approvals.ts";
+import { OnboardCheckpoints } from "./core/onboard-checkpoint.ts";
 import { approvalDecidedMessage } from "./chat/slack/approval-blocks.ts";
 import { runShell } from "./chat/shell/shell-surface.ts";
 import { followJob } from "./queue/follow-job.ts";
@@ -116,6 +117,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const prefix = keys.tag;
     const registry = new CustomerRegistry(redis, keys);
     const lock = new CustomerLock(redis, keys);
+    const checkpoints = new OnboardCheckpoints(redis, keys);
     const operations = new Queue(OPERATIONS_QUEUE, { connection: redis, prefix });
     const updates = new Queue(UPDATES_QUEUE, { connection: redis, prefix });
     const eventsConnection = redis.duplicate();
@@ -162,7 +164,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       },
       jobState: (id: string) => sweeps.getJobState(id),
     };
-    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)] }, registry, operations, redis, access, approvals, audit, fleet };
+    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)] }, registry, operations, redis, access, approvals, audit, checkpoints, fleet };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
 
     const workers: Worker[] = [];
@@ -175,6 +177,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           ...(adapters.listTenants ? { listTenants: adapters.listTenants } : {}),
           ignoreHosts: adapters.ignoreHosts,
           registry,
+          checkpoints,
           lock,
           audit,
           approvals,
@@ -217,7 +220,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
       });
       const client = slack.app.client;
-      const stopExpiry = startApprovalExpiry(dispatch, logger, async (a) => {
+      const stopExpiry = startApprovalExpiry(approvals, audit, logger, async (a) => {
         if (a.requestChannel && a.requestTs) await client.chat.update({ channel: a.requestChannel, ts: a.requestTs, ...approvalDecidedMessage(a) });
       });
       closers.push(async () => stopExpiry());
@@ -239,8 +242,9 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       await Promise.all(workers.map((w) => w.close()));
     });
     for (const w of workers) w.on("error", (e) => logger.error({ err: e.message }, "worker error"));
-    if (config.roles.includes("chat") && !config.slack) {
-      const stop = startApprovalExpiry(dispatch, logger);
+    if (!(config.roles.includes("chat") && config.slack)) {
+      // Without a Slack surface here there is no request message to edit; the status still goes back.
+      const stop = startApprovalExpiry(approvals, audit, logger);
       closers.push(async () => stop());
     }
     if (config.roles.includes("chat") && !config.slack && options.shell) {

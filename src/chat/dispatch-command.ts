@@ -17,7 +17,11 @@ import { renderAudit, renderCustomer } from "./render-text.ts";
 import type { AccessPolicy } from "../core/roles.ts";
 import type { Approval, Approvals, DecisionResult } from "../core/approvals.ts";
 import type { AuditLog } from "../core/audit-log.ts";
-import { decideOffboard, requestOffboard } from "./offboard-approval.ts";
+import { decideRequest, facts, requestRemoval } from "./offboard-approval.ts";
+import { checkCommand, nextCommands } from "../core/customer-lifecycle.ts";
+import { madeAnything } from "../core/run-lifecycle.ts";
+import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
+import { operationJobId } from "../queue/job-payload.ts";
 import type { HealthHistory } from "../core/health-history.ts";
 import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
 
@@ -45,6 +49,7 @@ export interface DispatchDeps {
   access: AccessPolicy;
   approvals: Approvals;
   audit: AuditLog;
+  checkpoints: OnboardCheckpoints;
   /** Fleet health: the latest verdicts, and sweeps to start now. */
   fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string> };
 }
@@ -73,6 +78,8 @@ export function describeCommand(c: Command): string {
       return `approve ${c.requestId}`;
     case "reject":
       return `reject ${c.requestId}`;
+    case "abandon":
+      return `abandon ${c.customer}`;
     default:
       return `${c.name} ${c.customer}`;
   }
@@ -122,7 +129,7 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       const record = await deps.registry.get(command.customer);
       if (!record) return { kind: "info", command, text: `qoem knows no customer named ${command.customer}. Try /qoem list.` };
       const pending = await deps.approvals.pendingFor(command.customer);
-      return { kind: "info", command, text: renderCustomer(record, pending) };
+      return { kind: "info", command, text: renderCustomer(record, pending, nextCommands(facts(record, pending?.id))) };
     }
     case "audit":
       return { kind: "info", command, text: renderAudit(await deps.audit.read(command.customer), command.customer) };
@@ -141,16 +148,20 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
     case "reactivate": {
       const record = await deps.registry.get(command.customer);
       if (!record) return unknownCustomer(command.customer, "reactivate");
-      if (record.status !== "deactivated") {
-        return { kind: "error", error: { reason: `${command.customer} is ${record.status}; only a deactivated customer can be reactivated`, usage: usage.reactivate, command: "reactivate" } };
-      }
+      const check = checkCommand("reactivate", facts(record));
+      if (!check.ok) return { kind: "error", error: { reason: check.reason, usage: usage.reactivate, command: "reactivate" } };
       return enqueue(command, req, deps, `Reactivating ${command.customer}`);
     }
-    case "offboard":
-      return requestOffboard(command, req, deps);
+    case "offboard": {
+      const record = await deps.registry.get(command.customer);
+      if (!record) return unknownCustomer(command.customer, "offboard");
+      return requestRemoval(command, req, deps, record);
+    }
+    case "abandon":
+      return abandon(command, req, deps);
     case "approve":
     case "reject":
-      return decideOffboard(command, req.user, deps);
+      return decideRequest(command, req.user, deps);
     case "onboard":
       return onboard(command, req, deps, hooks);
   }
@@ -175,13 +186,9 @@ export async function enqueue(command: Command, req: ChatRequest, deps: Dispatch
 async function onboard(command: OnboardCommand, req: ChatRequest, deps: DispatchDeps, hooks: DispatchHooks): Promise<ChatAnswer> {
   const where = whereOf(command.target);
   const record = await deps.registry.get(command.customer);
-  const live = record && record.status !== "removed";
-  if (live && whereOf(targetOf(record)) !== where) {
-    return {
-      kind: "error",
-      error: { reason: `${command.customer} already has an environment on ${whereOf(targetOf(record))}; a customer has exactly one`, usage: "status <customer>", command: "onboard" },
-    };
-  }
+  const refuse = (reason: string): ChatAnswer => ({ kind: "error", error: { reason, usage: usage.onboard, command: "onboard" } });
+  const check = checkCommand("onboard", record ? facts(record, (await deps.approvals.pendingFor(command.customer))?.id) : undefined, where);
+  if (!check.ok) return refuse(check.reason);
   const payload = {
     requestId: randomUUID(),
     operation: command.dryRun ? ("plan" as const) : ("onboard" as const),
@@ -189,17 +196,54 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
     requestedBy: { user: req.user, surface: req.surface },
     requestedAt: new Date().toISOString(),
   };
-  const rerunCompleted = !record || !["active", "onboarding"].includes(record.status);
+  if (!command.dryRun && record?.status === "active" && whereOf(targetOf(record)) === where && (record.templates ?? "") === command.templates.join("|") && (record.features ?? "") === command.features.join(",")) {
+    // Nothing asked differs from what the customer has: nothing to do (different options run the onboard again).
+    return { kind: "operation", command, jobId: record.lastJobId ?? operationJobId(payload), disposition: "done", text: `${command.customer} is already onboarded on ${where} with these options (job ${record.lastJobId ?? "-"}). Try /qoem status ${command.customer}.` };
+  }
+  if (!command.dryRun) {
+    // The customer's one environment is claimed here, atomically, before anything is queued.
+    const claim = await deps.registry.claim(command.customer, command.target, req.user, operationJobId(payload), { templates: command.templates, features: command.features });
+    if (!claim.claimed) {
+      const now = await deps.registry.get(command.customer);
+      const again = now ? checkCommand("onboard", facts(now), where) : undefined;
+      return refuse(again && !again.ok ? again.reason : `${command.customer} already has an environment on ${claim.where} (${claim.status}); a customer has exactly one`);
+    }
+  }
   const result = await enqueueOperation(deps.operations, deps.redis, payload, {
-    rerunCompleted,
+    rerunCompleted: true,
     ...(hooks.beforeAdd ? { beforeAdd: () => hooks.beforeAdd!(command) } : {}),
   });
   const what = `${command.dryRun ? "dry run of onboard" : "onboard"} ${command.customer} → ${where}`;
   const text = {
-    queued: `Queued ${what} (job ${result.jobId}).`,
+    queued: record?.status === "active" && !command.dryRun ? `Queued ${what} again with the options given now (job ${result.jobId}); every step checks what exists and adopts it.` : `Queued ${what} (job ${result.jobId}).`,
     running: `${what} is already queued or running (job ${result.jobId}); not starting a second one.`,
     done: `${command.customer} is already onboarded on ${where} (job ${result.jobId}). Try /qoem status ${command.customer}.`,
-    resumed: `Resuming the failed ${what} from its last finished step (job ${result.jobId}).`,
+    resumed: `Resuming the failed ${what} with the options given now: finished steps whose options did not change are kept (job ${result.jobId}).`,
   }[result.disposition];
   return { kind: "operation", command, jobId: result.jobId, disposition: result.disposition, text };
+}
+
+type AbandonCommand = Extract<Command, { name: "abandon" }>;
+
+/**
+ * Abandons a failed or unfinished onboard. What it made is removed after approval (deleting a tenant
+ * or site content takes four eyes); an onboard that made nothing frees the customer at once.
+ */
+async function abandon(command: AbandonCommand, req: ChatRequest, deps: DispatchDeps): Promise<ChatAnswer> {
+  const record = await deps.registry.get(command.customer);
+  if (!record) return unknownCustomer(command.customer, "abandon");
+  const refuse = (reason: string): ChatAnswer => ({ kind: "error", error: { reason, usage: usage.abandon, command: "abandon" } });
+  const check = checkCommand("abandon", facts(record, (await deps.approvals.pendingFor(command.customer))?.id));
+  if (!check.ok) return refuse(check.reason);
+  if (record.status === "onboarding" && record.lastJobId) {
+    const state = await deps.operations.getJobState(record.lastJobId).catch(() => "unknown");
+    if (state !== "failed" && state !== "completed" && state !== "unknown") {
+      return refuse(`${command.customer}'s onboard is still ${state} (job ${record.lastJobId}); wait for it to finish or fail, then abandon it`);
+    }
+  }
+  if (await madeAnything(deps.registry, deps.checkpoints, command.customer)) return requestRemoval(command, req, deps, record);
+  const done = await deps.registry.transition(command.customer, ["onboard-failed", "onboarding"], { status: "removed", lastError: "" });
+  if (!done.ok) return refuse(`${command.customer} is ${done.status ?? "gone"} now; nothing was abandoned`);
+  await deps.checkpoints.clear(command.customer);
+  return { kind: "info", command, text: `${command.customer}'s onboard is abandoned: it had made nothing, so nothing needed removing. ${command.customer} may be onboarded again, anywhere.` };
 }

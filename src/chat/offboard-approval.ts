@@ -1,7 +1,8 @@
 /**
- * Offboards that wait for a second person: the request (an approval in Redis, the customer marked
- * offboard-pending) and the decision (four eyes, expiry and exactly-once in core's approvals; an
- * approved request becomes exactly one offboard job, whose id is the approval's).
+ * Requests that wait for a second person (an offboard, or abandoning an onboard that made something)
+ * as the chat layer asks for them: core's approvals decide, atomically with the customer's status
+ * (four eyes, expiry, exactly once); this module words the request and, once approved, enqueues
+ * exactly one job, whose id is the approval's.
  */
 import { randomUUID } from "node:crypto";
 import { usage } from "../commands/help-text.ts";
@@ -9,11 +10,13 @@ import type { Command } from "../commands/command-schema.ts";
 import { enqueueOperation } from "../queue/enqueue-operation.ts";
 import { replyToSchema } from "../queue/job-payload.ts";
 import type { Approval } from "../core/approvals.ts";
-import type { CustomerRecord } from "../core/customer-registry.ts";
+import { whereOf, targetOf, type CustomerRecord } from "../core/customer-registry.ts";
+import { checkCommand } from "../core/customer-lifecycle.ts";
+import { ABANDON_PURGE_AFTER_DAYS } from "../core/run-lifecycle.ts";
 import type { ChatAnswer, ChatRequest, DispatchDeps } from "./dispatch-command.ts";
 import { unknownCustomer } from "./dispatch-command.ts";
 
-type OffboardCommand = Extract<Command, { name: "offboard" }>;
+type RemovalCommand = Extract<Command, { name: "offboard" | "abandon" }>;
 type DecisionCommand = Extract<Command, { name: "approve" | "reject" }>;
 
 const day = 86_400_000;
@@ -25,66 +28,60 @@ function describeDeployment(r: CustomerRecord): string {
     : `customer area on client-managed site ${r.site}`;
 }
 
-function describeEffect(r: CustomerRecord, purgeAfterDays: number): string {
+function describeEffect(r: CustomerRecord, purgeAfterDays: number, operation: "offboard" | "abandon"): string {
+  const what = operation === "abandon" ? "the failed onboard is abandoned: " : "";
   return r.kind === "cloud"
-    ? `the tenant is deactivated now and purged after ${purgeAfterDays} days (about ${utc(Date.now() + purgeAfterDays * day).slice(0, 10)}); it can be reactivated until then`
-    : `the customer's apps, stream, security rules and tag are removed from site ${r.site}`;
+    ? `${what}the tenant is deactivated now and purged after ${purgeAfterDays} days (about ${utc(Date.now() + purgeAfterDays * day).slice(0, 10)})${operation === "offboard" ? "; it can be reactivated until then" : ""}`
+    : `${what}the customer's apps, stream, security rules and tag are removed from site ${r.site}`;
 }
 
-export async function requestOffboard(command: OffboardCommand, req: ChatRequest, deps: DispatchDeps): Promise<ChatAnswer> {
-  const record = await deps.registry.get(command.customer);
-  if (!record) return unknownCustomer(command.customer, "offboard");
+export const facts = (r: CustomerRecord, requestId?: string) => ({ status: r.status, customer: r.customer, where: whereOf(targetOf(r)), kind: r.kind, ...(requestId ? { requestId } : {}) });
+
+/** Asks for an approval of an offboard or an abandon; the customer's status moves in the same atomic step. */
+export async function requestRemoval(command: RemovalCommand, req: ChatRequest, deps: DispatchDeps, record: CustomerRecord): Promise<ChatAnswer> {
+  const operation = command.name;
   const pending = await deps.approvals.pendingFor(command.customer);
   if (pending) {
-    return { kind: "approval", command, approval: pending, created: false, text: `An offboard of ${command.customer} is already waiting for approval (request ${pending.id}, asked by ${pending.requestedBy}).` };
+    return { kind: "approval", command, approval: pending, created: false, text: `A request to ${pending.operation} ${command.customer} is already waiting for approval (request ${pending.id}, asked by ${pending.requestedBy}).` };
   }
-  if (!["active", "onboard-failed", "offboard-pending"].includes(record.status)) {
-    return { kind: "error", error: { reason: `${command.customer} is ${record.status}; there is nothing to offboard`, usage: usage.offboard, command: "offboard" } };
-  }
+  const check = checkCommand(operation, facts(record));
+  if (!check.ok) return { kind: "error", error: { reason: check.reason, usage: usage[operation], command: operation } };
   if (!deps.access.approversConfigured) {
-    return { kind: "error", error: { reason: "no approvers are configured (QOEM_APPROVERS or roles.approvers), so an offboard could never be approved; nothing was requested", usage: usage.offboard, command: "offboard" } };
+    return { kind: "error", error: { reason: `no approvers are configured (QOEM_APPROVERS or roles.approvers), so the ${operation} could never be approved; nothing was requested`, usage: usage[operation], command: operation } };
   }
-  const { created, approval } = await deps.approvals.create({
+  const purgeAfterDays = command.name === "offboard" ? command.purgeAfterDays : ABANDON_PURGE_AFTER_DAYS;
+  const result = await deps.approvals.create({
     customer: command.customer,
-    operation: "offboard",
-    purgeAfterDays: command.purgeAfterDays,
+    operation,
+    purgeAfterDays,
     requestedBy: req.user,
     requestedSurface: req.surface,
     deployment: describeDeployment(record),
-    effect: describeEffect(record, command.purgeAfterDays),
-    previousStatus: record.status === "offboard-pending" ? "active" : record.status,
+    effect: describeEffect(record, purgeAfterDays, operation),
   });
-  if (created) await deps.registry.update(command.customer, { status: "offboard-pending" });
+  if ("status" in result) {
+    // The status changed between the read and the request: say what it is now and what helps.
+    const now = await deps.registry.get(command.customer);
+    const again = now ? checkCommand(operation, facts(now)) : { ok: false as const, reason: `qoem knows no customer named ${command.customer}` };
+    return { kind: "error", error: { reason: again.ok ? `${command.customer} changed status while the request was made; try again` : again.reason, usage: usage[operation], command: operation } };
+  }
+  const { approval, created } = result;
   const text = created
-    ? `Offboard of ${command.customer} requested: approval ${approval.id} is pending until ${utc(approval.expiresAt)}. An approver other than you must approve it; nothing is removed until then.`
-    : `An offboard of ${command.customer} is already waiting for approval (request ${approval.id}).`;
+    ? `${operation === "offboard" ? "Offboard" : "Abandoning the onboard"} of ${command.customer} requested: approval ${approval.id} is pending until ${utc(approval.expiresAt)}. An approver other than you must approve it; nothing is removed until then.`
+    : `A request to ${approval.operation} ${command.customer} is already waiting for approval (request ${approval.id}).`;
   return { kind: "approval", command, approval, created, text };
 }
 
-async function restoreStatus(deps: DispatchDeps, approval: Approval): Promise<void> {
-  const record = await deps.registry.get(approval.customer);
-  if (record?.status === "offboard-pending") await deps.registry.update(approval.customer, { status: approval.previousStatus as CustomerRecord["status"] });
-}
-
-export async function decideOffboard(command: DecisionCommand, user: string, deps: DispatchDeps): Promise<ChatAnswer> {
-  const decision = await deps.approvals.decide(command.requestId, user, command.name === "approve" ? "approved" : "rejected", command.name === "reject" ? (command.reason ?? "") : "");
-  if (!decision.ok) {
-    if (decision.code === "expired" && decision.approval) await restoreStatus(deps, decision.approval);
-    return { kind: "decision", command, decision, text: `Not done: ${decision.message}.` };
-  }
-  const approval = decision.approval;
-  if (approval.status === "rejected") {
-    await restoreStatus(deps, approval);
-    return { kind: "decision", command, decision, text: `Offboard of ${approval.customer} rejected by ${user}${approval.reason ? `: ${approval.reason}` : ""}. Nothing was removed.` };
-  }
+async function enqueueApproved(approval: Approval, deps: DispatchDeps): Promise<string> {
   const replyTo = replyToSchema.safeParse({ surface: "slack", channel: approval.replyChannel, threadTs: approval.replyThreadTs, progressTs: approval.replyProgressTs });
+  const command: Command = approval.operation === "offboard" ? { name: "offboard", customer: approval.customer, purgeAfterDays: approval.purgeAfterDays } : { name: "abandon", customer: approval.customer };
   const result = await enqueueOperation(
     deps.operations,
     deps.redis,
     {
       requestId: randomUUID(),
-      operation: "offboard",
-      command: { name: "offboard", customer: approval.customer, purgeAfterDays: approval.purgeAfterDays },
+      operation: approval.operation,
+      command,
       approvalId: approval.id,
       requestedBy: { user: approval.requestedBy, surface: approval.requestedSurface === "slack" ? "slack" : approval.requestedSurface === "cli" ? "cli" : "shell" },
       requestedAt: approval.requestedAt,
@@ -92,5 +89,32 @@ export async function decideOffboard(command: DecisionCommand, user: string, dep
     replyTo.success ? { beforeAdd: async () => replyTo.data } : {},
   );
   await deps.approvals.attach(approval.id, { jobId: result.jobId });
-  return { kind: "decision", command, decision, jobId: result.jobId, text: `Offboard of ${approval.customer} approved by ${user}; it runs now (job ${result.jobId}).` };
+  return result.jobId;
 }
+
+export async function decideRequest(command: DecisionCommand, user: string, deps: DispatchDeps): Promise<ChatAnswer> {
+  const decision = await deps.approvals.decide(command.requestId, user, command.name === "approve" ? "approved" : "rejected", command.name === "reject" ? (command.reason ?? "") : "");
+  if (!decision.ok) {
+    const a = decision.approval;
+    // An approved request whose job was never queued (the process stopped in between; a minute is far
+    // longer than queuing takes): approving again queues it.
+    const stale = a?.decidedAt !== undefined && Date.now() - Date.parse(a.decidedAt) > 60_000;
+    if (a && a.status === "approved" && !a.jobId && stale && command.name === "approve" && user !== a.requestedBy) {
+      const record = await deps.registry.get(a.customer);
+      if (record && (record.status === "offboarding" || record.status === "abandoning")) {
+        const jobId = await enqueueApproved(a, deps);
+        return { kind: "decision", command, decision: { ok: true, approval: a }, jobId, text: `The approved ${a.operation} of ${a.customer} had not started; it runs now (job ${jobId}).` };
+      }
+    }
+    return { kind: "decision", command, decision, text: `Not done: ${decision.message}.` };
+  }
+  const approval = decision.approval;
+  const what = approval.operation === "offboard" ? "Offboard" : "Abandoning the onboard";
+  if (approval.status === "rejected") {
+    return { kind: "decision", command, decision, text: `${what} of ${approval.customer} rejected by ${user}${approval.reason ? `: ${approval.reason}` : ""}. Nothing was removed.` };
+  }
+  const jobId = await enqueueApproved(approval, deps);
+  return { kind: "decision", command, decision, jobId, text: `${what} of ${approval.customer} approved by ${user}; it runs now (job ${jobId}).` };
+}
+
+export { unknownCustomer };

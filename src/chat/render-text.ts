@@ -21,7 +21,7 @@ export function renderProgress(p: OperationProgress): string {
   return lines.join("\n");
 }
 
-export function renderCustomer(r: CustomerRecord, pending?: Approval): string {
+export function renderCustomer(r: CustomerRecord, pending?: Approval, next: string[] = []): string {
   const lines = [
     `${r.customer}: ${r.status}`,
     `  deployment: ${r.kind === "cloud" ? `Qlik Cloud, region ${r.region}` : `client-managed site ${r.site}`}`,
@@ -32,7 +32,9 @@ export function renderCustomer(r: CustomerRecord, pending?: Approval): string {
   lines.push(`  requested by ${r.requestedBy} at ${r.requestedAt}; updated ${r.updatedAt}`);
   if (r.lastError) lines.push(`  last error: ${r.lastError}`);
   if (r.lastJobId) lines.push(`  last job: ${r.lastJobId}`);
-  if (pending) lines.push(`  pending approval: offboard requested by ${pending.requestedBy} at ${pending.requestedAt.slice(0, 16).replace("T", " ")} UTC (request ${pending.id}, expires ${new Date(pending.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC)`);
+  if (r.templates) lines.push(`  templates: ${r.templates.split("|").join(", ")}`);
+  if (pending) lines.push(`  pending approval: ${pending.operation} requested by ${pending.requestedBy} at ${pending.requestedAt.slice(0, 16).replace("T", " ")} UTC (request ${pending.id}, expires ${new Date(pending.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC)`);
+  lines.push(next.length ? `  what you can do now: ${next.join(", ")}` : "  what you can do now: wait; qoem is running an operation on it");
   return lines.join("\n");
 }
 

@@ -46,6 +46,7 @@ export const commandSchema = z.discriminatedUnion("name", [
   onboardCommandSchema,
   z.object({ name: z.literal("offboard"), customer: customerSchema, purgeAfterDays: z.number().int().min(1).max(90) }),
   z.object({ name: z.literal("reactivate"), customer: customerSchema }),
+  z.object({ name: z.literal("abandon"), customer: customerSchema }),
   z.object({ name: z.literal("health"), scope: z.union([z.object({ all: z.literal(true) }), z.object({ customer: customerSchema })]) }),
   z.object({ name: z.literal("status"), customer: customerSchema }),
   z.object({

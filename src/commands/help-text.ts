@@ -7,6 +7,7 @@ export const usage: Record<CommandName, string> = {
   onboard: "onboard <customer> <region-or-site> [--template NAME] [--features LIST] [--dry-run]",
   offboard: "offboard <customer> [--purge-after DAYS]",
   reactivate: "reactivate <customer>",
+  abandon: "abandon <customer>",
   health: "health [<customer>|all]",
   status: "status <customer>",
   list: "list [--region R] [--status S]",
@@ -24,6 +25,8 @@ const details: Record<CommandName, string> = {
     `--features takes a comma list of ${cloudOnlyFeatures.join(", ")} (Qlik Cloud only). --dry-run shows the plan and changes nothing.`,
   offboard: "Asks an approver to confirm; once approved the tenant is deactivated with a purge date (default 30 days, 1 to 90) or the customer's content is removed from its site.",
   reactivate: "Brings a deactivated tenant back before its purge date.",
+  abandon:
+    "Gives up a failed or unfinished onboard: what it made (a tenant, site content) is removed after an approver confirms (a tenant is deactivated with a purge date); if it made nothing the customer is freed at once. The customer may then be onboarded again, anywhere.",
   health: "A green / amber / red verdict with reasons, for one customer or the whole fleet (all).",
   status: "What qoem knows of one customer: deployment, tenant, hostname, status, who asked and when.",
   list: `Customers qoem manages. --region takes a region code or site name; --status one of ${customerStatuses.join(", ")}.`,

@@ -155,6 +155,7 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       return { name, customer, purgeAfterDays };
     }
     case "reactivate":
+    case "abandon":
     case "status": {
       const f = splitFlags(tokens, {}, []);
       const customer = parseCustomer(f.positionals[0]);

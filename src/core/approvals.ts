@@ -1,7 +1,10 @@
 /**
- * Offboard approvals in Redis: four eyes (never the requester), an expiry, exactly one decision
- * however many times and however fast the buttons are clicked (decided atomically in Lua with
- * Redis's clock), at most one pending request per customer, and nothing lost on a restart.
+ * Approvals in Redis for what removes a customer's content (an offboard, or abandoning a failed
+ * onboard): four eyes (never the requester), an expiry, exactly one decision however many times and
+ * however fast the buttons are clicked, at most one pending request per customer, and nothing lost
+ * on a restart. The customer's status moves in the same Lua call as the request and its decision
+ * (active -> offboard-pending -> offboarding, or back on reject and expiry), so the registry and the
+ * approval never disagree, whichever process or surface decides.
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -11,7 +14,7 @@ import type { RedisKeys } from "./redis-keys.ts";
 export const approvalSchema = z.object({
   id: z.string(),
   customer: z.string(),
-  operation: z.literal("offboard"),
+  operation: z.enum(["offboard", "abandon"]),
   purgeAfterDays: z.coerce.number().int(),
   requestedBy: z.string(),
   requestedSurface: z.string(),
@@ -21,6 +24,8 @@ export const approvalSchema = z.object({
   deployment: z.string(),
   effect: z.string(),
   previousStatus: z.string(),
+  /** The customer's status while this request waits. */
+  pendingStatus: z.string().optional(),
   decidedBy: z.string().optional(),
   decidedAt: z.string().optional(),
   reason: z.string().optional(),
@@ -39,17 +44,32 @@ export type DecisionResult =
   | { ok: true; approval: Approval }
   | { ok: false; code: "unknown" | "self" | "expired" | "decided"; approval?: Approval; message: string };
 
+/** The customer statuses of each kind of request: from which it may be asked, while pending, once approved. */
+export const approvalStatuses = {
+  offboard: { from: ["active"], pending: "offboard-pending", approved: "offboarding" },
+  abandon: { from: ["onboard-failed", "onboarding"], pending: "abandon-pending", approved: "abandoning" },
+} as const;
+
+// KEYS: approval, approval-for, pending, customer. ARGV: id, ttl, expiresAt, allowed statuses (','), pending status, now, field, value, ...
+// Creates the request and moves the customer to its pending status, or answers why not.
 const createScript = `
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 30 * 86400000)
-  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-  return ''
-end
-return redis.call('GET', KEYS[2])
+local existing = redis.call('GET', KEYS[2])
+if existing then return 'existing:' .. existing end
+local status = redis.call('HGET', KEYS[4], 'status')
+if not status then return 'status:' end
+local allowed = false
+for s in string.gmatch(ARGV[4], '[^,]+') do if s == status then allowed = true end end
+if not allowed then return 'status:' .. status end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('HSET', KEYS[1], 'previousStatus', status, 'pendingStatus', ARGV[5], unpack(ARGV, 7))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 30 * 86400000)
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[4], 'status', ARGV[5], 'updatedAt', ARGV[6])
+return 'created'
 `;
 
-// KEYS: approval, approval-for, pending. ARGV: decider, decision, reason.
+// KEYS: approval, approval-for, pending, customer. ARGV: decider, decision, reason, now, approved status.
+// Decides once; moves the customer on (approved) or back to where it was (rejected, expired) if it is still pending.
 const decideScript = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -57,18 +77,23 @@ if status ~= 'pending' then return 'decided' end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id = redis.call('HGET', KEYS[1], 'id')
-if now > tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then
-  redis.call('HSET', KEYS[1], 'status', 'expired')
+local pendingStatus = redis.call('HGET', KEYS[1], 'pendingStatus')
+local customerPending = redis.call('HGET', KEYS[4], 'status') == pendingStatus
+local function close(newStatus, customerStatus)
+  redis.call('HSET', KEYS[1], 'status', newStatus)
   redis.call('ZREM', KEYS[3], id)
   if redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
+  if customerPending then redis.call('HSET', KEYS[4], 'status', customerStatus, 'updatedAt', ARGV[4]) end
+end
+if now > tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then
+  close('expired', redis.call('HGET', KEYS[1], 'previousStatus'))
   return 'expired'
 end
 if ARGV[2] == 'expire' then return 'pending' end
 if redis.call('HGET', KEYS[1], 'requestedBy') == ARGV[1] then return 'self' end
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'decidedBy', ARGV[1], 'decidedAt', ARGV[4])
+redis.call('HSET', KEYS[1], 'decidedBy', ARGV[1], 'decidedAt', ARGV[4])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
-redis.call('ZREM', KEYS[3], id)
-if redis.call('GET', KEYS[2]) == id then redis.call('DEL', KEYS[2]) end
+if ARGV[2] == 'approved' then close('approved', ARGV[5]) else close('rejected', redis.call('HGET', KEYS[1], 'previousStatus')) end
 return 'ok'
 `;
 
@@ -87,19 +112,29 @@ export class Approvals {
     return parsed.success ? parsed.data : undefined;
   }
 
-  /** A new pending request, or the customer's pending one if there already is one. */
-  async create(input: Omit<Approval, "id" | "status" | "expiresAt" | "requestedAt">): Promise<{ created: boolean; approval: Approval }> {
+  /**
+   * A new pending request (the customer moves to its pending status in the same step), the customer's
+   * pending one if there already is one, or the status that forbids it.
+   */
+  async create(input: Omit<Approval, "id" | "status" | "expiresAt" | "requestedAt" | "previousStatus" | "pendingStatus">): Promise<{ created: true; approval: Approval } | { created: false; approval: Approval } | { created: false; status: string }> {
     const id = newId();
     const now = Date.now();
-    const approval: Approval = { ...input, id, status: "pending", requestedAt: new Date(now).toISOString(), expiresAt: now + this.expiryMs };
-    const fields = Object.entries(approval).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
-    const existing = String(await this.redis.eval(createScript, 3, this.keys.approval(id), this.keys.approvalFor(input.customer), this.keys.approvalsPending(), id, String(this.expiryMs), String(approval.expiresAt), ...fields));
-    if (existing === "") return { created: true, approval };
-    const pending = await this.get(existing);
-    if (pending) return { created: false, approval: pending };
-    // The pointer outlived its request: clear it and try once more.
-    await this.redis.del(this.keys.approvalFor(input.customer));
-    return this.create(input);
+    const rules = approvalStatuses[input.operation];
+    const approval: Approval = { ...input, id, status: "pending", requestedAt: new Date(now).toISOString(), expiresAt: now + this.expiryMs, previousStatus: "", pendingStatus: rules.pending };
+    const fields = Object.entries(approval).flatMap(([k, v]) => (v === undefined || k === "previousStatus" || k === "pendingStatus" ? [] : [k, String(v)]));
+    const keys = [this.keys.approval(id), this.keys.approvalFor(input.customer), this.keys.approvalsPending(), this.keys.customer(input.customer)];
+    const out = String(await this.redis.eval(createScript, 4, ...keys, id, String(this.expiryMs), String(approval.expiresAt), rules.from.join(","), rules.pending, new Date(now).toISOString(), ...fields));
+    if (out === "created") return { created: true, approval: (await this.get(id)) ?? approval };
+    if (out.startsWith("existing:")) {
+      const existingId = out.slice("existing:".length);
+      const pending = await this.get(existingId);
+      if (pending?.status === "pending" && pending.expiresAt > Date.now()) return { created: false, approval: pending };
+      // Expired but not yet marked (the customer's status goes back with it), or a pointer that outlived its request.
+      if (pending?.status === "pending") await this.decide(existingId, "qoem", "expire");
+      else await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.keys.approvalFor(input.customer), existingId);
+      return this.create(input);
+    }
+    return { created: false, status: out.slice("status:".length) };
   }
 
   async attach(id: string, fields: Partial<Pick<Approval, "requestChannel" | "requestTs" | "replyChannel" | "replyThreadTs" | "replyProgressTs" | "jobId">>): Promise<void> {
@@ -110,15 +145,16 @@ export class Approvals {
   async decide(id: string, decider: string, decision: "approved" | "rejected" | "expire", reason = ""): Promise<DecisionResult> {
     const approval = await this.get(id);
     if (!approval) return { ok: false, code: "unknown", message: `there is no approval request ${id}` };
-    const code = String(await this.redis.eval(decideScript, 3, this.keys.approval(id), this.keys.approvalFor(approval.customer), this.keys.approvalsPending(), decider, decision, reason, new Date().toISOString()));
+    const approved = approvalStatuses[approval.operation].approved;
+    const code = String(await this.redis.eval(decideScript, 4, this.keys.approval(id), this.keys.approvalFor(approval.customer), this.keys.approvalsPending(), this.keys.customer(approval.customer), decider, decision, reason, new Date().toISOString(), approved));
     const after = (await this.get(id)) ?? approval;
     switch (code) {
       case "ok":
         return { ok: true, approval: after };
       case "self":
-        return { ok: false, code: "self", approval: after, message: "you asked for this offboard, so someone else must approve it (four eyes)" };
+        return { ok: false, code: "self", approval: after, message: `you asked for this ${approval.operation}, so someone else must approve it (four eyes)` };
       case "expired":
-        return { ok: false, code: "expired", approval: after, message: `this request expired at ${new Date(after.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC; ask again with /qoem offboard ${after.customer}` };
+        return { ok: false, code: "expired", approval: after, message: `this request expired at ${new Date(after.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC; ask again with /qoem ${after.operation} ${after.customer}` };
       case "decided":
         return { ok: false, code: "decided", approval: after, message: `this request was already ${after.status}${after.decidedBy ? ` by ${after.decidedBy}` : ""}${after.decidedAt ? ` at ${after.decidedAt.slice(0, 16).replace("T", " ")} UTC` : ""}` };
       case "pending":

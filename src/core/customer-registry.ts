@@ -8,6 +8,7 @@ import { z } from "zod";
 import { customerStatuses } from "./customer-status.ts";
 import type { Target } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
+import { fencedHset, type Fence } from "./execution-fence.ts";
 
 export const customerRecordSchema = z.object({
   customer: z.string(),
@@ -24,9 +25,62 @@ export const customerRecordSchema = z.object({
   lastJobId: z.string().optional(),
   lastError: z.string().optional(),
   purgeDate: z.string().optional(),
+  /** The templates the customer was given ("|"-separated; empty: every configured template). */
+  templates: z.string().optional(),
+  features: z.string().optional(),
 });
 export type CustomerRecord = z.infer<typeof customerRecordSchema>;
 export type CustomerStatus = CustomerRecord["status"];
+
+/** The templates recorded for a customer (empty: all configured). */
+export const templatesOf = (r: CustomerRecord): string[] => (r.templates ? r.templates.split("|").filter(Boolean) : []);
+
+export type ClaimResult = { claimed: true; fresh: boolean } | { claimed: false; where: string; status: CustomerStatus };
+
+// KEYS: customer hash, customers zset, customers-at zset of the new place. ARGV: customer, kind, where, placeField, requestedBy, now, jobId, templates, features.
+// Claims the customer's one environment atomically: free (no record, or removed) -> claimed here; same place -> kept; elsewhere -> refused.
+const claimScript = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status and status ~= 'removed' then
+  local kind = redis.call('HGET', KEYS[1], 'kind')
+  local field = kind == 'cloud' and 'region' or 'site'
+  local where = redis.call('HGET', KEYS[1], field)
+  if kind == ARGV[2] and where == ARGV[3] then
+    if status == 'onboard-failed' or status == 'active' then
+      redis.call('HSET', KEYS[1], 'status', 'onboarding', 'updatedAt', ARGV[6], 'lastJobId', ARGV[7], 'templates', ARGV[8], 'features', ARGV[9])
+      redis.call('HDEL', KEYS[1], 'lastError')
+    end
+    return {'same', status}
+  end
+  return {'other', where or '', status}
+end
+local fresh = 1
+if status == 'removed' then
+  fresh = 0
+  local oldKind = redis.call('HGET', KEYS[1], 'kind')
+  local oldWhere = redis.call('HGET', KEYS[1], oldKind == 'cloud' and 'region' or 'site')
+  if oldWhere and oldWhere ~= ARGV[3] then redis.call('ZREM', ARGV[10] .. oldWhere, ARGV[1]) end
+  local requestedBy = redis.call('HGET', KEYS[1], 'requestedBy')
+  redis.call('DEL', KEYS[1])
+end
+redis.call('HSET', KEYS[1], 'customer', ARGV[1], 'kind', ARGV[2], ARGV[4], ARGV[3], 'status', 'onboarding', 'requestedBy', ARGV[5], 'requestedAt', ARGV[6], 'updatedAt', ARGV[6], 'lastJobId', ARGV[7], 'templates', ARGV[8], 'features', ARGV[9])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('ZADD', KEYS[3], 0, ARGV[1])
+return {'claimed', tostring(fresh)}
+`;
+
+// KEYS: customer hash. ARGV: allowed statuses joined by ',', then field, value, ... Sets the fields only when the status is one of them.
+const transitionScript = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return '' end
+for s in string.gmatch(ARGV[1], '[^,]+') do
+  if s == status then
+    redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+    return 'ok'
+  end
+end
+return status
+`;
 
 export function targetOf(record: CustomerRecord): Target {
   return record.kind === "cloud" ? { kind: "cloud", region: record.region ?? "" } : { kind: "client-managed", site: record.site ?? "" };
@@ -47,6 +101,34 @@ export class CustomerRegistry {
     return parsed.success ? parsed.data : undefined;
   }
 
+  /**
+   * Claims the customer's environment at `target` when an onboard is accepted, before it is queued,
+   * in one atomic step: a free customer is claimed here; the same place is kept (a failed or active
+   * customer goes back to onboarding); a customer that lives elsewhere is refused with that place.
+   */
+  async claim(customer: string, target: Target, requestedBy: string, jobId: string, options: { templates: string[]; features: string[] }): Promise<ClaimResult> {
+    const where = whereOf(target);
+    const placeField = target.kind === "cloud" ? "region" : "site";
+    const now = new Date().toISOString();
+    const out = (await this.redis.eval(claimScript, 3, this.keys.customer(customer), this.keys.customers(), this.keys.customersAt(where), customer, target.kind, where, placeField, requestedBy, now, jobId, options.templates.join("|"), options.features.join(","), this.keys.customersAt(""))) as string[];
+    if (out[0] === "claimed") return { claimed: true, fresh: out[1] === "1" };
+    if (out[0] === "same") return { claimed: true, fresh: false };
+    return { claimed: false, where: out[1] ?? "", status: customerRecordSchema.shape.status.catch("onboarding").parse(out[2]) };
+  }
+
+  /**
+   * Moves a customer to new fields only while its status is one of `from` (atomic). Returns the status
+   * it found when it did not (or undefined when the customer is unknown), so a caller can say why.
+   */
+  async transition(customer: string, from: readonly CustomerStatus[], fields: Partial<Omit<CustomerRecord, "customer">>): Promise<{ ok: true } | { ok: false; status?: CustomerStatus }> {
+    const clean: string[] = ["updatedAt", new Date().toISOString()];
+    for (const [k, v] of Object.entries(fields)) if (typeof v === "string") clean.push(k, v);
+    const out = String(await this.redis.eval(transitionScript, 1, this.keys.customer(customer), from.join(","), ...clean));
+    if (out === "ok") return { ok: true };
+    const status = customerRecordSchema.shape.status.safeParse(out);
+    return { ok: false, ...(status.success ? { status: status.data } : {}) };
+  }
+
   /** Creates the record when absent; `requestedBy`/`requestedAt` are kept from the first write. */
   async begin(customer: string, target: Target, requestedBy: string, status: CustomerStatus, jobId: string): Promise<void> {
     const now = new Date().toISOString();
@@ -65,10 +147,11 @@ export class CustomerRegistry {
       .exec();
   }
 
-  async update(customer: string, fields: Partial<Omit<CustomerRecord, "customer">>): Promise<void> {
+  /** Writes fields; with a fence, only while the writing execution still holds it (else `superseded`). */
+  async update(customer: string, fields: Partial<Omit<CustomerRecord, "customer">>, fence?: Fence): Promise<void> {
     const clean: Record<string, string> = { updatedAt: new Date().toISOString() };
     for (const [k, v] of Object.entries(fields)) if (typeof v === "string") clean[k] = v;
-    await this.redis.hset(this.keys.customer(customer), clean);
+    await fencedHset(this.redis, fence, this.keys.customer(customer), clean, `updating ${customer}'s record`);
   }
 
   async list(filter: { where?: string; status?: CustomerStatus } = {}): Promise<CustomerRecord[]> {

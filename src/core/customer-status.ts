@@ -1,2 +1,13 @@
-// The statuses a customer moves through; shared by the registry and the command grammar (`list --status`).
-export const customerStatuses = ["onboarding", "active", "onboard-failed", "offboard-pending", "offboarding", "deactivated", "removed"] as const;
+// The statuses a customer moves through; shared by the registry, the lifecycle and the command grammar (`list --status`).
+export const customerStatuses = [
+  "onboarding",
+  "active",
+  "onboard-failed",
+  "offboard-pending",
+  "offboarding",
+  "deactivated",
+  "abandon-pending",
+  "abandoning",
+  "removed",
+] as const;
+export type CustomerStatus = (typeof customerStatuses)[number];

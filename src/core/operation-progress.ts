@@ -27,6 +27,7 @@ export type OperationProgress = z.infer<typeof progressSchema>;
 
 export const checkpointSchema = z.object({
   facts: z.record(z.string(), z.string()).default({}),
-  done: z.record(z.string(), z.object({ outcome: z.string(), detail: z.string(), durationMs: z.number() })).default({}),
+  /** Finished steps; `inputs` is what the step's options were, so a step whose inputs changed runs again. */
+  done: z.record(z.string(), z.object({ outcome: z.string(), detail: z.string(), durationMs: z.number(), inputs: z.string().optional() })).default({}),
 });
 export type Checkpoint = z.infer<typeof checkpointSchema>;

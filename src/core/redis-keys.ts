@@ -14,6 +14,10 @@ export class RedisKeys {
   /** Customers of one region or site, so a sweep of it never reads the whole registry. */
   customersAt = (where: string) => `${this.tag}:customers-at:${where}`;
   lock = (customer: string) => `${this.tag}:lock:${customer}`;
+  /** The fencing counter of a customer's lock: grows with every execution that takes it. */
+  fence = (customer: string) => `${this.tag}:fence:${customer}`;
+  /** An onboard's checkpoint (facts and finished steps), kept with the customer so any later job resumes it. */
+  checkpoint = (customer: string) => `${this.tag}:checkpoint:${customer}`;
   audit = () => `${this.tag}:audit`;
   customerAudit = (customer: string) => `${this.tag}:audit:${customer}`;
   approval = (id: string) => `${this.tag}:approval:${id}`;

@@ -7,8 +7,14 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { RateGate } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
+import { currentFence, fenceHolds, superseded } from "./execution-fence.ts";
 
+// KEYS: window, then the calling execution's fence keys. ARGV: window, max, member, then the fence values.
+// -1 when the fence no longer holds: a superseded execution sends nothing more to Qlik.
 const takeScript = `
+for i = 2, #KEYS do
+  if redis.call('GET', KEYS[i]) ~= ARGV[i + 2] then return -1 end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
@@ -41,13 +47,25 @@ export class RedisRateGate implements RateGate {
     private readonly limits: TierLimits,
   ) {}
 
+  /**
+   * Resolves when one more call is allowed. Inside an operation's execution (core's `currentFence`),
+   * the fence is checked in the same Lua call, so an execution that lost its lock never sends another
+   * request to Qlik: it fails with `superseded` instead.
+   */
   async wait(host: string, tier: "tier1" | "tier2"): Promise<() => void> {
+    const fence = currentFence.getStore();
+    if (fence?.signal?.aborted) throw superseded("the customer's lock was lost");
     const limit = this.limits[tier];
-    if (!limit) return () => undefined;
+    if (!limit) {
+      if (fence && !(await fenceHolds(this.redis, fence))) throw superseded("another execution took over");
+      return () => undefined;
+    }
     const key = this.keys.rate(tier, host);
     const member = `${Date.now()}-${randomBytes(6).toString("hex")}`;
+    const checks = fence?.checks ?? [];
     for (;;) {
-      const waitMs = Number(await this.redis.eval(takeScript, 1, key, String(limit.windowMs), String(limit.max), member));
+      const waitMs = Number(await this.redis.eval(takeScript, 1 + checks.length, key, ...checks.map((c) => c.key), String(limit.windowMs), String(limit.max), member, ...checks.map((c) => c.value)));
+      if (waitMs === -1) throw superseded("another execution took over");
       if (waitMs <= 0) return () => void this.redis.eval(doneScript, 1, key, member).catch(() => undefined);
       await new Promise((r) => setTimeout(r, waitMs));
     }

@@ -23,6 +23,7 @@ export function roleFor(command: Command): Role | undefined {
     case "onboard":
     case "offboard":
     case "reactivate":
+    case "abandon":
       return "engineer";
     case "health":
       return "oncall";

@@ -1,21 +1,87 @@
-// Offboard and reactivate: the adapter acts on the customer's environment; the registry follows the result.
+/**
+ * Offboard, reactivate and abandon: the adapter acts on the customer's environment; the registry
+ * follows the result through the lifecycle (core/customer-lifecycle.ts). Every write is fenced by
+ * the execution, and a failure that ends an operation settles the customer in a status that has a
+ * way out (`settleFailure`), so no failure leaves a customer where no command can reach it.
+ */
 import type { DeploymentAdapter, OffboardResult, Target } from "../../adapters/port.ts";
 import { targetOf } from "./customer-registry.ts";
-import type { CustomerRegistry } from "./customer-registry.ts";
+import type { CustomerRegistry, CustomerStatus } from "./customer-registry.ts";
 import { environmentOf, requireCustomer } from "./customer-environment.ts";
+import type { OnboardCheckpoints } from "./onboard-checkpoint.ts";
+import type { Fence } from "./execution-fence.ts";
 
-export async function runOffboard(registry: CustomerRegistry, adapterFor: (target: Target) => DeploymentAdapter, customer: string, purgeAfterDays: number, jobId: string): Promise<OffboardResult> {
-  const record = await requireCustomer(registry, customer);
-  await registry.update(customer, { status: "offboarding", lastJobId: jobId });
-  const result = await adapterFor(targetOf(record)).offboard(environmentOf(record), { purgeAfterDays });
-  const status = record.kind === "cloud" && result.status !== "deleted" ? "deactivated" : "removed";
-  await registry.update(customer, { status, ...(result.purgeDate ? { purgeDate: result.purgeDate } : {}) });
+/** How long an abandoned onboard's tenant waits before Qlik purges it (it can be reused by a new onboard until then). */
+export const ABANDON_PURGE_AFTER_DAYS = 30;
+
+export interface LifecycleRun {
+  registry: CustomerRegistry;
+  checkpoints: OnboardCheckpoints;
+  adapterFor(target: Target): DeploymentAdapter;
+  jobId: string;
+  fence?: Fence;
+  assertCurrent(what: string): Promise<void>;
+}
+
+export async function runOffboard(run: LifecycleRun, customer: string, purgeAfterDays: number): Promise<OffboardResult> {
+  const record = await requireCustomer(run.registry, customer);
+  await run.assertCurrent("the offboard started");
+  await run.registry.update(customer, { status: "offboarding", lastJobId: run.jobId }, run.fence);
+  const result = await run.adapterFor(targetOf(record)).offboard(environmentOf(record), { purgeAfterDays });
+  await run.assertCurrent("the offboard was recorded");
+  const removed = record.kind !== "cloud" || result.status === "deleted";
+  await run.registry.update(customer, { status: removed ? "removed" : "deactivated", lastError: "", ...(result.purgeDate ? { purgeDate: result.purgeDate } : {}) }, run.fence);
+  if (removed) await run.checkpoints.clear(customer);
   return result;
 }
 
-export async function runReactivate(registry: CustomerRegistry, adapterFor: (target: Target) => DeploymentAdapter, customer: string, jobId: string): Promise<OffboardResult> {
-  const record = await requireCustomer(registry, customer);
-  const result = await adapterFor(targetOf(record)).reactivate(environmentOf(record));
-  await registry.update(customer, { status: "active", purgeDate: "", lastJobId: jobId });
+export async function runReactivate(run: LifecycleRun, customer: string): Promise<OffboardResult> {
+  const record = await requireCustomer(run.registry, customer);
+  await run.assertCurrent("the reactivation started");
+  const result = await run.adapterFor(targetOf(record)).reactivate(environmentOf(record));
+  await run.assertCurrent("the reactivation was recorded");
+  await run.registry.update(customer, { status: "active", purgeDate: "", lastError: "", lastJobId: run.jobId }, run.fence);
   return result;
+}
+
+/** What an onboard made, by the registry and its checkpoint: nothing means abandoning needs no approval. */
+export async function madeAnything(registry: CustomerRegistry, checkpoints: OnboardCheckpoints, customer: string): Promise<boolean> {
+  const record = await registry.get(customer);
+  if (!record) return false;
+  if (record.tenantId) return true;
+  const where = record.kind === "cloud" ? (record.region ?? "") : (record.site ?? "");
+  const checkpoint = await checkpoints.load(customer, where);
+  return Object.values(checkpoint.done).some((d) => d.outcome === "created" || d.outcome === "updated") || Boolean(checkpoint.facts.creatingSince);
+}
+
+/** Removes what a failed or unfinished onboard made (a cloud tenant is deactivated with a purge date), then frees the customer. */
+export async function runAbandon(run: LifecycleRun, customer: string): Promise<OffboardResult> {
+  const record = await requireCustomer(run.registry, customer);
+  await run.assertCurrent("the abandon started");
+  await run.registry.update(customer, { status: "abandoning", lastJobId: run.jobId }, run.fence);
+  let result: OffboardResult = { status: "removed", detail: `nothing of ${customer}'s onboard needed removing` };
+  if (record.kind !== "cloud" || record.tenantId) {
+    result = await run.adapterFor(targetOf(record)).offboard(environmentOf(record), { purgeAfterDays: ABANDON_PURGE_AFTER_DAYS });
+  }
+  await run.assertCurrent("the abandon was recorded");
+  await run.registry.update(customer, { status: "removed", lastError: "", ...(result.purgeDate ? { purgeDate: result.purgeDate } : {}) }, run.fence);
+  await run.checkpoints.clear(customer);
+  return result;
+}
+
+/**
+ * The one place an operation's final failure reaches the registry: the customer leaves the status the
+ * operation put it in for one with a way out, and `lastError` says why. A customer some other
+ * operation has moved on since is left alone.
+ */
+export async function settleFailure(registry: CustomerRegistry, operation: string, customer: string, message: string, previousStatus?: CustomerStatus): Promise<void> {
+  const to: Record<string, { from: CustomerStatus[]; to: CustomerStatus }> = {
+    onboard: { from: ["onboarding"], to: "onboard-failed" },
+    abandon: { from: ["abandoning", "onboarding"], to: "onboard-failed" },
+    offboard: { from: ["offboarding"], to: previousStatus ?? "active" },
+    reactivate: { from: ["deactivated"], to: "deactivated" },
+  };
+  const rule = to[operation];
+  if (!rule) return;
+  await registry.transition(customer, rule.from, { status: rule.to, lastError: `${operation} failed: ${message}` });
 }

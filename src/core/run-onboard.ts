@@ -1,23 +1,30 @@
 /**
- * The operation runner for onboarding: drives the adapter's ordered steps, skips the ones an
- * earlier attempt finished (the checkpoint), hands each step the facts of the ones before it,
- * keeps the registry in step, and reports a progress snapshot after every change.
+ * The operation runner for onboarding: drives the adapter's ordered steps, skips the ones an earlier
+ * run finished with the same inputs (the checkpoint, kept with the customer), runs again the ones
+ * whose inputs changed (a repeated onboard runs with the options given now), hands each step the
+ * facts of the ones before it, keeps the registry in step, and reports a progress snapshot after
+ * every change. Between steps it checks that its execution still holds its fence, and every write
+ * it makes is fenced, so a superseded execution stops and cannot overwrite its successor's work.
  */
-import type { DeploymentAdapter, OnboardRequest, StepFacts } from "../../adapters/port.ts";
+import { permanent, type DeploymentAdapter, type OnboardRequest, type StepFacts } from "../../adapters/port.ts";
 import type { CustomerRegistry } from "./customer-registry.ts";
 import { whereOf } from "./customer-registry.ts";
-import type { Checkpoint, OperationProgress, StepState } from "./operation-progress.ts";
+import type { OperationProgress, StepState } from "./operation-progress.ts";
+import type { OnboardCheckpoints } from "./onboard-checkpoint.ts";
+import type { Fence } from "./execution-fence.ts";
 
 export interface RunOnboardInput {
   request: OnboardRequest;
   adapter: DeploymentAdapter;
   registry: CustomerRegistry;
+  checkpoints: OnboardCheckpoints;
   jobId: string;
-  requestedBy: string;
-  checkpoint: Checkpoint;
-  saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
   report(progress: OperationProgress): Promise<void>;
   attempt: number;
+  /** This execution's fence (absent outside a worker, e.g. in a benchmark's direct call). */
+  fence?: Fence;
+  /** Throws `superseded` when the fence no longer holds. */
+  assertCurrent(what: string): Promise<void>;
 }
 
 export interface OnboardSummary {
@@ -31,13 +38,16 @@ export interface OnboardSummary {
 const registryFacts = ["tenantId", "tenantHost", "hostname"] as const;
 
 export async function runOnboard(input: RunOnboardInput): Promise<OnboardSummary> {
-  const { request, adapter, registry, checkpoint } = input;
+  const { request, adapter, registry, fence } = input;
   const where = whereOf(request.target);
   const steps = adapter.onboardSteps(request);
+  const checkpoint = await input.checkpoints.load(request.customer, where);
   const facts: StepFacts = { ...checkpoint.facts };
-  const states: StepState[] = steps.map((s) => {
+  const inputsOf = (i: number) => steps[i]!.inputs?.(request) ?? "";
+  const states: StepState[] = steps.map((s, i) => {
     const done = checkpoint.done[s.id];
-    return done ? { id: s.id, title: s.title, state: "done", outcome: done.outcome, detail: done.detail, durationMs: done.durationMs, resumed: true } : { id: s.id, title: s.title, state: "pending" };
+    const holds = done && (done.inputs ?? "") === inputsOf(i);
+    return holds ? { id: s.id, title: s.title, state: "done", outcome: done.outcome, detail: done.detail, durationMs: done.durationMs, resumed: true } : { id: s.id, title: s.title, state: "pending" };
   });
   const snapshot = (phase: OperationProgress["phase"], extra: Partial<OperationProgress> = {}): OperationProgress => ({
     operation: "onboard",
@@ -49,31 +59,37 @@ export async function runOnboard(input: RunOnboardInput): Promise<OnboardSummary
     ...extra,
   });
 
-  await registry.begin(request.customer, request.target, input.requestedBy, "onboarding", input.jobId);
+  await input.assertCurrent("the onboard started");
+  // The onboard was accepted with the customer claimed as onboarding; if it was abandoned (or moved on) since, this job has nothing to do.
+  const record = await registry.get(request.customer);
+  if (record && record.status !== "onboarding") throw permanent(`${request.customer} is ${record.status} now, so this onboard was cancelled; send the onboard again to start over`);
+  await registry.update(request.customer, { status: "onboarding", lastJobId: input.jobId, lastError: "" }, fence);
   const persistFacts = async (more: StepFacts) => {
     Object.assign(facts, more);
     checkpoint.facts = { ...facts };
-    await input.saveCheckpoint(checkpoint);
+    await input.checkpoints.save(request.customer, where, checkpoint, fence);
     const known: Record<string, string> = {};
     for (const k of registryFacts) if (facts[k]) known[k] = facts[k];
-    if (Object.keys(known).length) await registry.update(request.customer, known);
+    if (Object.keys(known).length) await registry.update(request.customer, known, fence);
   };
 
   for (const [i, step] of steps.entries()) {
     const state = states[i]!;
     if (state.state === "done") continue;
+    await input.assertCurrent(`step "${step.title}"`);
     state.state = "running";
     await input.report(snapshot("running"));
     const started = Date.now();
     try {
-      const outcome = await step.run({ request, facts: { ...facts }, checkpoint: persistFacts });
+      const outcome = await step.run({ request, facts: { ...facts }, checkpoint: persistFacts, ...(fence?.signal ? { signal: fence.signal } : {}) });
       const durationMs = Date.now() - started;
       Object.assign(state, { state: "done", outcome: outcome.outcome, detail: outcome.detail, durationMs });
-      checkpoint.done[step.id] = { outcome: outcome.outcome, detail: outcome.detail, durationMs };
+      checkpoint.done[step.id] = { outcome: outcome.outcome, detail: outcome.detail, durationMs, inputs: inputsOf(i) };
       await persistFacts(outcome.facts ?? {});
     } catch (error) {
-      // A rate limit is not a failure of the step: it runs again once the queue resumes.
-      if ((error as { code?: string }).code === "rate_limited") Object.assign(state, { state: "pending" });
+      const code = (error as { code?: string }).code;
+      // A rate limit is not a failure of the step: it runs again once the queue resumes. A superseded execution reports nothing.
+      if (code === "rate_limited" || code === "superseded") Object.assign(state, { state: "pending" });
       else {
         Object.assign(state, { state: "failed", detail: error instanceof Error ? error.message : String(error), durationMs: Date.now() - started });
         await input.report(snapshot("running"));
@@ -82,8 +98,12 @@ export async function runOnboard(input: RunOnboardInput): Promise<OnboardSummary
     }
   }
 
+  await input.assertCurrent("the onboard finished");
+  // Finished: the facts stay (a later onboard adopts the same tenant), the finished steps do not, so
+  // a repeated onboard of an active customer checks every step again.
+  await input.checkpoints.save(request.customer, where, { facts: checkpoint.facts, done: {} }, fence);
   const hostname = facts.hostname ?? facts.tenantHost;
-  await registry.update(request.customer, { status: "active", lastJobId: input.jobId });
+  await registry.update(request.customer, { status: "active", lastJobId: input.jobId, lastError: "" }, fence);
   const summary = `${request.customer} is onboarded on ${where}${hostname ? `: https://${hostname}` : ""}`;
   await input.report(snapshot("done", { summary }));
   return { customer: request.customer, where, facts, summary };

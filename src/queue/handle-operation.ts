@@ -1,31 +1,29 @@
 // One job, by operation: hands it to core's runner for that operation and returns the job's result.
 import type { Job } from "bullmq";
-import { UnrecoverableError } from "bullmq";
-import { toErrorData, type DeploymentAdapter } from "../../adapters/port.ts";
+import type { DeploymentAdapter, Target } from "../../adapters/port.ts";
 import { runOnboard } from "../core/run-onboard.ts";
 import { planOnboard } from "../core/plan-onboard.ts";
-import { runOffboard, runReactivate } from "../core/run-lifecycle.ts";
+import { runAbandon, runOffboard, runReactivate, type LifecycleRun } from "../core/run-lifecycle.ts";
 import { listFleet } from "../core/list-fleet.ts";
 import { environmentOf, requireCustomer } from "../core/customer-environment.ts";
 import { targetOf, whereOf } from "../core/customer-registry.ts";
-import { checkpointSchema } from "../core/operation-progress.ts";
+import type { Fence } from "../core/execution-fence.ts";
 import type { OperationJob } from "./job-payload.ts";
 import type { OperationWorkerDeps, Report } from "./operation-worker.ts";
 
-function adapterOrFail(deps: OperationWorkerDeps, target: Parameters<OperationWorkerDeps["adapterFor"]>[0]): DeploymentAdapter {
-  try {
-    return deps.adapterFor(target);
-  } catch (error) {
-    throw new UnrecoverableError(toErrorData(error).message);
-  }
+export interface Execution {
+  fence?: Fence;
+  assertCurrent(what: string): Promise<void>;
 }
 
-export async function handleOperation(job: Job, data: OperationJob, deps: OperationWorkerDeps, report: Report): Promise<unknown> {
+export async function handleOperation(job: Job, data: OperationJob, deps: OperationWorkerDeps, report: Report, execution: Execution): Promise<unknown> {
   const c = data.command;
+  const adapterFor = (target: Target): DeploymentAdapter => deps.adapterFor(target);
+  const lifecycleRun: LifecycleRun = { registry: deps.registry, checkpoints: deps.checkpoints, adapterFor, jobId: job.id!, assertCurrent: execution.assertCurrent, ...(execution.fence ? { fence: execution.fence } : {}) };
   switch (c.name) {
     case "onboard": {
       const request = { customer: c.customer, target: c.target, templates: c.templates, features: c.features };
-      const adapter = adapterOrFail(deps, c.target);
+      const adapter = adapterFor(c.target);
       if (c.dryRun) {
         const plan = await planOnboard(adapter, request);
         const steps = plan.map((p) => ({ id: p.id, title: p.title, state: "planned" as const, outcome: p.action, detail: p.detail }));
@@ -37,33 +35,39 @@ export async function handleOperation(job: Job, data: OperationJob, deps: Operat
         request,
         adapter,
         registry: deps.registry,
+        checkpoints: deps.checkpoints,
         jobId: job.id!,
-        requestedBy: data.requestedBy.user,
-        checkpoint: checkpointSchema.parse(data.checkpoint ?? {}),
         attempt: job.attemptsMade + 1,
-        saveCheckpoint: (cp) => job.updateData({ ...data, checkpoint: cp }),
         report,
+        assertCurrent: execution.assertCurrent,
+        ...(execution.fence ? { fence: execution.fence } : {}),
       });
     }
     case "health": {
-      if (!("customer" in c.scope)) throw new UnrecoverableError("fleet health sweeps are not built yet");
+      if (!("customer" in c.scope)) throw new Error("fleet health runs as sweeps, not as an operation");
       const record = await requireCustomer(deps.registry, c.scope.customer);
       const where = whereOf(targetOf(record));
       await report({ operation: "health", customer: record.customer, where, phase: "running", steps: [] });
-      const health = await adapterOrFail(deps, targetOf(record)).health(environmentOf(record));
+      const health = await adapterFor(targetOf(record)).health(environmentOf(record));
       await report({ operation: "health", customer: record.customer, where, phase: "done", steps: [], summary: `${record.customer}: ${health.verdict}${health.reasons.length ? ` (${health.reasons.join("; ")})` : ""}` });
       return health;
     }
     case "reactivate": {
-      const result = await runReactivate(deps.registry, (t) => adapterOrFail(deps, t), c.customer, job.id!);
+      const result = await runReactivate(lifecycleRun, c.customer);
       await report({ operation: "reactivate", customer: c.customer, where: "", phase: "done", steps: [], summary: result.detail });
       return result;
     }
     case "offboard": {
-      const result = await runOffboard(deps.registry, (t) => adapterOrFail(deps, t), c.customer, c.purgeAfterDays, job.id!);
+      const result = await runOffboard(lifecycleRun, c.customer, c.purgeAfterDays);
       const summary = `${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}`;
       await report({ operation: "offboard", customer: c.customer, where: "", phase: "done", steps: [], summary });
       return result;
+    }
+    case "abandon": {
+      const result = await runAbandon(lifecycleRun, c.customer);
+      const summary = `${c.customer}'s onboard is abandoned: ${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}. ${c.customer} may be onboarded again, anywhere.`;
+      await report({ operation: "abandon", customer: c.customer, where: "", phase: "done", steps: [], summary });
+      return { ...result, status: "removed" };
     }
     case "list": {
       const pending = deps.approvals ? await deps.approvals.listPending() : [];
@@ -72,6 +76,6 @@ export async function handleOperation(job: Job, data: OperationJob, deps: Operat
       return view;
     }
     default:
-      throw new UnrecoverableError(`${c.name} is not an operation`);
+      throw new Error(`${c.name} is not an operation`);
   }
 }

@@ -11,13 +11,13 @@ export const replyToSchema = z.object({
 });
 export type ReplyTo = z.infer<typeof replyToSchema>;
 
-export const operations = ["onboard", "plan", "health", "reactivate", "offboard", "list"] as const;
+export const operations = ["onboard", "plan", "health", "reactivate", "offboard", "abandon", "list"] as const;
 export type Operation = (typeof operations)[number];
 
 /** The operation each command runs as. */
 export function operationOf(command: Command): Operation | undefined {
   if (command.name === "onboard") return command.dryRun ? "plan" : "onboard";
-  if (command.name === "health" || command.name === "reactivate" || command.name === "offboard" || command.name === "list") return command.name;
+  if (command.name === "health" || command.name === "reactivate" || command.name === "offboard" || command.name === "abandon" || command.name === "list") return command.name;
   return undefined;
 }
 
@@ -25,7 +25,7 @@ export const operationJobSchema = z.object({
   requestId: z.string().min(1),
   operation: z.enum(operations),
   command: commandSchema,
-  /** For an offboard: the approval that allowed it. */
+  /** For an offboard or abandon: the approval that allowed it. */
   approvalId: z.string().optional(),
   requestedBy: z.object({ user: z.string().min(1), surface: z.enum(["slack", "shell", "cli"]) }),
   requestedAt: z.string(),
@@ -49,6 +49,8 @@ export function operationJobId(job: Pick<OperationJob, "operation" | "command" |
       return `health.${"customer" in c.scope ? c.scope.customer : "all"}.${job.requestId}`;
     case "reactivate":
       return `reactivate.${c.customer}`;
+    case "abandon":
+      return `abandon.${c.customer}.${job.approvalId ?? job.requestId}`;
     case "offboard":
       return `offboard.${c.customer}.${job.approvalId ?? job.requestId}`;
     default:

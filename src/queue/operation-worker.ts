@@ -1,20 +1,26 @@
 /**
- * The worker of the operations queue: validates the job, takes the customer's lock for anything that
- * changes a customer, hands the job to core, and turns adapter errors into queue behaviour: a rate
- * limit pauses the whole queue for Qlik's Retry-After without spending an attempt; a retryable error
- * backs off and retries; anything else fails at once. Progress goes to the job (QueueEvents) and, for
- * jobs with a chat thread, to the updates queue.
+ * The worker of the operations queue: validates the job, takes the customer's lock for this one
+ * execution, hands the job to core, and turns every error into queue behaviour through one failure
+ * path (`toQoemError`): a rate limit pauses the whole queue for Qlik's Retry-After without spending
+ * an attempt; a retryable error backs off and retries; anything else fails at once, and the thread,
+ * the registry and the audit log all hear the same outcome. An execution that lost its BullMQ lock or
+ * its customer lock (a Redis outage, a stalled job run again) is `superseded`: it stops before its
+ * next step, its late writes are refused by its fence, and it reports nothing.
  */
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { toErrorData, type DeploymentAdapter, type Target } from "../../adapters/port.ts";
-import type { CustomerRegistry } from "../core/customer-registry.ts";
-import type { CustomerLock } from "../core/customer-lock.ts";
+import { toQoemError, type DeploymentAdapter, type Target } from "../../adapters/port.ts";
+import type { CustomerRegistry, CustomerStatus } from "../core/customer-registry.ts";
+import type { CustomerLock, HeldLock } from "../core/customer-lock.ts";
 import type { AuditLog } from "../core/audit-log.ts";
 import type { Approvals } from "../core/approvals.ts";
 import type { OperationProgress } from "../core/operation-progress.ts";
 import type { OrgTenantView } from "../core/list-fleet.ts";
+import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
+import { assertFence, currentFence, type Fence } from "../core/execution-fence.ts";
+import { settleFailure } from "../core/run-lifecycle.ts";
+import { customerStatuses } from "../core/customer-status.ts";
 import { OPERATIONS_QUEUE, operationJobSchema, type OperationJob } from "./job-payload.ts";
 import { publishUpdate } from "./publish-update.ts";
 import { handleOperation } from "./handle-operation.ts";
@@ -29,9 +35,10 @@ export interface OperationWorkerDeps {
   /** Hostnames that are not customers (the OEM's source tenant). */
   ignoreHosts?: string[];
   registry: CustomerRegistry;
+  checkpoints: OnboardCheckpoints;
   lock: CustomerLock;
   audit: AuditLog;
-  /** Pending offboard approvals, shown in the fleet view. */
+  /** Pending approvals, shown in the fleet view; an offboard's approval says where a failure goes back to. */
   approvals?: Approvals;
   operations: Queue;
   updates: Queue;
@@ -41,13 +48,17 @@ export interface OperationWorkerDeps {
   limiter?: { max: number; duration: number };
   /** How long a job waits before trying a busy customer's lock again. */
   lockRetryMs?: number;
+  /** BullMQ's job lock (ms); a job whose worker stops renewing it for this long is run again. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }
 
 export type Report = (progress: OperationProgress) => Promise<void>;
 
-const changesCustomer = new Set(["onboard", "reactivate", "offboard"]);
+const changesCustomer = new Set(["onboard", "reactivate", "offboard", "abandon"]);
 
 export function startOperationWorker(deps: OperationWorkerDeps): Worker {
+  const redis = deps.connection;
   const processor = async (job: Job, token?: string) => {
     const parsed = operationJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`);
@@ -58,14 +69,25 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
       await job.updateProgress(progress);
       if (data.replyTo) await publishUpdate(deps.updates, job.id!);
     };
-
-    const held = customer && changesCustomer.has(data.operation) ? await deps.lock.acquire(customer, job.id!) : undefined;
-    if (customer && changesCustomer.has(data.operation) && !held) {
-      log.info("customer busy; waiting for its lock");
-      await report({ operation: data.operation, customer, where: "", phase: "waiting", steps: [], note: `another operation on ${customer} is running; this one waits for it` });
+    const delay = async (): Promise<never> => {
       await job.moveToDelayed(Date.now() + (deps.lockRetryMs ?? 2000), token);
       throw new DelayedError();
+    };
+
+    const changing = Boolean(customer) && changesCustomer.has(data.operation);
+    const fence: Fence = { checks: token ? [{ key: `${deps.prefix}:${OPERATIONS_QUEUE}:${job.id}:lock`, value: token }] : [] };
+    let held: HeldLock | undefined;
+    if (changing) {
+      held = await deps.lock.acquire(customer!, `${job.id}@${token ?? "-"}`);
+      if (!held) {
+        log.info("customer busy; waiting for its lock");
+        await report({ operation: data.operation, customer: customer!, where: "", phase: "waiting", steps: [], note: `another operation on ${customer} is running; this one waits for it` });
+        return delay();
+      }
+      fence.checks.push({ key: held.key, value: held.value });
+      fence.signal = held.signal;
     }
+    const execution = { ...(changing ? { fence } : {}), assertCurrent: (what: string) => assertFence(redis, changing ? fence : undefined, what) };
     const audit = (result: string, detail?: string) =>
       deps.audit
         .record({
@@ -80,45 +102,80 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
         })
         .catch((e: unknown) => log.warn({ err: (e as Error).message }, "could not write the audit entry"));
     try {
-      const result = await handleOperation(job, data, deps, report);
+      const run = () => handleOperation(job, data, deps, report, execution);
+      const result = await (changing ? currentFence.run(fence, run) : run());
       log.info({ outcome: "done" }, `${data.operation} finished`);
-      if (data.operation !== "list" && data.operation !== "health" && data.operation !== "plan") await audit("completed");
+      if (changing) await audit("completed");
       return result;
     } catch (error) {
-      const err = toErrorData(error);
-      const last = (job.progress ?? {}) as OperationProgress;
+      const err = toQoemError(error);
+      const last = (job.progress ?? {}) as Partial<OperationProgress>;
+      const base = { operation: data.operation, customer: customer ?? "", where: last.where ?? "", steps: last.steps ?? [] };
+      if (err.code === "superseded") {
+        // Another execution owns this job or customer now: say nothing anywhere; if BullMQ still
+        // counts this execution as the job's, hand the job back to wait for the customer's lock.
+        log.warn({ code: err.code, err: err.message }, `${data.operation} stopped: superseded`);
+        return delay();
+      }
       if (err.code === "rate_limited") {
         const waitMs = err.retryAfterMs ?? 1000;
         log.warn({ waitMs }, "Qlik rate limit: pausing the operations queue");
-        await report({ ...last, operation: data.operation, customer: customer ?? "", where: last.where ?? "", steps: last.steps ?? [], phase: "waiting", note: `Qlik's rate limit was reached; the queue pauses ${Math.ceil(waitMs / 1000)}s` });
+        await report({ ...base, phase: "waiting", note: `Qlik's rate limit was reached; the queue pauses ${Math.ceil(waitMs / 1000)}s` });
         await deps.operations.rateLimit(waitMs);
         throw Worker.RateLimitError();
       }
       const attempts = job.opts.attempts ?? 1;
       const final = !err.retryable || job.attemptsMade + 1 >= attempts;
       const failedStep = last.steps?.find((s) => s.state === "failed");
-      const base = { operation: data.operation, customer: customer ?? "", where: last.where ?? "", steps: last.steps ?? [] };
-      if (final) {
-        if (data.operation === "onboard" && customer) await deps.registry.update(customer, { status: "onboard-failed", lastError: err.message });
-        const stepText = failedStep ? `Step "${failedStep.title}" failed` : `The ${data.operation} failed`;
-        const next = data.operation === "onboard" ? "Fix the cause, then send the same onboard command again to resume from this step." : "Fix the cause and send the command again.";
-        await report({ ...last, ...base, phase: "failed", note: `${stepText}: ${err.message}. ${err.retryable ? "Retries are used up. " : ""}${next}` });
-        log.error({ code: err.code, err: err.message }, `${data.operation} failed`);
-        await audit("failed", err.message);
-        throw err.retryable ? error : new UnrecoverableError(err.message);
+      if (!final) {
+        await report({ ...base, phase: "retrying", note: `${failedStep ? `"${failedStep.title}": ` : ""}${err.message}; retrying (attempt ${job.attemptsMade + 2} of ${attempts})` });
+        log.warn({ code: err.code, err: err.message }, `${data.operation} attempt failed; will retry`);
+        throw err;
       }
-      await report({ ...last, ...base, phase: "retrying", note: `${failedStep ? `"${failedStep.title}": ` : ""}${err.message}; retrying (attempt ${job.attemptsMade + 2} of ${attempts})` });
-      log.warn({ code: err.code, err: err.message }, `${data.operation} attempt failed; will retry`);
-      throw error;
+      if (changing) {
+        // Only the execution that still holds its fence may say how the operation ended.
+        await execution.assertCurrent("recording the failure").catch(() => delay());
+        const previous = data.approvalId && deps.approvals ? (await deps.approvals.get(data.approvalId))?.previousStatus : undefined;
+        const previousStatus = customerStatuses.find((s) => s === previous) as CustomerStatus | undefined;
+        await settleFailure(deps.registry, data.operation, customer!, err.message, previousStatus);
+      }
+      const stepText = failedStep ? `Step "${failedStep.title}" failed` : `The ${data.operation} failed`;
+      await report({ ...base, phase: "failed", note: `${stepText}: ${err.message} (${err.code}). ${err.retryable ? "Retries are used up. " : ""}${nextStepHint(data, customer)}` });
+      log.error({ code: err.code, err: err.message }, `${data.operation} failed`);
+      if (changing) await audit("failed", `${err.code}: ${err.message}`);
+      throw new UnrecoverableError(`${err.code}: ${err.message}`);
     } finally {
-      await held?.release();
+      await held?.release().catch((e: unknown) => log.warn({ err: (e as Error).message }, "could not release the customer's lock; it expires on its own"));
     }
   };
 
-  return new Worker(OPERATIONS_QUEUE, processor, {
+  const worker = new Worker(OPERATIONS_QUEUE, processor, {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency ?? 8,
+    // A job may stall more than once over a long Redis outage; each time it resumes from its checkpoint.
+    maxStalledCount: 5,
+    ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs } : {}),
+    ...(deps.stalledIntervalMs ? { stalledInterval: deps.stalledIntervalMs } : {}),
     ...(deps.limiter ? { limiter: deps.limiter } : {}),
   });
+  return worker;
+}
+
+function nextStepHint(data: OperationJob, customer: string | undefined): string {
+  const c = data.command;
+  switch (data.operation) {
+    case "onboard":
+      return c.name === "onboard"
+        ? `Fix the cause, then send /qoem onboard ${c.customer} ${c.target.kind === "cloud" ? c.target.region : c.target.site} again (with the options you want now) to resume, or /qoem abandon ${c.customer} to remove what it made.`
+        : "";
+    case "abandon":
+      return `Fix the cause, then /qoem abandon ${customer} again, or /qoem onboard it again to finish it.`;
+    case "offboard":
+      return `${customer} is back to where it was before the request; fix the cause and ask for the offboard again.`;
+    case "reactivate":
+      return `${customer} stays deactivated; fix the cause and send /qoem reactivate ${customer} again.`;
+    default:
+      return "Fix the cause and send the command again.";
+  }
 }

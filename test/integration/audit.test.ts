@@ -70,6 +70,7 @@ describe("audit log", () => {
     const again = await say("offboard acme");
     if (again.kind !== "approval") throw new Error(JSON.stringify(again));
     await say(`reject ${again.approval.id} not now`, "U0APPROVER");
+    await say("abandon acme");
     await say("audit acme");
     await say("help");
 

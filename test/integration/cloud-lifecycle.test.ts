@@ -59,7 +59,7 @@ describe("Qlik Cloud lifecycle through the queue", () => {
     expect(await qoem.registry.get("acme")).toMatchObject({ status: "active" });
     expect(tenantsNamed(qoem.cloudEmulator!, "acme")[0]!.status).toBe("active");
     const again = await dispatchCommand({ text: "reactivate acme", user: "U1", surface: "cli" }, qoem.dispatch);
-    expect(again).toMatchObject({ kind: "error", error: { reason: expect.stringMatching(/only a deactivated customer/) } });
+    expect(again).toMatchObject({ kind: "error", error: { reason: expect.stringMatching(/only a deactivated tenant is reactivated/) } });
   });
 
   it("lists the fleet across more tenants than one page holds, and reconciles", async () => {

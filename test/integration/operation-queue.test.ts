@@ -79,7 +79,7 @@ describe("operations queue", () => {
     const outcome = await followJob(qoem.events, qoem.operations, answer.jobId, () => undefined);
     expect(outcome.state).toBe("failed");
     expect(outcome.progress).toMatchObject({ phase: "failed" });
-    expect(outcome.progress!.note).toMatch(/Step "Create tenant" failed: .*send the same onboard command again to resume/);
+    expect(outcome.progress!.note).toMatch(/Step "Create tenant" failed: .*send \/qoem onboard acme eu again .*to resume/);
     expect(await qoem.registry.get("acme")).toMatchObject({ status: "onboard-failed" });
     const again = await run(qoem, "onboard acme eu");
     expect(again.disposition).toBe("resumed");
