@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // REDIS_URL's Redis, or a private redis-server for the run where none answers.
+    globalSetup: ["test/support/provide-redis.ts"],
   },
 });

@@ -2,7 +2,7 @@
  * The `qoem` executable: `start` (the bot), `emulate` (the Qlik emulators on their own),
  * `run "<command text>" [--json]` (one command through the same queue, printing its progress).
  */
-import { ConfigError, readConfig } from "./config.ts";
+import { ConfigError, readConfig, type Config } from "./config.ts";
 import { startQoem } from "./main.ts";
 import { z } from "zod";
 import { startCloudEmulator, type CloudEmulatorOptions } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
@@ -13,6 +13,8 @@ import { formatCommandError } from "./commands/parse-command.ts";
 import { followJob } from "./queue/follow-job.ts";
 import { progressPrinter } from "./chat/shell/shell-surface.ts";
 import { renderResult } from "./chat/render-text.ts";
+import { ensureLocalRedis } from "./ensure-local-redis.ts";
+import type { PrivateRedis } from "./start-private-redis.ts";
 
 const tierLimit = z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable();
 const rateLimitsSchema = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional() }).strict();
@@ -38,20 +40,43 @@ function onSignals(stop: () => Promise<void>): void {
   process.on("SIGTERM", handler);
 }
 
+/** Local mode only: a private redis-server where none answers on this machine (Slack mode never). */
+async function localRedis(config: Config): Promise<PrivateRedis | undefined> {
+  if (config.mode !== "local") return undefined;
+  const redis = await ensureLocalRedis(config.redisUrl, process.env.PATH);
+  if (redis) process.stderr.write(`qoem: no Redis was running at ${redis.address}, so a private redis-server serves this session there (data in ${redis.dir}, not kept; stopped with qoem)\n`);
+  return redis;
+}
+
+/** Runs `session` with local mode's private Redis (if one is needed) and stops that Redis after it. */
+async function withLocalRedis(config: Config, session: (stopRedis: () => Promise<void>) => Promise<number>): Promise<number> {
+  const redis = await localRedis(config);
+  const stopRedis = async () => redis?.stop();
+  try {
+    return await session(stopRedis);
+  } finally {
+    await stopRedis();
+  }
+}
+
 async function start(): Promise<number> {
   const config = readConfig(process.env);
-  const local = config.mode === "local";
-  const qoem = await startQoem(config, local ? { shell: { input: process.stdin, output: process.stdout } } : {});
-  onSignals(qoem.close);
-  if (qoem.cloudEmulator) process.stderr.write(`qoem: embedded Qlik Cloud emulator at ${qoem.cloudEmulator.url}\n`);
-  if (qoem.shellDone) {
-    await qoem.shellDone;
-    await qoem.close();
-    return 0;
-  }
-  if (config.slack) process.stderr.write(`qoem: serving Slack ${config.slack.appToken ? "over Socket Mode" : `on port ${qoem.slackPort} at /slack/events`}\n`);
-  await new Promise(() => undefined);
-  return 0;
+  return withLocalRedis(config, async (stopRedis) => {
+    const local = config.mode === "local";
+    const qoem = await startQoem(config, local ? { shell: { input: process.stdin, output: process.stdout } } : {});
+    onSignals(async () => {
+      await qoem.close();
+      await stopRedis();
+    });
+    if (qoem.cloudEmulator) process.stderr.write(`qoem: embedded Qlik Cloud emulator at ${qoem.cloudEmulator.url}\n`);
+    if (qoem.shellDone) {
+      await qoem.shellDone;
+      await qoem.close();
+      return 0;
+    }
+    if (config.slack) process.stderr.write(`qoem: serving Slack ${config.slack.appToken ? "over Socket Mode" : `on port ${qoem.slackPort} at /slack/events`}\n`);
+    return new Promise<number>(() => undefined);
+  });
 }
 
 async function emulate(args: string[]): Promise<number> {
@@ -104,8 +129,16 @@ async function run(args: string[]): Promise<number> {
   const json = args.includes("--json");
   const text = args.filter((a) => a !== "--json").join(" ");
   const config = readConfig(process.env);
+  return withLocalRedis(config, (stopRedis) => runOne(config, text, json, stopRedis));
+}
+
+async function runOne(config: Config, text: string, json: boolean, stopRedis: () => Promise<void>): Promise<number> {
   // A command-line run keeps stderr for warnings and errors unless LOG_LEVEL asks for more.
   const qoem = await startQoem({ ...config, roles: config.roles.filter((r) => r === "worker") as typeof config.roles, slack: undefined, logLevel: config.logLevel ?? "warn" } as typeof config);
+  onSignals(async () => {
+    await qoem.close();
+    await stopRedis();
+  });
   const out = (value: unknown) => process.stdout.write(`${json ? JSON.stringify(value) : String(value)}\n`);
   try {
     const answer = await dispatchCommand({ text, user: process.env.USER ?? "cli", surface: "cli" }, qoem.dispatch);

@@ -1,8 +1,10 @@
 // Each test file works under its own Redis key prefix and deletes every key under it afterwards.
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import { inject } from "vitest";
 
-export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+/** In a test, the Redis the global setup chose for the run (test/support/provide-redis.ts); in a benchmark, REDIS_URL's. */
+export const REDIS_URL = process.env.VITEST_WORKER_ID ? inject("redisUrl") : (process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 
 export const testPrefix = (name: string) => `qoem-test-${name}-${randomBytes(4).toString("hex")}`;
 
