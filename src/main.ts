@@ -214,6 +214,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         dispatch,
         ...(config.channels.approvals ? { approvalsChannel: config.channels.approvals } : {}),
         follow: (jobId) => followJob(events, operations, jobId, () => undefined),
+        replay: { redis, seenKey: keys.slackSeen, logger },
         sweepEvents,
         fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
       });

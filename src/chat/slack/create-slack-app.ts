@@ -1,14 +1,15 @@
 /**
- * The Slack surface on Bolt: `/qoem` over the HTTP receiver at /slack/events (Bolt verifies every
- * request's signature and age) or over Socket Mode. It acks within Slack's 3 seconds, then
- * enqueues; progress comes back through the thread updater.
+ * The Slack surface on Bolt: `/qoem` over the HTTP receiver at /slack/events (every request's
+ * signature and age verified, a replayed one dropped: verify-slack-request.ts) or over Socket Mode.
+ * It acks within Slack's 3 seconds, then enqueues; progress comes back through the thread updater.
  */
-import { App } from "@slack/bolt";
+import { App, HTTPReceiver, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
 import { parseCommand } from "../../commands/parse-command.ts";
 import { whereOf } from "../../core/customer-registry.ts";
 import { dispatchCommand, dispatchParsed, type DispatchDeps } from "../dispatch-command.ts";
 import { createBoltLogger } from "./bolt-logger.ts";
+import { guardSlackRequests, type ReplayGuardOptions } from "./verify-slack-request.ts";
 import { renderResult } from "../render-text.ts";
 import type { FollowResult } from "../../queue/follow-job.ts";
 import { postApprovalRequest, registerApprovalActions, showDecision } from "./approval-actions.ts";
@@ -33,6 +34,8 @@ export interface SlackSurfaceOptions {
   sweepEvents?: QueueEvents;
   /** The fleet's latest health, for `health all` and App Home. */
   fleetHealth?: () => Promise<FleetHealthView>;
+  /** Where accepted request signatures are remembered (Redis), so a replayed request is dropped (HTTP mode). */
+  replay: Omit<ReplayGuardOptions, "signingSecret">;
   /** Follows a queued job to its end (QueueEvents), for answers that come after the ack. */
   follow(jobId: string): Promise<FollowResult>;
 }
@@ -43,15 +46,24 @@ export interface SlackSurface {
   stop(): Promise<void>;
 }
 
+/** Bolt's HTTP receiver, with replay protection and both-way timestamp checks in front of its own signature check. */
+function createGuardedReceiver(signingSecret: string, logger: BoltLogger, replay: Omit<ReplayGuardOptions, "signingSecret">): HTTPReceiver {
+  const receiver = new HTTPReceiver({ signingSecret, logger });
+  receiver.requestListener = guardSlackRequests(receiver.requestListener, { ...replay, signingSecret });
+  return receiver;
+}
+
 export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
   const apiUrl = options.apiUrl ? `${options.apiUrl.replace(/\/+$/, "")}/` : undefined;
+  const logger = createBoltLogger(options.logger);
   const app = new App({
     token: options.botToken,
-    signingSecret: options.signingSecret,
-    logger: createBoltLogger(options.logger),
+    logger,
     ...(apiUrl ? { clientOptions: { slackApiUrl: apiUrl } } : {}),
     // Socket Mode opens its connection through apps.connections.open, with its own Web API client.
-    ...(options.appToken ? { appToken: options.appToken, socketMode: true, ...(apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: apiUrl } } } : {}) } : {}),
+    ...(options.appToken
+      ? { appToken: options.appToken, socketMode: true, signingSecret: options.signingSecret, ...(apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: apiUrl } } } : {}) }
+      : { receiver: createGuardedReceiver(options.signingSecret, logger, options.replay) }),
   });
   const log = options.logger.child({ surface: "slack" });
   registerApprovalActions(app, options.dispatch, options.logger);
