@@ -1,13 +1,16 @@
 /**
  * Configuration: environment variables and the optional config file (YAML or JSON, `QOEM_CONFIG`),
  * validated once at start. The only place that reads the environment; it takes `env` as a
- * parameter so tests pass their own. A bad value stops start-up with a message naming the field.
+ * parameter so tests pass their own. A bad value stops start-up with a message naming the field
+ * (never its value: describe-config-issues.ts); files the config names must be readable at start.
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { cloudRegionCodes, cloudRegions, registerHost, organizationHost } from "../adapters/qlik-cloud/regions.ts";
 import type { CloudOnboardingOptions } from "../adapters/qlik-cloud/onboarding-options.ts";
+import { describeIssues, describeSyntaxError } from "./describe-config-issues.ts";
+import { checkConfigFiles } from "./check-config-files.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -161,18 +164,12 @@ function onboardingOf(cloud: z.infer<typeof fileSchema>["cloud"]): Partial<Cloud
   return out;
 }
 
-function describe(error: z.ZodError, where: string): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${where}${i.path.length ? ` ${i.path.join(".")}` : ""}: ${i.message}`)
-    .join("; ");
-}
 
 export function readConfig(env: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): Config {
   // An empty variable (as docker compose passes for an unset one) counts as unset.
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const parsedEnv = envSchema.safeParse(given);
-  if (!parsedEnv.success) throw new ConfigError(describe(parsedEnv.error, "environment"));
+  if (!parsedEnv.success) throw new ConfigError(describeIssues(parsedEnv.error, "environment", given, { knownKeys: true }));
   const e = parsedEnv.data;
 
   let raw: unknown = {};
@@ -184,14 +181,18 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
       throw new ConfigError(`QOEM_CONFIG: cannot read ${e.QOEM_CONFIG} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
     }
     try {
-      raw = parseYaml(text) ?? {};
+      // logLevel "error": syntax errors throw, and warnings (which quote the source) are not printed.
+      raw = parseYaml(text, { logLevel: "error" }) ?? {};
     } catch (err) {
-      throw new ConfigError(`QOEM_CONFIG: ${e.QOEM_CONFIG} is not valid YAML or JSON (${(err as Error).message.split("\n")[0]})`);
+      throw new ConfigError(`QOEM_CONFIG: ${e.QOEM_CONFIG} is not valid YAML or JSON (${describeSyntaxError(err)})`);
     }
   }
   const parsedFile = fileSchema.safeParse(raw);
-  if (!parsedFile.success) throw new ConfigError(describe(parsedFile.error, `config file ${e.QOEM_CONFIG ?? ""}`.trim()));
+  const source = `config file ${e.QOEM_CONFIG ?? ""}`.trim();
+  if (!parsedFile.success) throw new ConfigError(describeIssues(parsedFile.error, source, raw));
   const f = parsedFile.data;
+  const unreadable = checkConfigFiles(f, readFile);
+  if (unreadable) throw new ConfigError(`${source}: ${unreadable}`);
 
   if (Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SLACK_SIGNING_SECRET)) {
     throw new ConfigError("environment: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together; set both for Slack, or neither for local mode");

@@ -24,6 +24,7 @@ import { HealthHistory } from "./core/health-history.ts";
 import type { SweepScope } from "./core/run-sweep.ts";
 import { ALERTS_QUEUE, SWEEPS_QUEUE, startSweepWorker, triggerSweeps, upsertSweepSchedulers } from "./queue/sweeps.ts";
 import { startAlertsNotifier } from "./chat/alerts-notifier.ts";
+import { createAlertPoster } from "./chat/slack/post-alert.ts";
 import { fleetHealthView } from "./chat/render-fleet-health.ts";
 import { cloudRegionCodes } from "../adapters/qlik-cloud/regions.ts";
 import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
@@ -216,6 +217,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         dispatch,
         ...(config.channels.approvals ? { approvalsChannel: config.channels.approvals } : {}),
         follow: (jobId) => followJob(events, operations, jobId, () => undefined),
+        replay: { redis, seenKey: keys.slackSeen, logger },
         sweepEvents,
         fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
       });
@@ -229,13 +231,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       if (started.port !== undefined) handle.slackPort = started.port;
       closers.push(() => slack.stop());
       workers.push(startThreadUpdater({ connection: redis, prefix, keys, operations, client: slack.app.client, logger }));
-      const alertsChannel = config.channels.alerts;
-      workers.push(
-        startAlertsNotifier(redis, prefix, async (text) => {
-          if (!alertsChannel) return void logger.warn({ alert: text }, "health alert not posted: no alerts channel (QOEM_ALERTS_CHANNEL)");
-          await client.chat.postMessage({ channel: alertsChannel, text });
-        }),
-      );
+      workers.push(startAlertsNotifier(redis, prefix, createAlertPoster(client, config.channels.alerts, logger)));
       logger.info({ port: started.port, socketMode: Boolean(config.slack.appToken) }, "Slack surface started");
     }
     closers.push(async () => {

@@ -29,4 +29,6 @@ export class RedisKeys {
   mutex = (name: string) => `${this.tag}:mutex:${name}`;
   rate = (tier: string, host: string) => `${this.tag}:rate:${tier}:${host}`;
   threadFinal = (jobId: string) => `${this.tag}:thread-final:${jobId}`;
+  /** A Slack request signature already accepted (replay protection, kept about ten minutes). */
+  slackSeen = (signature: string) => `${this.tag}:slack-seen:${signature}`;
 }

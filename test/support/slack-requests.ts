@@ -23,6 +23,9 @@ export async function postSigned(url: string, secret: string, body: string, opti
   });
 }
 
+let triggers = 0;
+
+/** A slash command as Slack sends it; each carries its own trigger_id, so two commands are never the same signed request. */
 export function slashCommandBody(text: string, fields: { user?: string; channel?: string; responseUrl: string }): string {
   return new URLSearchParams({
     token: "unused",
@@ -37,7 +40,7 @@ export function slashCommandBody(text: string, fields: { user?: string; channel?
     api_app_id: "A0QOEM",
     is_enterprise_install: "false",
     response_url: fields.responseUrl,
-    trigger_id: "1.2.3",
+    trigger_id: `${process.pid}.${Date.now()}.${++triggers}`,
   }).toString();
 }
 

@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, readConfig } from "../../src/config.ts";
 
 const file = (text: string) => () => text;
@@ -53,5 +56,79 @@ describe("readConfig", () => {
     expect(() => readConfig({ QOEM_ROLES: "chat,cook" })).toThrow(/QOEM_ROLES/);
     expect(() => readConfig({ REDIS_URL: "http://x" })).toThrow(/REDIS_URL/);
     expect(() => readConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(/go together/);
+  });
+
+  it("never echoes a value: a typo that makes a secret a key, YAML syntax errors, wrong types, enums, patterns", () => {
+    const SECRET = "Zq9-secret-value";
+    const failures: Array<[config: string, env: Record<string, string>, field: RegExp]> = [
+      ["cloud: { regions: { eu: { clientId: x, clientSecret abc } } }\n", {}, /cloud\.regions\.eu\.clientSecret/],
+      [`cloud: { regions: { eu: { clientId: x, clientSecret ${SECRET} } } }\n`, {}, /cloud\.regions\.eu: unknown key \(a key not shown\)/],
+      [`cloud:\n  regions:\n    eu:\n      clientId: x\n      clientSecret ${SECRET}\n`, {}, /not valid YAML or JSON \(.* at line 5, column 7\)/],
+      [`cloud:\n  regions:\n    eu: {clientId: x, clientSecret: "${SECRET}\n`, {}, /not valid YAML or JSON \(.* at line \d+, column \d+\)/],
+      ["cloud:\n  regions:\n    eu: {clientId: x, clientSecret: 931274650}\n", {}, /cloud\.regions\.eu\.clientSecret: .*expected string/],
+      [`cloud:\n  identity:\n    oidc: {provider: ${SECRET}, discoveryUrl: "https://idp.example", clientId: a, clientSecret: b}\n`, {}, /cloud\.identity\.oidc\.provider/],
+      [`cloud:\n  monitoring: {webhookUrl: ${SECRET}}\n`, {}, /cloud\.monitoring\.webhookUrl/],
+      [`roles:\n  approvers: [${SECRET}]\n`, {}, /roles\.approvers\[0\]: must be a Slack user/],
+      [`sites:\n  ${SECRET}: {engineUrl: "wss://x", qrsUrl: "https://x"}\n`, {}, /sites\.\(a key not shown\)/],
+      ["{}\n", { SLACK_APP_TOKEN: `xoxp-${SECRET}` }, /environment SLACK_APP_TOKEN: must be an app-level token/],
+      ["{}\n", { REDIS_URL: `http://user:${SECRET}@redis` }, /environment REDIS_URL/],
+    ];
+    for (const [text, env, field] of failures) {
+      let message = "";
+      try {
+        readConfig({ QOEM_CONFIG: "/etc/qoem.yaml", ...env }, file(text));
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        message = (e as Error).message;
+      }
+      expect(message, text).toMatch(field);
+      expect(message, text).not.toContain(SECRET);
+      expect(message, text).not.toMatch(/\babc\b|931274650/);
+    }
+  });
+});
+
+describe("files named in the config", () => {
+  const dir = mkdtempSync(join(tmpdir(), "qoem-config-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const PEM = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n";
+  const key = join(dir, "jwt.pem");
+  const logo = join(dir, "logo.png");
+  writeFileSync(key, PEM);
+  writeFileSync(logo, "PNG-BYTES");
+  mkdirSync(join(dir, "a-directory"));
+  const site = (jwtPublicKey: string) => `sites:\n  onprem-fra: {engineUrl: "wss://qs.example", qrsUrl: "https://qs.example:4242", jwtPublicKey: "${jwtPublicKey}"}\n`;
+  const brand = (files: string) => `cloud:\n  branding:\n    default: {logo: "${logo}"}\n    customers:\n      acme: {${files}}\n`;
+  const read = (yaml: string) => {
+    const path = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(path, yaml);
+    return () => readConfig({ QOEM_CONFIG: path, QOEM_EMULATORS: "1" });
+  };
+
+  it("starts when every named file can be read", () => {
+    expect(read(site(key) + brand(`logo: "${logo}", favIcon: "${logo}", styles: "${logo}"`))().sites["onprem-fra"]!.jwtPublicKey).toBe(key);
+  });
+
+  it("refuses a site's jwtPublicKey that cannot be read, naming the field and the file", () => {
+    const missing = join(dir, "missing.pem");
+    expect(read(site(missing))).toThrow(ConfigError);
+    expect(read(site(missing))).toThrow(`sites.onprem-fra.jwtPublicKey: file ${missing} cannot be read (ENOENT)`);
+    expect(read(site(join(dir, "a-directory")))).toThrow(/sites\.onprem-fra\.jwtPublicKey: file .*a-directory cannot be read \(EISDIR\)/);
+  });
+
+  it("refuses a brand's logo, favIcon or styles that cannot be read, without printing any file's content", () => {
+    for (const field of ["logo", "favIcon", "styles"]) {
+      const missing = join(dir, `missing-${field}`);
+      let message = "";
+      try {
+        read(site(key) + brand(`${field}: "${missing}"`))();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        message = (e as Error).message;
+      }
+      expect(message).toContain(`cloud.branding.customers.acme.${field}: file ${missing} cannot be read`);
+      expect(message).not.toMatch(/BEGIN PUBLIC KEY|PNG-BYTES/);
+    }
+    expect(read(`cloud:\n  branding:\n    default: {styles: "${join(dir, "nope.json")}"}\n`)).toThrow(/cloud\.branding\.default\.styles: file .*nope\.json cannot be read/);
   });
 });

@@ -9,17 +9,14 @@ import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { Approval } from "../../core/approvals.ts";
 import { dispatchParsed, type ChatAnswer, type DispatchDeps } from "../dispatch-command.ts";
-import { APPROVE_ACTION, REJECT_ACTION, REJECT_VIEW, approvalDecidedMessage, approvalRequestMessage, rejectReasonView } from "./approval-blocks.ts";
-import { escapeMrkdwn, mention } from "./mrkdwn.ts";
+import { APPROVE_ACTION, REJECT_ACTION, REJECT_VIEW, approvalDecidedMessage, approvalOutcomeText, approvalRequestMessage, approvalThreadParent, rejectReasonView } from "./approval-blocks.ts";
+import { mrkdwn } from "./mrkdwn.ts";
 
 export async function postApprovalRequest(client: WebClient, deps: DispatchDeps, approval: Approval, where: { approvalsChannel?: string; requesterChannel: string }): Promise<void> {
   const channel = where.approvalsChannel ?? where.requesterChannel;
   const message = approvalRequestMessage(approval);
   const posted = await client.chat.postMessage({ channel, ...message });
-  const parent = await client.chat.postMessage({
-    channel: where.requesterChannel,
-    text: `*Offboard ${escapeMrkdwn(approval.customer)}* requested by ${mention(approval.requestedBy)}: waiting for approval (request ${approval.id}${where.approvalsChannel ? ` in <#${where.approvalsChannel}>` : ""})`,
-  });
+  const parent = await client.chat.postMessage({ channel: where.requesterChannel, text: approvalThreadParent(approval, where.approvalsChannel) });
   const progress = await client.chat.postMessage({ channel: where.requesterChannel, thread_ts: parent.ts!, text: "waiting for approval" });
   await deps.approvals.attach(approval.id, {
     requestChannel: posted.channel ?? channel,
@@ -37,7 +34,7 @@ export async function showDecision(client: WebClient, deps: DispatchDeps, answer
   if (approval.status === "pending") return;
   if (approval.requestChannel && approval.requestTs) await client.chat.update({ channel: approval.requestChannel, ts: approval.requestTs, ...approvalDecidedMessage(approval) });
   if (approval.status !== "approved" && approval.replyChannel && approval.replyProgressTs && answer.decision.ok) {
-    await client.chat.update({ channel: approval.replyChannel, ts: approval.replyProgressTs, text: approval.status === "rejected" ? `rejected by ${approval.decidedBy}${approval.reason ? `: ${approval.reason}` : ""}; nothing was removed` : "expired; nothing was removed" });
+    await client.chat.update({ channel: approval.replyChannel, ts: approval.replyProgressTs, text: approvalOutcomeText(approval) });
   }
 }
 
@@ -52,7 +49,7 @@ export function registerApprovalActions(app: App, deps: DispatchDeps, logger: Lo
     else {
       const reason = answer.kind === "error" ? answer.error.reason : answer.kind === "decision" && !answer.decision.ok ? answer.decision.message : "not done";
       if (answer.kind === "decision" && !answer.decision.ok && answer.decision.code === "expired") await showDecision(client, deps, { ...answer, decision: { ok: true, approval: answer.decision.approval! } });
-      await respond({ response_type: "ephemeral", replace_original: false, text: escapeMrkdwn(`You cannot approve this: ${reason}.`) });
+      await respond({ response_type: "ephemeral", replace_original: false, text: mrkdwn`You cannot approve this: ${reason}.` });
     }
     log.info({ user: body.user.id, requestId, answer: answer.kind }, "approve clicked");
   });
@@ -64,7 +61,7 @@ export function registerApprovalActions(app: App, deps: DispatchDeps, logger: Lo
     const allowed = await deps.access.has(body.user.id, "approver");
     const problem = !approval ? `there is no approval request ${requestId}` : !allowed.ok ? allowed.reason : approval.status !== "pending" ? `this request was already ${approval.status}` : undefined;
     if (problem || !approval) {
-      await respond({ response_type: "ephemeral", replace_original: false, text: escapeMrkdwn(`You cannot reject this: ${problem}.`) });
+      await respond({ response_type: "ephemeral", replace_original: false, text: mrkdwn`You cannot reject this: ${problem ?? "not done"}.` });
       return;
     }
     const triggerId = "trigger_id" in body ? String(body.trigger_id) : "";

@@ -2,7 +2,7 @@
 // happen, and Approve / Reject buttons behind confirmation dialogs; after the decision, the same
 // message says who decided and when, without buttons.
 import type { Approval } from "../../core/approvals.ts";
-import { escapeMrkdwn, mention } from "./mrkdwn.ts";
+import { channelLink, mention, mrkdwn } from "./mrkdwn.ts";
 
 export const APPROVE_ACTION = "qoem_approve";
 export const REJECT_ACTION = "qoem_reject";
@@ -12,14 +12,14 @@ const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T",
 
 function summary(a: Approval) {
   return [
-    { type: "section", text: { type: "mrkdwn", text: `*Offboard requested* for *${escapeMrkdwn(a.customer)}* by ${mention(a.requestedBy)}` } },
+    { type: "section", text: { type: "mrkdwn", text: mrkdwn`*Offboard requested* for *${a.customer}* by ${mention(a.requestedBy)}` } },
     {
       type: "section",
       fields: [
-        { type: "mrkdwn", text: `*Deployment*\n${escapeMrkdwn(a.deployment)}` },
-        { type: "mrkdwn", text: `*What will happen*\n${escapeMrkdwn(a.effect)}` },
-        { type: "mrkdwn", text: `*Request*\n${a.id}` },
-        { type: "mrkdwn", text: `*Expires*\n${utc(a.expiresAt)}` },
+        { type: "mrkdwn", text: mrkdwn`*Deployment*\n${a.deployment}` },
+        { type: "mrkdwn", text: mrkdwn`*What will happen*\n${a.effect}` },
+        { type: "mrkdwn", text: mrkdwn`*Request*\n${a.id}` },
+        { type: "mrkdwn", text: mrkdwn`*Expires*\n${utc(a.expiresAt)}` },
       ],
     },
   ];
@@ -33,15 +33,15 @@ export function approvalRequestMessage(a: Approval) {
     deny: { type: "plain_text", text: "Cancel" },
   });
   return {
-    text: `Offboard of ${a.customer} requested by ${a.requestedBy}: approval ${a.id} pending`,
+    text: mrkdwn`Offboard of ${a.customer} requested by ${a.requestedBy}: approval ${a.id} pending`,
     blocks: [
       ...summary(a),
       {
         type: "actions",
         block_id: `approval:${a.id}`,
         elements: [
-          { type: "button", action_id: APPROVE_ACTION, value: a.id, style: "primary", text: { type: "plain_text", text: "Approve" }, confirm: confirm("Approve offboard?", `${escapeMrkdwn(a.effect)}.`, "Approve") },
-          { type: "button", action_id: REJECT_ACTION, value: a.id, style: "danger", text: { type: "plain_text", text: "Reject" }, confirm: confirm("Reject offboard?", `Nothing of ${escapeMrkdwn(a.customer)} is removed.`, "Reject") },
+          { type: "button", action_id: APPROVE_ACTION, value: a.id, style: "primary", text: { type: "plain_text", text: "Approve" }, confirm: confirm("Approve offboard?", mrkdwn`${a.effect}.`, "Approve") },
+          { type: "button", action_id: REJECT_ACTION, value: a.id, style: "danger", text: { type: "plain_text", text: "Reject" }, confirm: confirm("Reject offboard?", mrkdwn`Nothing of ${a.customer} is removed.`, "Reject") },
         ],
       },
     ],
@@ -50,13 +50,25 @@ export function approvalRequestMessage(a: Approval) {
 
 export function approvalDecidedMessage(a: Approval) {
   const verb = a.status === "approved" ? "✅ Approved" : a.status === "rejected" ? "❌ Rejected" : "⌛ Expired";
-  const by = a.decidedBy && a.status !== "expired" ? ` by ${mention(a.decidedBy)}` : "";
-  const when = a.decidedAt ? ` at ${a.decidedAt.slice(0, 16).replace("T", " ")} UTC` : a.status === "expired" ? ` at ${utc(a.expiresAt)}` : "";
-  const reason = a.reason ? `: ${escapeMrkdwn(a.reason)}` : "";
+  const by = a.decidedBy && a.status !== "expired" ? mrkdwn` by ${mention(a.decidedBy)}` : "";
+  const when = a.decidedAt ? mrkdwn` at ${a.decidedAt.slice(0, 16).replace("T", " ")} UTC` : a.status === "expired" ? ` at ${utc(a.expiresAt)}` : "";
+  const reason = a.reason ? mrkdwn`: ${a.reason}` : "";
   return {
-    text: `Offboard of ${a.customer}: ${a.status}`,
+    text: mrkdwn`Offboard of ${a.customer}: ${a.status}`,
     blocks: [...summary(a), { type: "context", elements: [{ type: "mrkdwn", text: `${verb}${by}${when}${reason}` }] }],
   };
+}
+
+/** The requester's thread parent while the request waits (with a link to the approvals channel, if any). */
+export function approvalThreadParent(a: Approval, approvalsChannel?: string): string {
+  const where = approvalsChannel ? mrkdwn` in ${channelLink(approvalsChannel)}` : "";
+  return mrkdwn`*Offboard ${a.customer}* requested by ${mention(a.requestedBy)}: waiting for approval (request ${a.id}` + `${where})`;
+}
+
+/** The requester's progress line once a request is rejected or expired (an approved one shows the offboard's steps). */
+export function approvalOutcomeText(a: Approval): string {
+  if (a.status !== "rejected") return "expired; nothing was removed";
+  return mrkdwn`rejected by ${a.decidedBy ?? "an approver"}` + (a.reason ? mrkdwn`: ${a.reason}` : "") + "; nothing was removed";
 }
 
 export function rejectReasonView(approvalId: string, customer: string) {
@@ -68,7 +80,7 @@ export function rejectReasonView(approvalId: string, customer: string) {
     submit: { type: "plain_text" as const, text: "Reject" },
     close: { type: "plain_text" as const, text: "Cancel" },
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `Reject the offboard of *${escapeMrkdwn(customer)}* (request ${approvalId}).` } },
+      { type: "section", text: { type: "mrkdwn", text: mrkdwn`Reject the offboard of *${customer}* (request ${approvalId}).` } },
       { type: "input", block_id: "reason", optional: true, label: { type: "plain_text", text: "Reason" }, element: { type: "plain_text_input", action_id: "value", max_length: 300 } },
     ],
   };

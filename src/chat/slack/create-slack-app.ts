@@ -1,15 +1,15 @@
 /**
- * The Slack surface on Bolt: `/qoem` over the HTTP receiver at /slack/events (Bolt verifies every
- * request's signature and age) or over Socket Mode. It acks within Slack's 3 seconds, then
- * enqueues; progress comes back through the thread updater.
+ * The Slack surface on Bolt: `/qoem` over the HTTP receiver at /slack/events (every request's
+ * signature and age verified, a replayed one dropped: verify-slack-request.ts) or over Socket Mode.
+ * It acks within Slack's 3 seconds, then enqueues; progress comes back through the thread updater.
  */
-import { App } from "@slack/bolt";
+import { App, HTTPReceiver, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
-import { parseCommand, formatCommandError } from "../../commands/parse-command.ts";
+import { parseCommand } from "../../commands/parse-command.ts";
 import { whereOf } from "../../core/customer-registry.ts";
 import { dispatchCommand, dispatchParsed, type DispatchDeps } from "../dispatch-command.ts";
 import { createBoltLogger } from "./bolt-logger.ts";
-import { codeBlock, escapeMrkdwn, mention } from "./mrkdwn.ts";
+import { guardSlackRequests, type ReplayGuardOptions } from "./verify-slack-request.ts";
 import { renderResult } from "../render-text.ts";
 import type { FollowResult } from "../../queue/follow-job.ts";
 import { postApprovalRequest, registerApprovalActions, showDecision } from "./approval-actions.ts";
@@ -18,6 +18,7 @@ import type { FleetHealthView } from "../render-fleet-health.ts";
 import { postFleetHealth } from "./post-fleet-health.ts";
 import { homeBlocks } from "./home-view.ts";
 import type { ReplyTo } from "../../queue/job-payload.ts";
+import { answerBlock, answerLine, approvalNotPostedText, commandErrorBlock, commandErrorText, onboardAckText, onboardNotStartedText, onboardParentText, onboardTitle } from "./command-answers.ts";
 
 export interface SlackSurfaceOptions {
   botToken: string;
@@ -33,6 +34,8 @@ export interface SlackSurfaceOptions {
   sweepEvents?: QueueEvents;
   /** The fleet's latest health, for `health all` and App Home. */
   fleetHealth?: () => Promise<FleetHealthView>;
+  /** Where accepted request signatures are remembered (Redis), so a replayed request is dropped (HTTP mode). */
+  replay: Omit<ReplayGuardOptions, "signingSecret">;
   /** Follows a queued job to its end (QueueEvents), for answers that come after the ack. */
   follow(jobId: string): Promise<FollowResult>;
 }
@@ -43,15 +46,24 @@ export interface SlackSurface {
   stop(): Promise<void>;
 }
 
+/** Bolt's HTTP receiver, with replay protection and both-way timestamp checks in front of its own signature check. */
+function createGuardedReceiver(signingSecret: string, logger: BoltLogger, replay: Omit<ReplayGuardOptions, "signingSecret">): HTTPReceiver {
+  const receiver = new HTTPReceiver({ signingSecret, logger });
+  receiver.requestListener = guardSlackRequests(receiver.requestListener, { ...replay, signingSecret });
+  return receiver;
+}
+
 export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
   const apiUrl = options.apiUrl ? `${options.apiUrl.replace(/\/+$/, "")}/` : undefined;
+  const logger = createBoltLogger(options.logger);
   const app = new App({
     token: options.botToken,
-    signingSecret: options.signingSecret,
-    logger: createBoltLogger(options.logger),
+    logger,
     ...(apiUrl ? { clientOptions: { slackApiUrl: apiUrl } } : {}),
     // Socket Mode opens its connection through apps.connections.open, with its own Web API client.
-    ...(options.appToken ? { appToken: options.appToken, socketMode: true, ...(apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: apiUrl } } } : {}) } : {}),
+    ...(options.appToken
+      ? { appToken: options.appToken, socketMode: true, signingSecret: options.signingSecret, ...(apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: apiUrl } } } : {}) }
+      : { receiver: createGuardedReceiver(options.signingSecret, logger, options.replay) }),
   });
   const log = options.logger.child({ surface: "slack" });
   registerApprovalActions(app, options.dispatch, options.logger);
@@ -60,18 +72,17 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
     const request = { text: command.text ?? "", user: command.user_id, surface: "slack" as const };
     const parsed = parseCommand(request.text, options.dispatch.parseContext);
     if (!parsed.ok) {
-      await ack({ response_type: "ephemeral", text: escapeMrkdwn(formatCommandError(parsed.error)) });
+      await ack({ response_type: "ephemeral", text: commandErrorText(parsed.error) });
       return;
     }
     if (parsed.command.name !== "onboard") {
       const answer = await dispatchCommand(request, options.dispatch);
-      const text = answer.kind === "error" ? formatCommandError(answer.error) : answer.text;
       if (answer.kind === "fleet") {
         await ack();
         await postFleetHealth(client, command.channel_id, answer.text, answer.jobIds, { ...options, jobState: options.dispatch.fleet.jobState }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "health all message failed"));
         return;
       }
-      await ack({ response_type: "ephemeral", text: codeBlock(text) });
+      await ack({ response_type: "ephemeral", text: answer.kind === "error" ? commandErrorBlock(answer.error) : answerBlock(answer.text) });
       try {
         if (answer.kind === "approval" && answer.created) {
           await postApprovalRequest(client, options.dispatch, answer.approval, { ...(options.approvalsChannel ? { approvalsChannel: options.approvalsChannel } : {}), requesterChannel: command.channel_id });
@@ -79,7 +90,7 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
         if (answer.kind === "decision") await showDecision(client, options.dispatch, answer);
       } catch (error) {
         log.error({ err: (error as Error).message }, "could not post the approval message");
-        await respond({ response_type: "ephemeral", text: escapeMrkdwn(`The request is recorded, but its message could not be posted: ${(error as Error).message}. Invite qoem to the approvals channel.`) }).catch(() => undefined);
+        await respond({ response_type: "ephemeral", text: approvalNotPostedText((error as Error).message) }).catch(() => undefined);
       }
       if (answer.kind !== "operation") return;
       const outcome = await options.follow(answer.jobId);
@@ -88,33 +99,32 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
           ? (outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`)
           : (renderResult(answer.command.name, outcome.result) ?? outcome.progress?.summary ?? "done");
       const visible = answer.command.name === "reactivate";
-      await respond({ response_type: visible ? "in_channel" : "ephemeral", text: `${visible ? `${mention(command.user_id)}: ` : ""}${codeBlock(result)}` });
+      await respond({ response_type: visible ? "in_channel" : "ephemeral", text: answerBlock(result, visible ? command.user_id : undefined) });
       return;
     }
     const c = parsed.command;
     if (!(await options.dispatch.access.check(command.user_id, c)).ok) {
       // Refused before the ack, so the refusal is the answer (dispatch records it in the audit log).
       const refused = await dispatchParsed(c, request, options.dispatch);
-      await ack({ response_type: "ephemeral", text: escapeMrkdwn(refused.kind === "error" ? formatCommandError(refused.error) : "refused") });
+      await ack({ response_type: "ephemeral", text: refused.kind === "error" ? commandErrorText(refused.error) : "refused" });
       return;
     }
-    const title = `${c.dryRun ? "Dry run: onboard" : "Onboard"} ${c.customer} → ${whereOf(c.target)}`;
-    await ack({ response_type: "ephemeral", text: escapeMrkdwn(`${title}: on it.`) });
+    const title = onboardTitle(c.dryRun, c.customer, whereOf(c.target));
+    await ack({ response_type: "ephemeral", text: onboardAckText(title) });
     try {
       const answer = await dispatchCommand(request, options.dispatch, {
         beforeAdd: async (): Promise<ReplyTo> => {
-          const parent = await client.chat.postMessage({ channel: command.channel_id, text: `*${escapeMrkdwn(title)}* requested by ${mention(command.user_id)}: queued` });
+          const parent = await client.chat.postMessage({ channel: command.channel_id, text: onboardParentText(title, command.user_id) });
           const progress = await client.chat.postMessage({ channel: command.channel_id, thread_ts: parent.ts!, text: "queued" });
           return { surface: "slack", channel: parent.channel ?? command.channel_id, threadTs: parent.ts!, progressTs: progress.ts! };
         },
       });
-      if (answer.kind === "error") await respond({ response_type: "ephemeral", text: escapeMrkdwn(formatCommandError(answer.error)) });
-      else if (answer.kind === "operation" && answer.disposition !== "queued") await respond({ response_type: "ephemeral", text: escapeMrkdwn(answer.text) });
+      if (answer.kind === "error") await respond({ response_type: "ephemeral", text: commandErrorText(answer.error) });
+      else if (answer.kind === "operation" && answer.disposition !== "queued") await respond({ response_type: "ephemeral", text: answerLine(answer.text) });
       log.info({ user: command.user_id, customer: c.customer, answer: answer.kind === "operation" ? answer.disposition : answer.kind }, "slash command handled");
     } catch (error) {
       log.error({ err: (error as Error).message, customer: c.customer }, "could not enqueue");
-      const hint = /not_in_channel|channel_not_found/.test(String((error as Error).message)) ? " Invite qoem to this channel (/invite @qoem) and try again." : "";
-      await respond({ response_type: "ephemeral", text: escapeMrkdwn(`${title} could not be started: ${(error as Error).message}.${hint}`) }).catch(() => undefined);
+      await respond({ response_type: "ephemeral", text: onboardNotStartedText(title, String((error as Error).message)) }).catch(() => undefined);
     }
   });
 

@@ -1,4 +1,37 @@
-// Slack mrkdwn helpers: user text is escaped so that it can never form a mention or a link.
-export const escapeMrkdwn = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-export const codeBlock = (text: string) => "```" + escapeMrkdwn(text).replace(/```/g, "`\u200b``") + "```";
-export const mention = (userId: string) => (/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId));
+/**
+ * Slack mrkdwn: the one place where text from users and from Qlik becomes Slack markup. Slack forms
+ * mentions (`<!channel>`, `<@U…>`, `<#C…>`) and links (`<url|text>`) only from `<`, `>` and `&`, so
+ * escaping those three keeps any outside text from pinging anyone or posting a link in qoem's voice.
+ * Markup qoem means (bold, a mention of the requester, a channel link) is built around escaped text.
+ */
+
+/** Markup qoem builds itself (a user mention, a channel link): `mrkdwn` passes it through unchanged. */
+export class SlackMarkup {
+  constructor(readonly markup: string) {}
+  toString(): string {
+    return this.markup;
+  }
+}
+
+export const escapeMrkdwn = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/**
+ * A mrkdwn string from a template: the template's own text is qoem's formatting and stays as written;
+ * every interpolated value is escaped, unless it is `SlackMarkup` that qoem built.
+ */
+export function mrkdwn(template: TemplateStringsArray, ...values: Array<string | number | SlackMarkup>): string {
+  let out = template[0] ?? "";
+  values.forEach((value, i) => {
+    out += (value instanceof SlackMarkup ? value.markup : escapeMrkdwn(String(value))) + (template[i + 1] ?? "");
+  });
+  return out;
+}
+
+/** Plain text (already rendered for the shell) as a code block: escaped, and no ``` inside can end the block early. */
+export const codeBlock = (text: string): string => "```" + escapeMrkdwn(text).replace(/```/g, "`\u200b``") + "```";
+
+/** A user mention for a Slack user id; anything else is shown as escaped text. */
+export const mention = (userId: string): SlackMarkup => new SlackMarkup(/^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId));
+
+/** A channel link for a Slack channel id (as configured); a channel name is shown as escaped text. */
+export const channelLink = (channel: string): SlackMarkup => new SlackMarkup(/^[CG][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : escapeMrkdwn(channel));

@@ -12,7 +12,7 @@ import { progressSchema, type OperationProgress } from "../../core/operation-pro
 import type { RedisKeys } from "../../core/redis-keys.ts";
 import { UPDATES_QUEUE, replyToSchema } from "../../queue/job-payload.ts";
 import { renderProgress } from "../render-text.ts";
-import { codeBlock, escapeMrkdwn } from "./mrkdwn.ts";
+import { codeBlock, escapeMrkdwn, mrkdwn } from "./mrkdwn.ts";
 
 export interface ThreadUpdaterDeps {
   connection: Redis;
@@ -34,6 +34,16 @@ export const phaseMark: Record<OperationProgress["phase"], string> = {
   failed: "failed ❌",
 };
 
+/** The thread's messages for one snapshot: the progress message, the final reply and the parent's new text. */
+export function threadMessages(p: OperationProgress) {
+  const text = renderProgress(p);
+  return {
+    progress: { text: escapeMrkdwn(text), blocks: [{ type: "section", text: { type: "mrkdwn", text: codeBlock(text) } }] },
+    final: p.phase === "done" ? mrkdwn`✅ ${p.summary ?? "done"}` : mrkdwn`❌ ${p.note ?? "failed"}`,
+    parent: mrkdwn`*${`${p.operation} ${p.customer} → ${p.where}`}*: ${phaseMark[p.phase]}`,
+  };
+}
+
 export function startThreadUpdater(deps: ThreadUpdaterDeps): Worker {
   return new Worker(
     UPDATES_QUEUE,
@@ -46,14 +56,13 @@ export function startThreadUpdater(deps: ThreadUpdaterDeps): Worker {
       if (!replyTo.success || !progress.success) return;
       const p = progress.data;
       const { channel, threadTs, progressTs } = replyTo.data;
-      const text = renderProgress(p);
-      await deps.client.chat.update({ channel, ts: progressTs, text, blocks: [{ type: "section", text: { type: "mrkdwn", text: codeBlock(text) } }] });
+      const messages = threadMessages(p);
+      await deps.client.chat.update({ channel, ts: progressTs, ...messages.progress });
       if (p.phase !== "done" && p.phase !== "failed") return;
       const first = await deps.connection.set(deps.keys.threadFinal(`${id}.${p.phase}.${op.processedOn ?? 0}`), "1", "EX", 30 * 86_400, "NX");
       if (first !== "OK") return;
-      const final = p.phase === "done" ? `✅ ${p.summary ?? "done"}` : `❌ ${p.note ?? "failed"}`;
-      await deps.client.chat.postMessage({ channel, thread_ts: threadTs, text: escapeMrkdwn(final) });
-      await deps.client.chat.update({ channel, ts: threadTs, text: `*${escapeMrkdwn(`${p.operation} ${p.customer} → ${p.where}`)}*: ${phaseMark[p.phase]}` });
+      await deps.client.chat.postMessage({ channel, thread_ts: threadTs, text: messages.final });
+      await deps.client.chat.update({ channel, ts: threadTs, text: messages.parent });
       deps.logger.info({ jobId: id, customer: p.customer, phase: p.phase }, "thread finished");
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: 1, limiter: deps.limiter ?? { max: 50, duration: 60_000 } },
