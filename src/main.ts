@@ -204,7 +204,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     if (config.roles.includes("scheduler")) await upsertSweepSchedulers(sweeps, scopes, config.sweep.everyMs);
     if (config.roles.includes("chat") && !config.slack && options.shell) {
       const out = options.shell.output;
-      workers.push(startAlertsNotifier(redis, prefix, async (text) => void out.write(`\n[alert] ${text}\n`)));
+      workers.push(startAlertsNotifier({ connection: redis, keys, logger, deliver: async (text) => void out.write(`\n[alert] ${text}\n`) }));
     }
     if (config.roles.includes("chat") && config.slack) {
       const slack = createSlackApp({
@@ -228,9 +228,14 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       workers.push(startThreadUpdater({ connection: redis, prefix, keys, operations, client: slack.app.client, logger }));
       const alertsChannel = config.channels.alerts;
       workers.push(
-        startAlertsNotifier(redis, prefix, async (text) => {
-          if (!alertsChannel) return void logger.warn({ alert: text }, "health alert not posted: no alerts channel (QOEM_ALERTS_CHANNEL)");
-          await client.chat.postMessage({ channel: alertsChannel, text });
+        startAlertsNotifier({
+          connection: redis,
+          keys,
+          logger,
+          deliver: async (text) => {
+            if (!alertsChannel) return void logger.warn({ alert: text }, "health alert not posted: no alerts channel (QOEM_ALERTS_CHANNEL)");
+            await client.chat.postMessage({ channel: alertsChannel, text });
+          },
         }),
       );
       logger.info({ port: started.port, socketMode: Boolean(config.slack.appToken) }, "Slack surface started");
