@@ -42,7 +42,7 @@ import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-crede
 export interface StartOptions {
   logger?: Logger;
   /** Run the local shell on these streams (local mode). */
-  shell?: { input: Readable; output: Writable; user?: string };
+  shell?: { input: Readable; output: Writable; user?: string; followTimeoutMs?: number };
   /** Overrides for tests: worker concurrency, lock retry. */
   worker?: { concurrency?: number; lockRetryMs?: number; limiter?: { max: number; duration: number } };
   /** User-group membership (tests; Slack mode otherwise asks Slack). */
@@ -212,7 +212,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         logger,
         dispatch,
         ...(config.channels.approvals ? { approvalsChannel: config.channels.approvals } : {}),
-        follow: (jobId) => followJob(events, operations, jobId, () => undefined),
+        follow: (jobId, follow) => followJob(events, operations, jobId, () => undefined, follow),
         sweepEvents,
         fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
       });

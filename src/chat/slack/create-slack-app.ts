@@ -10,8 +10,8 @@ import { whereOf } from "../../core/customer-registry.ts";
 import { dispatchCommand, dispatchParsed, type DispatchDeps } from "../dispatch-command.ts";
 import { createBoltLogger } from "./bolt-logger.ts";
 import { codeBlock, escapeMrkdwn, mention } from "./mrkdwn.ts";
-import { renderResult } from "../render-text.ts";
-import type { FollowResult } from "../../queue/follow-job.ts";
+import { renderResult, renderStillRunning } from "../render-text.ts";
+import type { FollowOptions, FollowResult } from "../../queue/follow-job.ts";
 import { postApprovalRequest, registerApprovalActions, showDecision } from "./approval-actions.ts";
 import type { QueueEvents } from "bullmq";
 import type { FleetHealthView } from "../render-fleet-health.ts";
@@ -34,8 +34,11 @@ export interface SlackSurfaceOptions {
   /** The fleet's latest health, for `health all` and App Home. */
   fleetHealth?: () => Promise<FleetHealthView>;
   /** Follows a queued job to its end (QueueEvents), for answers that come after the ack. */
-  follow(jobId: string): Promise<FollowResult>;
+  follow(jobId: string, options?: FollowOptions): Promise<FollowResult>;
 }
+
+// A slash command's response_url takes answers for 30 minutes: stop following a little before.
+const RESPONSE_URL_FOLLOW_MS = 25 * 60_000;
 
 export interface SlackSurface {
   app: InstanceType<typeof App>;
@@ -82,9 +85,11 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
         await respond({ response_type: "ephemeral", text: escapeMrkdwn(`The request is recorded, but its message could not be posted: ${(error as Error).message}. Invite qoem to the approvals channel.`) }).catch(() => undefined);
       }
       if (answer.kind !== "operation") return;
-      const outcome = await options.follow(answer.jobId);
+      const outcome = await options.follow(answer.jobId, { timeoutMs: RESPONSE_URL_FOLLOW_MS });
       const result =
-        outcome.state === "failed"
+        outcome.state === "timeout"
+          ? renderStillRunning(answer.jobId, outcome.progress)
+          : outcome.state === "failed"
           ? (outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`)
           : (renderResult(answer.command.name, outcome.result) ?? outcome.progress?.summary ?? "done");
       const visible = answer.command.name === "reactivate";
