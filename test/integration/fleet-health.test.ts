@@ -92,4 +92,10 @@ describe("fleet health sweeps", () => {
     expect(answer.kind).toBe("fleet");
     expect(answer.kind === "fleet" && answer.text).toMatch(/Fleet health: \d+ green, \d+ amber, \d+ red/);
   });
+
+  it("logs a sweep that fails as one structured line with its job id", async () => {
+    const job = await qoem.sweeps.add("sweep", { scope: { kind: "cloud" } }, { removeOnFail: true });
+    await waitUntil(() => qoem.logLines.some((l) => l.includes('"msg":"sweep failed"') && l.includes(`"jobId":"${job.id}"`)), "the sweep failure logged");
+    expect(qoem.logLines.filter((l) => l.includes('"msg":"sweep failed"'))).toEqual([expect.stringMatching(/"level":50,.*"jobId":"[^"]+".*"err":"[^"]+"/)]);
+  });
 });
