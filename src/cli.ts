@@ -12,7 +12,7 @@ import { dispatchCommand } from "./chat/dispatch-command.ts";
 import { formatCommandError } from "./commands/parse-command.ts";
 import { followJob } from "./queue/follow-job.ts";
 import { progressPrinter } from "./chat/shell/shell-surface.ts";
-import { renderResult } from "./chat/render-text.ts";
+import { renderResult, renderStillRunning } from "./chat/render-text.ts";
 import { ensureLocalRedis } from "./ensure-local-redis.ts";
 import type { PrivateRedis } from "./start-private-redis.ts";
 
@@ -155,6 +155,12 @@ async function runOne(config: Config, text: string, json: boolean, stopRedis: ()
     const print = progressPrinter((line) => out(line));
     const isOnboard = answer.command.name === "onboard";
     const outcome = await followJob(qoem.events, qoem.operations, answer.jobId, (p) => (json ? out({ event: "progress", ...p }) : isOnboard ? print(p) : undefined));
+    if (outcome.state === "timeout") {
+      // The operation goes on in the worker; this run only stops waiting for it.
+      if (json) out({ event: "timeout", ok: false, jobId: answer.jobId, error: outcome.error });
+      else out(renderStillRunning(answer.jobId, outcome.progress));
+      return 1;
+    }
     if (json) out({ event: "end", ok: outcome.state === "completed", jobId: answer.jobId, result: outcome.result, error: outcome.error });
     else if (outcome.state === "failed" && !(isOnboard && outcome.progress?.phase === "failed")) out(outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`);
     else if (!isOnboard) out(renderResult(answer.command.name, outcome.result) ?? outcome.progress?.summary ?? "done");

@@ -44,7 +44,7 @@ import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-crede
 export interface StartOptions {
   logger?: Logger;
   /** Run the local shell on these streams (local mode). */
-  shell?: { input: Readable; output: Writable; user?: string };
+  shell?: { input: Readable; output: Writable; user?: string; followTimeoutMs?: number };
   /** Overrides for tests: worker concurrency, lock retry. */
   worker?: { concurrency?: number; lockRetryMs?: number; limiter?: { max: number; duration: number } };
   /** User-group membership (tests; Slack mode otherwise asks Slack). */
@@ -208,7 +208,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     if (config.roles.includes("scheduler")) await upsertSweepSchedulers(sweeps, scopes, config.sweep.everyMs);
     if (config.roles.includes("chat") && !config.slack && options.shell) {
       const out = options.shell.output;
-      workers.push(startAlertsNotifier(redis, prefix, async (text) => void out.write(`\n[alert] ${text}\n`)));
+      workers.push(startAlertsNotifier({ connection: redis, keys, logger, deliver: async (text) => void out.write(`\n[alert] ${text}\n`) }));
     }
     if (config.roles.includes("chat") && config.slack) {
       const slack = createSlackApp({
@@ -216,7 +216,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         logger,
         dispatch,
         ...(config.channels.approvals ? { approvalsChannel: config.channels.approvals } : {}),
-        follow: (jobId) => followJob(events, operations, jobId, () => undefined),
+        follow: (jobId, follow) => followJob(events, operations, jobId, () => undefined, follow),
         replay: { redis, seenKey: keys.slackSeen, logger },
         sweepEvents,
         fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
@@ -231,7 +231,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       if (started.port !== undefined) handle.slackPort = started.port;
       closers.push(() => slack.stop());
       workers.push(startThreadUpdater({ connection: redis, prefix, keys, operations, client: slack.app.client, logger }));
-      workers.push(startAlertsNotifier(redis, prefix, createAlertPoster(client, config.channels.alerts, logger)));
+      workers.push(startAlertsNotifier({ connection: redis, keys, logger, deliver: createAlertPoster(client, config.channels.alerts, logger) }));
       logger.info({ port: started.port, socketMode: Boolean(config.slack.appToken) }, "Slack surface started");
     }
     closers.push(async () => {

@@ -1,38 +1,62 @@
-// `health all` and App Home: counts per region and site, then the red and amber customers, worst first, with reasons.
-import type { LatestHealth } from "../core/health-history.ts";
+// `health all` and App Home: counts per region and site, then the red, amber and unknown customers, worst first, with reasons.
+import type { HealthVerdict, LatestHealth } from "../core/health-history.ts";
 
-const rank = { red: 0, amber: 1, green: 2 } as const;
+const rank: Record<HealthVerdict, number> = { red: 0, amber: 1, unknown: 2, green: 3 };
+/** The mark of each verdict; grey for a customer qoem could not check. */
+export const verdictMark: Record<HealthVerdict, string> = { red: "🔴", amber: "🟠", unknown: "⚪", green: "🟢" };
 const age = (since: string) => {
   const mins = Math.max(0, Math.round((Date.now() - Date.parse(since)) / 60_000));
   return mins < 60 ? `${mins} min` : mins < 2880 ? `${Math.round(mins / 60)} h` : `${Math.round(mins / 1440)} d`;
 };
 
+type Counts = Record<HealthVerdict, number>;
+
 export interface FleetHealthView {
-  totals: { green: number; amber: number; red: number };
-  byWhere: Array<{ where: string; green: number; amber: number; red: number }>;
+  totals: Counts;
+  byWhere: Array<{ where: string } & Counts>;
   notGreen: LatestHealth[];
+  /** Customers whose alert is decided but not yet delivered (it is being retried). */
+  undelivered: LatestHealth[];
   lastSweepAt?: string;
 }
 
 export function fleetHealthView(latest: LatestHealth[], lastSweepAt?: string): FleetHealthView {
-  const totals = { green: 0, amber: 0, red: 0 };
-  const byWhere = new Map<string, { where: string; green: number; amber: number; red: number }>();
+  const totals: Counts = { green: 0, amber: 0, red: 0, unknown: 0 };
+  const byWhere = new Map<string, { where: string } & Counts>();
   for (const l of latest) {
     totals[l.verdict]++;
-    const w = byWhere.get(l.where) ?? { where: l.where, green: 0, amber: 0, red: 0 };
+    const w = byWhere.get(l.where) ?? { where: l.where, green: 0, amber: 0, red: 0, unknown: 0 };
     w[l.verdict]++;
     byWhere.set(l.where, w);
   }
   const notGreen = latest.filter((l) => l.verdict !== "green").sort((a, b) => rank[a.verdict] - rank[b.verdict] || a.since.localeCompare(b.since));
-  return { totals, byWhere: [...byWhere.values()].sort((a, b) => a.where.localeCompare(b.where)), notGreen, ...(lastSweepAt ? { lastSweepAt } : {}) };
+  const undelivered = latest.filter((l) => l.pendingAlert).sort((a, b) => a.customer.localeCompare(b.customer));
+  return { totals, byWhere: [...byWhere.values()].sort((a, b) => a.where.localeCompare(b.where)), notGreen, undelivered, ...(lastSweepAt ? { lastSweepAt } : {}) };
+}
+
+/** "3 green, 0 amber, 1 red" and ", 2 unknown" when some could not be checked. */
+export const countsLine = (c: Counts) => `${c.green} green, ${c.amber} amber, ${c.red} red${c.unknown ? `, ${c.unknown} unknown` : ""}`;
+
+/** "2 alerts undelivered (retrying): acme red, globex all-clear", or nothing. */
+export const undeliveredLine = (view: FleetHealthView) =>
+  view.undelivered.length
+    ? `${view.undelivered.length} alert${view.undelivered.length > 1 ? "s" : ""} undelivered (retrying): ${view.undelivered.slice(0, 10).map((l) => `${l.customer} ${l.pendingAlert}`).join(", ")}${view.undelivered.length > 10 ? ", …" : ""}`
+    : undefined;
+
+/** One customer that is not green: its verdict, age and reasons (an unknown says its last real verdict). */
+export function notGreenLine(l: LatestHealth): string {
+  const known = l.verdict === "unknown" && l.known ? `, last known ${l.known.verdict}` : "";
+  return `${verdictMark[l.verdict]} ${l.customer} (${l.where}, ${l.verdict} for ${age(l.since)}${known}${l.held ? ", flapping: alerts held" : ""}): ${l.reasons.join("; ")}`;
 }
 
 export function renderFleetHealth(view: FleetHealthView, running?: string): string {
   const { totals } = view;
-  const lines = [`Fleet health: ${totals.green} green, ${totals.amber} amber, ${totals.red} red${view.lastSweepAt ? ` (last sweep ${view.lastSweepAt.slice(0, 19).replace("T", " ")} UTC)` : " (no sweep yet)"}${running ? ` — ${running}` : ""}`];
-  for (const w of view.byWhere) lines.push(`  ${w.where.padEnd(14)} ${String(w.green).padStart(5)} green ${String(w.amber).padStart(5)} amber ${String(w.red).padStart(5)} red`);
+  const lines = [`Fleet health: ${countsLine(totals)}${view.lastSweepAt ? ` (last sweep ${view.lastSweepAt.slice(0, 19).replace("T", " ")} UTC)` : " (no sweep yet)"}${running ? ` — ${running}` : ""}`];
+  for (const w of view.byWhere) lines.push(`  ${w.where.padEnd(14)} ${String(w.green).padStart(5)} green ${String(w.amber).padStart(5)} amber ${String(w.red).padStart(5)} red${totals.unknown ? ` ${String(w.unknown).padStart(5)} unknown` : ""}`);
+  const undelivered = undeliveredLine(view);
+  if (undelivered) lines.push(`⚠️ ${undelivered}`);
   const shown = view.notGreen.slice(0, 25);
-  for (const l of shown) lines.push(`${l.verdict === "red" ? "🔴" : "🟠"} ${l.customer} (${l.where}, ${l.verdict} for ${age(l.since)}${l.held ? ", flapping: alerts held" : ""}): ${l.reasons.join("; ")}`);
+  for (const l of shown) lines.push(notGreenLine(l));
   if (view.notGreen.length > shown.length) lines.push(`… and ${view.notGreen.length - shown.length} more not green.`);
   return lines.join("\n");
 }

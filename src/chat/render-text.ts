@@ -95,3 +95,9 @@ export function renderResult(operation: string, result: unknown): string | undef
   }
   return undefined;
 }
+
+/** What a surface says when it stops following an operation that has not ended (the operation goes on). */
+export function renderStillRunning(jobId: string, progress?: OperationProgress): string {
+  const what = progress ? `${progress.operation} ${progress.customer} → ${progress.where}` : `job ${jobId}`;
+  return `⏳ ${what} has not finished yet (${progress?.phase ?? "not started"}); it goes on, but this answer stops waiting for it.${progress ? ` \`status ${progress.customer}\` shows how it ends.` : ""}`;
+}

@@ -2,27 +2,39 @@
  * Health history per customer in Redis (the latest verdicts, bounded), the latest verdict of every
  * customer for `health all` and App Home, and the alert decision: one alert when a verdict changes
  * state (red at once; amber and the all-clear once confirmed by a second sweep), none while a
- * customer flaps. Pure decision function, Redis storage around it.
+ * customer flaps. A sweep that could not check a customer records "unknown": it neither starts nor
+ * ends an alert streak (the last real verdict stands). A decided alert goes to the outbox; what the
+ * alerts channel heard is written only once it is delivered. Pure decision function, Redis around it.
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Verdict } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
+import { AlertOutbox, alertId, alertKindSchema, type PendingAlert } from "./alert-outbox.ts";
 
 export const HISTORY_LENGTH = 20;
 const FLAP_WINDOW = 6;
 const FLAP_CHANGES = 3;
 
+/** A sweep's verdict: an adapter's, or "unknown" when qoem itself could not check (rate limited, transient, config). */
+export type HealthVerdict = Verdict | "unknown";
+const verdictSchema = z.enum(["green", "amber", "red"]);
+const isVerdict = (v: unknown): v is Verdict => v === "green" || v === "amber" || v === "red";
+
 export const latestSchema = z.object({
   customer: z.string(),
   where: z.string(),
-  verdict: z.enum(["green", "amber", "red"]),
+  verdict: z.enum(["green", "amber", "red", "unknown"]),
   reasons: z.array(z.string()),
   at: z.string(),
   /** When the current verdict started (its age). */
   since: z.string(),
-  /** The verdict the alerts channel last heard about. */
-  alerted: z.enum(["green", "amber", "red"]).optional(),
+  /** For an unknown: the last real verdict and since when it held. */
+  known: z.object({ verdict: verdictSchema, since: z.string() }).optional(),
+  /** The verdict the alerts channel last heard about (kept apart, filled in on read). */
+  alerted: verdictSchema.optional(),
+  /** An alert decided but not yet delivered (kept in the outbox, filled in on read). */
+  pendingAlert: alertKindSchema.optional(),
   held: z.boolean().optional(),
   /** When the last detailed (not fleet-signal only) check ran. */
   detailedAt: z.string().optional(),
@@ -55,20 +67,46 @@ export function decideAlert(history: Verdict[], alerted: Verdict | undefined): {
 
 export interface RecordedHealth {
   latest: LatestHealth;
-  alert?: AlertKind;
-  previous?: Verdict;
+  /** The alert this verdict decided (now pending in the outbox). */
+  alert?: PendingAlert;
+}
+
+export interface SweepVerdict {
+  customer: string;
+  where: string;
+  verdict: HealthVerdict;
+  reasons: string[];
+  detailed?: boolean;
+}
+
+function parseLatest(raw: string | null | undefined): LatestHealth | undefined {
+  if (!raw) return undefined;
+  const parsed = latestSchema.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : undefined;
 }
 
 export class HealthHistory {
+  readonly outbox: AlertOutbox;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    this.outbox = new AlertOutbox(redis, keys);
+  }
+
+  /** The stored verdict with what the alerts channel heard and any undelivered alert. */
+  private merge(raw: string | null | undefined, alerted: string | null | undefined, pending: PendingAlert | undefined): LatestHealth | undefined {
+    const latest = parseLatest(raw);
+    if (!latest) return undefined;
+    const heard = isVerdict(alerted) ? alerted : latest.alerted;
+    const { alerted: _stored, pendingAlert: _pending, ...rest } = latest;
+    return { ...rest, ...(heard ? { alerted: heard } : {}), ...(pending ? { pendingAlert: pending.kind } : {}) };
+  }
 
   async latest(customer: string): Promise<LatestHealth | undefined> {
-    const raw = await this.redis.hget(this.keys.healthLatest(), customer);
-    const parsed = raw ? latestSchema.safeParse(JSON.parse(raw)) : undefined;
-    return parsed?.success ? parsed.data : undefined;
+    const [raw, alerted, pending] = await Promise.all([this.redis.hget(this.keys.healthLatest(), customer), this.redis.hget(this.keys.healthAlerted(), customer), this.outbox.pendingFor(customer)]);
+    return this.merge(raw, alerted, pending);
   }
 
   /** The latest verdicts of these customers only (one HMGET per thousand). */
@@ -78,55 +116,89 @@ export class HealthHistory {
       const batch = customers.slice(i, i + 1000);
       const raw = await this.redis.hmget(this.keys.healthLatest(), ...batch);
       raw.forEach((r, j) => {
-        const parsed = r ? latestSchema.safeParse(JSON.parse(r)) : undefined;
-        if (parsed?.success) out.set(batch[j]!, parsed.data);
+        const latest = this.merge(r, undefined, undefined);
+        if (latest) out.set(batch[j]!, latest);
       });
     }
     return out;
   }
 
   async all(): Promise<LatestHealth[]> {
-    const raw = await this.redis.hvals(this.keys.healthLatest());
+    const [raw, alerted, pending] = await Promise.all([this.redis.hvals(this.keys.healthLatest()), this.redis.hgetall(this.keys.healthAlerted()), this.outbox.pending()]);
+    const pendingOf = new Map(pending.map((p) => [p.customer, p]));
     return raw.flatMap((r) => {
-      const parsed = latestSchema.safeParse(JSON.parse(r));
-      return parsed.success ? [parsed.data] : [];
+      const customer = parseLatest(r)?.customer;
+      const latest = customer ? this.merge(r, alerted[customer], pendingOf.get(customer)) : undefined;
+      return latest ? [latest] : [];
     });
   }
 
-  /** Stores a batch of verdicts and returns, per customer, whether to alert. Two round trips per batch. */
-  async record(results: Array<{ customer: string; where: string; verdict: Verdict; reasons: string[]; detailed?: boolean }>): Promise<RecordedHealth[]> {
+  /** Stores a batch of verdicts and returns, per customer, the alert it decided. Two round trips per batch. */
+  async record(results: SweepVerdict[]): Promise<RecordedHealth[]> {
     if (results.length === 0) return [];
     const read = this.redis.pipeline();
     for (const r of results) {
-      read.lrange(this.keys.healthHistory(r.customer), 0, FLAP_WINDOW - 2);
+      read.lrange(this.keys.healthHistory(r.customer), 0, HISTORY_LENGTH - 1);
       read.hget(this.keys.healthLatest(), r.customer);
+      read.hget(this.keys.healthAlerted(), r.customer);
     }
     const answers = (await read.exec()) ?? [];
-    const write = this.redis.pipeline();
+    const write = this.redis.multi();
     const now = new Date().toISOString();
     const out: RecordedHealth[] = results.map((r, i) => {
-      const past = ((answers[i * 2]?.[1] as string[] | undefined) ?? []).filter((v): v is Verdict => v === "green" || v === "amber" || v === "red");
-      const prevRaw = answers[i * 2 + 1]?.[1] as string | null | undefined;
-      const prevParsed = prevRaw ? latestSchema.safeParse(JSON.parse(prevRaw)) : undefined;
-      const prev = prevParsed?.success ? prevParsed.data : undefined;
-      const history = [r.verdict, ...past];
-      const decision = decideAlert(history, prev?.alerted);
-      const alerted = decision.alert ? (decision.alert === "all-clear" ? "green" : decision.alert) : (prev?.alerted ?? (r.verdict === "green" ? "green" : undefined));
+      // Unknowns are kept in the history but never count in the alert decision.
+      const past = ((answers[i * 3]?.[1] as string[] | undefined) ?? []).filter(isVerdict);
+      const prev = parseLatest(answers[i * 3 + 1]?.[1] as string | null | undefined);
+      const alertedRaw = answers[i * 3 + 2]?.[1] as string | null | undefined;
+      const heard = isVerdict(alertedRaw) ? alertedRaw : prev?.alerted;
+      const lastReal = prev ? (prev.verdict !== "unknown" ? { verdict: prev.verdict, since: prev.since } : prev.known) : undefined;
+      const detailedAt = r.detailed ? now : prev?.detailedAt;
+      write.lpush(this.keys.healthHistory(r.customer), r.verdict);
+      write.ltrim(this.keys.healthHistory(r.customer), 0, HISTORY_LENGTH - 1);
+      if (r.verdict === "unknown") {
+        const latest: LatestHealth = {
+          customer: r.customer,
+          where: r.where,
+          verdict: "unknown",
+          reasons: r.reasons,
+          at: now,
+          since: prev?.verdict === "unknown" ? prev.since : now,
+          ...(lastReal ? { known: lastReal } : {}),
+          ...(prev?.held ? { held: true } : {}),
+          ...(detailedAt ? { detailedAt } : {}),
+        };
+        write.hset(this.keys.healthLatest(), r.customer, JSON.stringify(latest));
+        return { latest };
+      }
+      const decision = decideAlert([r.verdict, ...past], heard);
+      const since = lastReal?.verdict === r.verdict ? lastReal.since : now;
       const latest: LatestHealth = {
         customer: r.customer,
         where: r.where,
         verdict: r.verdict,
         reasons: r.reasons,
         at: now,
-        since: prev && prev.verdict === r.verdict ? prev.since : now,
-        ...(alerted ? { alerted } : {}),
+        since,
         ...(decision.held ? { held: true } : {}),
-        ...(r.detailed ? { detailedAt: now } : prev?.detailedAt ? { detailedAt: prev.detailedAt } : {}),
+        ...(detailedAt ? { detailedAt } : {}),
       };
-      write.lpush(this.keys.healthHistory(r.customer), r.verdict);
-      write.ltrim(this.keys.healthHistory(r.customer), 0, HISTORY_LENGTH - 1);
       write.hset(this.keys.healthLatest(), r.customer, JSON.stringify(latest));
-      return { latest, ...(decision.alert ? { alert: decision.alert } : {}), ...(prev ? { previous: prev.verdict } : {}) };
+      // A new customer that is green needs no alert: the channel is taken to know it green.
+      const baseline = heard ?? (r.verdict === "green" ? "green" : undefined);
+      if (!isVerdict(alertedRaw) && baseline) write.hsetnx(this.keys.healthAlerted(), r.customer, baseline);
+      if (!decision.alert) return { latest };
+      const alert: PendingAlert = {
+        id: alertId(r.customer, r.verdict, since),
+        kind: decision.alert,
+        customer: r.customer,
+        where: r.where,
+        verdict: r.verdict,
+        reasons: r.reasons,
+        ...(heard ? { previous: heard } : {}),
+        decidedAt: now,
+      };
+      write.hset(this.keys.alertsOutbox(), r.customer, JSON.stringify(alert));
+      return { latest: { ...latest, pendingAlert: alert.kind }, alert };
     });
     write.hset(this.keys.sweepMeta(), "lastSweepAt", now);
     await write.exec();

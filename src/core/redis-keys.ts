@@ -26,6 +26,11 @@ export class RedisKeys {
   healthLatest = () => `${this.tag}:health:latest`;
   healthHistory = (customer: string) => `${this.tag}:health:history:${customer}`;
   sweepMeta = () => `${this.tag}:health:sweep`;
+  /** The verdict the alerts channel last heard about, per customer (written only after delivery). */
+  healthAlerted = () => `${this.tag}:health:alerted`;
+  /** Alerts decided but not yet delivered, one per customer. */
+  alertsOutbox = () => `${this.tag}:alerts:outbox`;
+  alertDelivered = (id: string) => `${this.tag}:alerts:delivered:${id}`;
   mutex = (name: string) => `${this.tag}:mutex:${name}`;
   rate = (tier: string, host: string) => `${this.tag}:rate:${tier}:${host}`;
   threadFinal = (jobId: string) => `${this.tag}:thread-final:${jobId}`;

@@ -5,27 +5,22 @@
  * that need them: those not green, and the ones whose last detailed check is oldest, a bounded
  * batch per sweep, so a region of 8,500 tenants stays within Qlik's rate limits. On a
  * client-managed site every customer gets the detailed check. Verdicts go to the health history,
- * which decides the alerts.
+ * which decides the alerts. A customer qoem could not check (the listing or the adapter's health
+ * threw: rate limited, transient, config) is "unknown", never red; the sweep's result says why once.
  */
-import type { DeploymentAdapter, Target, Verdict } from "../../adapters/port.ts";
+import { toErrorData, type DeploymentAdapter, type Target } from "../../adapters/port.ts";
 import { findRegion } from "../../adapters/qlik-cloud/regions.ts";
 import type { CustomerRecord, CustomerRegistry } from "./customer-registry.ts";
 import { environmentOf } from "./customer-environment.ts";
-import type { AlertKind, HealthHistory } from "./health-history.ts";
+import type { HealthHistory, HealthVerdict, SweepVerdict } from "./health-history.ts";
+import type { PendingAlert } from "./alert-outbox.ts";
 import type { OrgTenantView } from "./list-fleet.ts";
 
 export type SweepScope = Target;
 export const scopeKey = (s: SweepScope) => (s.kind === "cloud" ? `cloud.${s.region}` : `site.${s.site}`);
 export const scopeName = (s: SweepScope) => (s.kind === "cloud" ? s.region : s.site);
 
-export interface AlertEvent {
-  kind: AlertKind;
-  customer: string;
-  where: string;
-  verdict: Verdict;
-  reasons: string[];
-  previous?: Verdict;
-}
+export type AlertEvent = PendingAlert;
 
 export interface SweepDeps {
   registry: CustomerRegistry;
@@ -43,8 +38,10 @@ export interface SweepResult {
   scope: string;
   customers: number;
   detailed: number;
-  counts: Record<Verdict, number>;
+  counts: Record<HealthVerdict, number>;
   alerts: AlertEvent[];
+  /** Customers this sweep could not check, and the first reason (said once per sweep, not per customer). */
+  unchecked?: { count: number; code: string; reason: string };
 }
 
 const watched = new Set<CustomerRecord["status"]>(["active", "onboard-failed", "offboard-pending"]);
@@ -68,12 +65,24 @@ export async function runSweep(scope: SweepScope, deps: SweepDeps): Promise<Swee
   listing?.catch(() => undefined);
   const records = (await deps.registry.list({ where })).filter((r) => r.kind === scope.kind && watched.has(r.status));
   const previous = await deps.history.latestOf(records.map((r) => r.customer));
-  const results: Array<{ customer: string; where: string; verdict: Verdict; reasons: string[]; detailed?: boolean }> = [];
+  const results: SweepVerdict[] = [];
   let toDetail: CustomerRecord[] = records;
+  let unchecked: SweepResult["unchecked"];
+  const notChecked = (r: CustomerRecord, error: unknown): SweepVerdict => {
+    const { code, message } = toErrorData(error);
+    if (unchecked) unchecked.count++;
+    else unchecked = { count: 1, code, reason: message };
+    return { customer: r.customer, where, verdict: "unknown", reasons: [`could not be checked: ${message}`] };
+  };
 
   const known = new Map<string, string>();
-  if (listing) {
-    const tenants = new Map((await listing).map((t) => [t.id, t]));
+  const tenantList = listing ? await listing.then((list) => ({ list }), (error: unknown) => ({ error })) : undefined;
+  if (tenantList && "error" in tenantList) {
+    // Without the listing nobody is checked this sweep: unknown, not red, and no detailed checks.
+    for (const r of records) results.push(notChecked(r, tenantList.error));
+    toDetail = [];
+  } else if (tenantList) {
+    const tenants = new Map(tenantList.list.map((t) => [t.id, t]));
     const active: CustomerRecord[] = [];
     for (const r of records) {
       const tenant = r.tenantId ? tenants.get(r.tenantId) : undefined;
@@ -101,33 +110,30 @@ export async function runSweep(scope: SweepScope, deps: SweepDeps): Promise<Swee
 
   let done = results.length;
   await deps.progress?.(done, records.length);
-  const detailed = await inParallel(toDetail, deps.concurrency ?? 32, async (r) => {
-    let verdict: Verdict;
-    let reasons: string[];
+  const detailed = await inParallel(toDetail, deps.concurrency ?? 32, async (r): Promise<SweepVerdict> => {
+    let result: SweepVerdict;
     try {
       const status = known.get(r.customer);
       const report = await deps.adapterFor(scope).health({ ...environmentOf(r), ...(status ? { knownStatus: status } : {}) });
-      verdict = report.verdict;
-      reasons = report.reasons;
+      result = { customer: r.customer, where, verdict: report.verdict, reasons: report.reasons, detailed: true };
     } catch (e) {
-      verdict = "red";
-      reasons = [`the health check failed: ${(e as Error).message}`];
+      result = notChecked(r, e);
     }
     done++;
     if (done % 50 === 0) await deps.progress?.(done, records.length);
-    return { customer: r.customer, where, verdict, reasons, detailed: true };
+    return result;
   });
   results.push(...detailed);
 
   const alerts: AlertEvent[] = [];
-  const counts: Record<Verdict, number> = { green: 0, amber: 0, red: 0 };
+  const counts: Record<HealthVerdict, number> = { green: 0, amber: 0, red: 0, unknown: 0 };
   for (let i = 0; i < results.length; i += 500) {
     for (const rec of await deps.history.record(results.slice(i, i + 500))) {
       counts[rec.latest.verdict]++;
-      if (rec.alert) alerts.push({ kind: rec.alert, customer: rec.latest.customer, where, verdict: rec.latest.verdict, reasons: rec.latest.reasons, ...(rec.previous ? { previous: rec.previous } : {}) });
+      if (rec.alert) alerts.push(rec.alert);
     }
   }
   await deps.history.markSweep();
   await deps.progress?.(records.length, records.length);
-  return { scope: scopeKey(scope), customers: records.length, detailed: detailed.length, counts, alerts };
+  return { scope: scopeKey(scope), customers: records.length, detailed: detailed.filter((d) => d.detailed).length, counts, alerts, ...(unchecked ? { unchecked } : {}) };
 }

@@ -1,19 +1,28 @@
 /**
  * Follows one operation to its end through QueueEvents (works across processes): every progress
  * snapshot is handed to `onProgress`; resolves with the final snapshot when the job is done or
- * has failed for good.
+ * has failed for good, or with state "timeout" when it has not ended within `timeoutMs` (the job
+ * goes on; only the following stops). Its listeners are removed in every case.
  */
 import { Job, type Queue, type QueueEvents } from "bullmq";
 import { progressSchema, type OperationProgress } from "../core/operation-progress.ts";
 
+/** How long a caller follows an operation by default before it says "still running". */
+export const FOLLOW_TIMEOUT_MS = 30 * 60_000;
+
+export interface FollowOptions {
+  timeoutMs?: number;
+}
+
 export interface FollowResult {
-  state: "completed" | "failed";
+  state: "completed" | "failed" | "timeout";
   progress?: OperationProgress;
   result?: unknown;
   error?: string;
 }
 
-export async function followJob(events: QueueEvents, queue: Queue, jobId: string, onProgress: (p: OperationProgress) => void): Promise<FollowResult> {
+export async function followJob(events: QueueEvents, queue: Queue, jobId: string, onProgress: (p: OperationProgress) => void, options: FollowOptions = {}): Promise<FollowResult> {
+  const timeoutMs = options.timeoutMs ?? FOLLOW_TIMEOUT_MS;
   await events.waitUntilReady();
   let last: OperationProgress | undefined;
   const seen = (data: unknown) => {
@@ -23,12 +32,16 @@ export async function followJob(events: QueueEvents, queue: Queue, jobId: string
     onProgress(parsed.data);
   };
   return new Promise<FollowResult>((resolve) => {
+    let finished = false;
     const cleanup = () => {
+      clearTimeout(timer);
       events.off("progress", onProgressEvent);
       events.off("completed", onCompleted);
       events.off("failed", onFailed);
     };
-    const finish = async (state: "completed" | "failed", error?: string) => {
+    const finish = async (state: FollowResult["state"], error?: string) => {
+      if (finished) return;
+      finished = true;
       cleanup();
       const job = await Job.fromId(queue, jobId).catch(() => undefined);
       if (job?.progress) {
@@ -46,6 +59,13 @@ export async function followJob(events: QueueEvents, queue: Queue, jobId: string
     const onFailed = ({ jobId: id, failedReason }: { jobId: string; failedReason: string }) => {
       if (id === jobId) void finish("failed", failedReason);
     };
+    const timer = setTimeout(() => {
+      void Job.fromId(queue, jobId)
+        .then((job) => job?.getState())
+        .catch(() => undefined)
+        .then((state) => finish("timeout", `job ${jobId} is still ${state ?? "running"} after ${timeoutMs} ms; it goes on, and its end is not followed here`));
+    }, timeoutMs);
+    timer.unref?.();
     events.on("progress", onProgressEvent);
     events.on("completed", onCompleted);
     events.on("failed", onFailed);

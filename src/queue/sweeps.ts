@@ -1,8 +1,8 @@
 /**
  * Health sweeps as BullMQ jobs: one persistent job scheduler per region and site (idempotent, so
  * every scheduler process may upsert them; they survive restarts), a worker that runs core's sweep
- * under a per-scope lock (never two sweeps of one region at once), and an alerts queue that the chat
- * side turns into messages.
+ * under a per-scope lock (never two sweeps of one region at once); after each sweep, every alert
+ * waiting in the outbox gets a delivery job on the alerts queue, which the chat side turns into messages.
  */
 import { DelayedError, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -10,10 +10,11 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { targetSchema } from "../commands/command-schema.ts";
 import type { CustomerLock } from "../core/customer-lock.ts";
-import { runSweep, scopeKey, type AlertEvent, type SweepDeps, type SweepResult, type SweepScope } from "../core/run-sweep.ts";
+import { runSweep, scopeKey, type SweepDeps, type SweepResult, type SweepScope } from "../core/run-sweep.ts";
+import { enqueuePendingAlerts } from "./enqueue-alerts.ts";
 
 export const SWEEPS_QUEUE = "sweeps";
-export const ALERTS_QUEUE = "alerts";
+export { ALERTS_QUEUE } from "./enqueue-alerts.ts";
 
 const sweepJobSchema = z.object({ scope: targetSchema });
 
@@ -43,7 +44,7 @@ export interface SweepWorkerDeps extends Omit<SweepDeps, "progress"> {
 }
 
 export function startSweepWorker(deps: SweepWorkerDeps): Worker {
-  return new Worker(
+  const worker = new Worker(
     SWEEPS_QUEUE,
     async (job, token): Promise<SweepResult> => {
       const { scope } = sweepJobSchema.parse(job.data);
@@ -57,8 +58,13 @@ export function startSweepWorker(deps: SweepWorkerDeps): Worker {
       try {
         const started = Date.now();
         const result = await runSweep(scope, { ...deps, progress: (done, total) => job.updateProgress({ scope: scopeKey(scope), done, total }) });
-        for (const alert of result.alerts) await deps.alerts.add("alert", alert satisfies AlertEvent, { removeOnComplete: true, removeOnFail: { count: 1000 } });
-        deps.logger.info({ scope: result.scope, customers: result.customers, detailed: result.detailed, alerts: result.alerts.length, ms: Date.now() - started }, "sweep finished");
+        // This sweep's alerts and any still undelivered from before: each gets a live delivery job.
+        const queued = await enqueuePendingAlerts(deps.alerts, deps.history.outbox);
+        if (result.unchecked) {
+          // Once per sweep, not per customer: qoem's own trouble is not the customers' health.
+          deps.logger.warn({ jobId: job.id, scope: result.scope, unchecked: result.unchecked.count, code: result.unchecked.code, reason: result.unchecked.reason }, "sweep could not check some customers: they are unknown");
+        }
+        deps.logger.info({ jobId: job.id, scope: result.scope, customers: result.customers, detailed: result.detailed, unknown: result.counts.unknown, alerts: result.alerts.length, queued, ms: Date.now() - started }, "sweep finished");
         return result;
       } finally {
         await held.release();
@@ -66,4 +72,9 @@ export function startSweepWorker(deps: SweepWorkerDeps): Worker {
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency ?? 4 },
   );
+  worker.on("failed", (job, error) => {
+    const scope = sweepJobSchema.safeParse(job?.data);
+    deps.logger.error({ jobId: job?.id, scope: scope.success ? scopeKey(scope.data.scope) : undefined, attempt: job?.attemptsMade, err: error.message }, "sweep failed");
+  });
+  return worker;
 }

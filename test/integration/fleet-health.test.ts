@@ -1,37 +1,33 @@
 // Health sweeps with the emulators: a tenant made unhealthy through the emulator's knobs gives
 // exactly one alert, its recovery one all-clear, and a flapping tenant no alert per sweep.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Job, Queue } from "bullmq";
+import type { Worker } from "bullmq";
 import { dispatchCommand } from "../../src/chat/dispatch-command.ts";
-import { followJob } from "../../src/queue/follow-job.ts";
-import { ALERTS_QUEUE, triggerSweeps } from "../../src/queue/sweeps.ts";
-import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
+import { startAlertsNotifier, type AlertMessage } from "../../src/chat/alerts-notifier.ts";
+import { captureLogger, startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
 import { tenantsNamed } from "../support/cloud-fixture.ts";
+import { onboardCustomer, sweepRegion, tenantKnob } from "../support/health-fixture.ts";
+import { waitUntil } from "../support/wait-until.ts";
 
 let qoem: TestQoem;
-let alerts: Queue;
+let notifier: Worker;
+const delivered: AlertMessage[] = [];
 beforeAll(async () => {
   qoem = await startTestQoem("fleet-health");
-  alerts = new Queue(ALERTS_QUEUE, { connection: qoem.redis, prefix: qoem.keys.tag });
+  notifier = startAlertsNotifier({ connection: qoem.redis, keys: qoem.keys, logger: captureLogger([]), deliver: async (_text, alert) => void delivered.push(alert), limiter: { max: 100, duration: 1000 } });
 });
 afterAll(async () => {
-  await alerts?.close();
+  await notifier?.close();
   await qoem?.stop();
 });
 
+/** One sweep of eu, then every alert it decided delivered. */
 async function sweepEu() {
-  const ids = await triggerSweeps(qoem.sweeps, [{ kind: "cloud", region: "eu" }]);
-  for (const id of ids) await (await Job.fromId(qoem.sweeps, id))!.waitUntilFinished(qoem.sweepEvents, 30_000);
+  await sweepRegion(qoem, "eu");
+  await waitUntil(async () => (await qoem.history.outbox.pending()).length === 0, "every alert delivered");
 }
-async function alertsFor(customer: string) {
-  const jobs = await alerts.getJobs(["waiting", "delayed", "completed", "active"]);
-  return jobs
-    .sort((a, b) => a.timestamp - b.timestamp)
-    .map((j) => j.data as { kind: string; customer: string })
-    .filter((a) => a.customer === customer)
-    .map((a) => a.kind);
-}
-const knob = (id: string, body: object) => fetch(`${qoem.cloudEmulator!.url}/_emulator/tenants/${id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const alertsFor = (customer: string) => delivered.filter((a) => a.customer === customer).map((a) => a.kind);
+const knob = (id: string, body: object) => tenantKnob(qoem, id, body);
 
 describe("fleet health sweeps", () => {
   it("keeps one persistent scheduler per region and site, and never runs two sweeps of one scope at once", async () => {
@@ -55,10 +51,7 @@ describe("fleet health sweeps", () => {
   });
 
   it("alerts once when a tenant turns red, stays quiet while it stays red, and gives one all-clear on recovery", async () => {
-    for (const c of ["acme", "globex"]) {
-      const a = await dispatchCommand({ text: `onboard ${c} eu`, user: "U1", surface: "cli" }, qoem.dispatch);
-      if (a.kind === "operation") await followJob(qoem.events, qoem.operations, a.jobId, () => undefined);
-    }
+    for (const c of ["acme", "globex"]) await onboardCustomer(qoem, c);
     await sweepEu();
     expect(await alertsFor("acme")).toEqual([]);
     expect((await qoem.history.latest("acme"))!.verdict).toBe("green");
@@ -98,5 +91,11 @@ describe("fleet health sweeps", () => {
     const answer = await dispatchCommand({ text: "health all", user: "U1", surface: "shell" }, qoem.dispatch);
     expect(answer.kind).toBe("fleet");
     expect(answer.kind === "fleet" && answer.text).toMatch(/Fleet health: \d+ green, \d+ amber, \d+ red/);
+  });
+
+  it("logs a sweep that fails as one structured line with its job id", async () => {
+    const job = await qoem.sweeps.add("sweep", { scope: { kind: "cloud" } }, { removeOnFail: true });
+    await waitUntil(() => qoem.logLines.some((l) => l.includes('"msg":"sweep failed"') && l.includes(`"jobId":"${job.id}"`)), "the sweep failure logged");
+    expect(qoem.logLines.filter((l) => l.includes('"msg":"sweep failed"'))).toEqual([expect.stringMatching(/"level":50,.*"jobId":"[^"]+".*"err":"[^"]+"/)]);
   });
 });

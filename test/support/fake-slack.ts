@@ -1,7 +1,8 @@
 /**
  * A fake Slack Web API for tests: answers `auth.test`, `chat.postMessage`, `chat.update`,
  * `views.publish` and the `response_url` of slash commands the way Slack does ({ok:true,...}),
- * and records every call for assertions.
+ * and records every call for assertions. `failNext` makes matching calls fail as Slack does
+ * ({ok:false,error}); a failed call is recorded with `failed: true`.
  */
 import { createServer } from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -11,6 +12,15 @@ export interface SlackCall {
   method: string;
   body: Record<string, unknown>;
   at: number;
+  failed?: boolean;
+}
+
+export interface SlackFailure {
+  method: string;
+  /** Only calls whose body matches; omitted: every call of the method. */
+  when?: (body: Record<string, unknown>) => boolean;
+  times: number;
+  error?: string;
 }
 
 export interface FakeSlack {
@@ -18,7 +28,10 @@ export interface FakeSlack {
   apiUrl: string;
   responseUrl(id: string): string;
   calls: SlackCall[];
+  /** Calls of a method that Slack answered ok (failed ones left out). */
   callsOf(method: string): SlackCall[];
+  /** The next `times` matching calls answer {ok:false, error} (default "internal_error"). */
+  failNext(failure: SlackFailure): void;
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Socket Mode: envelopes the app acknowledged, and a way to send one. */
   socketAcks: Array<{ envelope_id: string; payload?: Record<string, unknown> }>;
@@ -41,6 +54,7 @@ function parseBody(text: string, contentType: string): Record<string, unknown> {
 
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
+  const failures: SlackFailure[] = [];
   let ts = 1_700_000_000;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -49,9 +63,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const body = parseBody(Buffer.concat(chunks).toString("utf8"), req.headers["content-type"] ?? "");
       const path = (req.url ?? "").split("?")[0]!;
       const method = path.startsWith("/api/") ? path.slice(5) : path.startsWith("/response/") ? "response_url" : path;
-      calls.push({ method, body, at: Date.now() });
+      const failure = failures.find((f) => f.times > 0 && f.method === method && (!f.when || f.when(body)));
+      calls.push({ method, body, at: Date.now(), ...(failure ? { failed: true } : {}) });
       let answer: Record<string, unknown> = { ok: true };
-      if (method === "auth.test") answer = { ok: true, user_id: "UQOEMBOT", bot_id: "BQOEM", team_id: "T0001", user: "qoem" };
+      if (failure) {
+        failure.times--;
+        answer = { ok: false, error: failure.error ?? "internal_error" };
+      } else if (method === "auth.test") answer = { ok: true, user_id: "UQOEMBOT", bot_id: "BQOEM", team_id: "T0001", user: "qoem" };
       else if (method === "chat.postMessage") answer = { ok: true, channel: body.channel, ts: `${ts++}.000100`, message: { text: body.text } };
       else if (method === "chat.update") answer = { ok: true, channel: body.channel, ts: body.ts, text: body.text };
       else if (method === "apps.connections.open") answer = { ok: true, url: `${url.replace("http", "ws")}/socket` };
@@ -75,7 +93,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     apiUrl: `${url}/api/`,
     responseUrl: (id) => `${url}/response/${id}`,
     calls,
-    callsOf: (method) => calls.filter((c) => c.method === method),
+    callsOf: (method) => calls.filter((c) => c.method === method && !c.failed),
+    failNext: (failure) => void failures.push({ ...failure }),
     async waitFor(predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(calls)) {

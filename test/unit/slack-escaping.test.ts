@@ -108,8 +108,8 @@ describe("Slack messages built from user and Qlik text", () => {
   it("health alerts posted to the alerts channel", async () => {
     const { sent, client } = recordingClient();
     const post = createAlertPoster(client, "C0ALERTS", pino({ level: "silent" }));
-    await post(renderAlert({ kind: "red", customer: HOSTILE, where: HOSTILE, verdict: "red", reasons: [HOSTILE] }));
-    await post(renderAlert({ kind: "all-clear", customer: HOSTILE, where: HOSTILE, verdict: "green", reasons: [] }));
+    await post(renderAlert({ id: "a1", decidedAt: "2026-11-29T00:00:00Z", kind: "red", customer: HOSTILE, where: HOSTILE, verdict: "red", reasons: [HOSTILE] }));
+    await post(renderAlert({ id: "a2", decidedAt: "2026-11-29T00:00:00Z", kind: "all-clear", customer: HOSTILE, where: HOSTILE, verdict: "green", reasons: [] }));
     expect(sent).toHaveLength(2);
     expectSafe(sent);
   });

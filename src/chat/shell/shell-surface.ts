@@ -10,7 +10,7 @@ import { fleetHealthView, renderFleetHealth } from "../render-fleet-health.ts";
 import { formatCommandError } from "../../commands/parse-command.ts";
 import { dispatchCommand, type DispatchDeps } from "../dispatch-command.ts";
 import { followJob } from "../../queue/follow-job.ts";
-import { renderResult, renderStep } from "../render-text.ts";
+import { renderResult, renderStep, renderStillRunning } from "../render-text.ts";
 import type { OperationProgress } from "../../core/operation-progress.ts";
 
 export interface ShellOptions {
@@ -22,6 +22,8 @@ export interface ShellOptions {
   sweeps?: Queue;
   sweepEvents?: QueueEvents;
   user?: string;
+  /** How long the shell follows one operation before it gives the prompt back (default 30 min). */
+  followTimeoutMs?: number;
 }
 
 /** Prints each step line when it changes, and notes and the summary once. */
@@ -45,6 +47,7 @@ export function progressPrinter(write: (line: string) => void) {
 
 export async function runShell(options: ShellOptions): Promise<void> {
   let user = options.user ?? "shell-user";
+  const follow = options.followTimeoutMs === undefined ? {} : { timeoutMs: options.followTimeoutMs };
   const write = (text: string) => options.output.write(`${text}\n`);
   const rl = createInterface({ input: options.input, output: options.output, terminal: false });
   write(`qoem local shell. You are ${user}. Type 'help', or 'exit' to leave.`);
@@ -74,13 +77,15 @@ export async function runShell(options: ShellOptions): Promise<void> {
           write(renderFleetHealth(fleetHealthView(await options.dispatch.fleet.history.all(), await options.dispatch.fleet.history.lastSweepAt())));
         }
         if (answer.kind === "decision" && answer.jobId) {
-          const outcome = await followJob(options.events, options.operations, answer.jobId, () => undefined);
-          write(outcome.state === "completed" ? (renderResult("offboard", outcome.result) ?? "done") : (outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`));
+          const outcome = await followJob(options.events, options.operations, answer.jobId, () => undefined, follow);
+          if (outcome.state === "timeout") write(renderStillRunning(answer.jobId, outcome.progress));
+          else write(outcome.state === "completed" ? (renderResult("offboard", outcome.result) ?? "done") : (outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`));
         }
         if (answer.kind === "operation" && answer.disposition !== "done") {
           const isOnboard = answer.command.name === "onboard";
-          const outcome = await followJob(options.events, options.operations, answer.jobId, isOnboard ? progressPrinter(write) : () => undefined);
-          if (outcome.state === "failed" && !(isOnboard && outcome.progress?.phase === "failed")) write(outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`);
+          const outcome = await followJob(options.events, options.operations, answer.jobId, isOnboard ? progressPrinter(write) : () => undefined, follow);
+          if (outcome.state === "timeout") write(renderStillRunning(answer.jobId, outcome.progress));
+          else if (outcome.state === "failed" && !(isOnboard && outcome.progress?.phase === "failed")) write(outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`);
           else if (!isOnboard) write(renderResult(outcome.progress?.operation ?? answer.command.name, outcome.result) ?? outcome.progress?.summary ?? "done");
         }
       }

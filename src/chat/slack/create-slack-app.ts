@@ -10,8 +10,8 @@ import { whereOf } from "../../core/customer-registry.ts";
 import { dispatchCommand, dispatchParsed, type DispatchDeps } from "../dispatch-command.ts";
 import { createBoltLogger } from "./bolt-logger.ts";
 import { guardSlackRequests, type ReplayGuardOptions } from "./verify-slack-request.ts";
-import { renderResult } from "../render-text.ts";
-import type { FollowResult } from "../../queue/follow-job.ts";
+import { renderResult, renderStillRunning } from "../render-text.ts";
+import type { FollowOptions, FollowResult } from "../../queue/follow-job.ts";
 import { postApprovalRequest, registerApprovalActions, showDecision } from "./approval-actions.ts";
 import type { QueueEvents } from "bullmq";
 import type { FleetHealthView } from "../render-fleet-health.ts";
@@ -37,8 +37,11 @@ export interface SlackSurfaceOptions {
   /** Where accepted request signatures are remembered (Redis), so a replayed request is dropped (HTTP mode). */
   replay: Omit<ReplayGuardOptions, "signingSecret">;
   /** Follows a queued job to its end (QueueEvents), for answers that come after the ack. */
-  follow(jobId: string): Promise<FollowResult>;
+  follow(jobId: string, options?: FollowOptions): Promise<FollowResult>;
 }
+
+// A slash command's response_url takes answers for 30 minutes: stop following a little before.
+const RESPONSE_URL_FOLLOW_MS = 25 * 60_000;
 
 export interface SlackSurface {
   app: InstanceType<typeof App>;
@@ -93,9 +96,11 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
         await respond({ response_type: "ephemeral", text: approvalNotPostedText((error as Error).message) }).catch(() => undefined);
       }
       if (answer.kind !== "operation") return;
-      const outcome = await options.follow(answer.jobId);
+      const outcome = await options.follow(answer.jobId, { timeoutMs: RESPONSE_URL_FOLLOW_MS });
       const result =
-        outcome.state === "failed"
+        outcome.state === "timeout"
+          ? renderStillRunning(answer.jobId, outcome.progress)
+          : outcome.state === "failed"
           ? (outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`)
           : (renderResult(answer.command.name, outcome.result) ?? outcome.progress?.summary ?? "done");
       const visible = answer.command.name === "reactivate";

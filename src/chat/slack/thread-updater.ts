@@ -2,7 +2,9 @@
  * Keeps each operation's Slack thread current: a worker on the updates queue that reads the
  * operation's newest snapshot and edits the thread's progress message in place (chat.update), then
  * posts one final summary and marks the parent message done or failed. One throttled writer, so a
- * burst of progress never turns into Slack 429s.
+ * burst of progress never turns into Slack 429s. A failed Slack call fails the job, which is
+ * retried (see publish-update.ts); the summary is marked posted only once Slack took it, so a
+ * retry posts it if and only if it is still missing.
  */
 import { Job, Worker, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -45,7 +47,7 @@ export function threadMessages(p: OperationProgress) {
 }
 
 export function startThreadUpdater(deps: ThreadUpdaterDeps): Worker {
-  return new Worker(
+  const worker = new Worker(
     UPDATES_QUEUE,
     async (job) => {
       const id = String((job.data as { operationJobId?: unknown }).operationJobId ?? "");
@@ -59,12 +61,23 @@ export function startThreadUpdater(deps: ThreadUpdaterDeps): Worker {
       const messages = threadMessages(p);
       await deps.client.chat.update({ channel, ts: progressTs, ...messages.progress });
       if (p.phase !== "done" && p.phase !== "failed") return;
-      const first = await deps.connection.set(deps.keys.threadFinal(`${id}.${p.phase}.${op.processedOn ?? 0}`), "1", "EX", 30 * 86_400, "NX");
-      if (first !== "OK") return;
-      await deps.client.chat.postMessage({ channel, thread_ts: threadTs, text: messages.final });
+      const posted = deps.keys.threadFinal(`${id}.${p.phase}.${op.processedOn ?? 0}`);
+      if (!(await deps.connection.exists(posted))) {
+        await deps.client.chat.postMessage({ channel, thread_ts: threadTs, text: messages.final });
+        await deps.connection.set(posted, "1", "EX", 30 * 86_400);
+      }
       await deps.client.chat.update({ channel, ts: threadTs, text: messages.parent });
       deps.logger.info({ jobId: id, customer: p.customer, phase: p.phase }, "thread finished");
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: 1, limiter: deps.limiter ?? { max: 50, duration: 60_000 } },
   );
+  worker.on("failed", (job, error) => {
+    const id = String((job?.data as { operationJobId?: unknown } | undefined)?.operationJobId ?? "");
+    const willRetry = (job?.attemptsMade ?? 0) < (job?.opts.attempts ?? 1);
+    void (id ? Job.fromId(deps.operations, id).catch(() => undefined) : Promise.resolve(undefined)).then((op) => {
+      const p = progressSchema.safeParse(op?.progress);
+      deps.logger.warn({ jobId: id || job?.id, customer: p.success ? p.data.customer : undefined, attempt: job?.attemptsMade, willRetry, err: error.message }, "thread update failed");
+    });
+  });
+  return worker;
 }
