@@ -51,6 +51,8 @@ export interface StartOptions {
   groupsOf?: (user: string) => Promise<string[]>;
   /** Overrides the rate gate's limits (benchmarks that scale Qlik's limits). */
   rateLimits?: TierLimits;
+  /** How often pending approvals are checked for expiry (default every minute; tests shorten it). */
+  approvalExpiryEveryMs?: number;
   /** Options for the embedded Qlik Cloud emulator (benchmarks: scaled rate limits). */
   cloudEmulator?: CloudEmulatorOptions;
 }
@@ -224,7 +226,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       const client = slack.app.client;
       const stopExpiry = startApprovalExpiry(approvals, audit, logger, async (a) => {
         if (a.requestChannel && a.requestTs) await client.chat.update({ channel: a.requestChannel, ts: a.requestTs, ...approvalDecidedMessage(a) });
-      });
+      }, options.approvalExpiryEveryMs);
       closers.push(async () => stopExpiry());
       slackGroups.resolve = createGroupResolver(slack.app.client, [...config.access.engineers, ...config.access.oncall, ...config.access.approvers]);
       const started = await slack.start();
@@ -240,7 +242,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     for (const w of workers) w.on("error", (e) => logger.error({ err: e.message }, "worker error"));
     if (!(config.roles.includes("chat") && config.slack)) {
       // Without a Slack surface here there is no request message to edit; the status still goes back.
-      const stop = startApprovalExpiry(approvals, audit, logger);
+      const stop = startApprovalExpiry(approvals, audit, logger, undefined, options.approvalExpiryEveryMs);
       closers.push(async () => stop());
     }
     if (config.roles.includes("chat") && !config.slack && options.shell) {

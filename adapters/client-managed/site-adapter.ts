@@ -52,7 +52,7 @@ export function createSiteAdapter(sites: Record<string, SiteAccess>): Deployment
       context.site(request.target.site);
       return siteSteps(context);
     },
-    health: (env) => siteHealth(envSite(env), env.customer),
+    health: (env) => siteHealth(envSite(env), env.customer, env.templates),
     offboard: (env): Promise<OffboardResult> => removeCustomer(envSite(env), env.customer),
     reactivate: async (env) => {
       throw new QoemError("unsupported", `${env.customer}'s content was removed from site ${envSite(env).name}; a client-managed offboard cannot be undone. Onboard the customer again instead.`);

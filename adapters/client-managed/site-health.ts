@@ -46,7 +46,7 @@ function engineHealth(site: SiteHandle): Promise<unknown> {
   });
 }
 
-export async function siteHealth(site: SiteHandle, customer: string): Promise<HealthReport> {
+export async function siteHealth(site: SiteHandle, customer: string, templates: string[] = []): Promise<HealthReport> {
   let verdict: Verdict = "green";
   const reasons: string[] = [];
   const add = (level: "amber" | "red", reason: string) => {
@@ -84,6 +84,9 @@ export async function siteHealth(site: SiteHandle, customer: string): Promise<He
 
   const apps = await appsInStream(site.qrs, stream.id);
   if (apps.length === 0) add("amber", `no apps are published to stream ${customer}`);
+  // Compared against the templates the customer was given (when it was given a choice).
+  const missing = templates.filter((t) => !apps.some((a) => a.name === t));
+  if (apps.length && missing.length) add("amber", `templates not published to stream ${customer}: ${missing.join(", ")}`);
   else {
     try {
       await probeEngine(site, apps[0]!.id);

@@ -110,10 +110,28 @@ async function siteTemplates(site: SiteContext, ctx: StepContext) {
   });
 }
 
+/** First step: the requested templates exist on the site, before anything is made for the customer. */
+function templateCheckStep(site: SiteContext): OnboardStep {
+  return {
+    id: "template-check",
+    title: "Check app templates",
+    inputs: (request) => request.templates.join("|"),
+    async run(ctx) {
+      const templates = await siteTemplates(site, ctx);
+      return { outcome: "unchanged", detail: `${templates.map((t) => t.name).join(", ") || "no templates"} on the site` };
+    },
+    async plan(ctx) {
+      const templates = await siteTemplates(site, ctx);
+      return { id: "template-check", title: "Check app templates", action: "none", detail: `${templates.map((t) => t.name).join(", ") || "no templates"} on the site` };
+    },
+  };
+}
+
 function templatesStep(site: SiteContext): OnboardStep {
   return {
     id: "templates",
     title: "Deploy app templates",
+    inputs: (request) => request.templates.join("|"),
     async run(ctx) {
       const { qrs } = siteOf(site, ctx);
       const { customer } = ctx.request;
@@ -187,5 +205,5 @@ function virtualProxyStep(site: SiteContext): OnboardStep {
 }
 
 export function siteSteps(site: SiteContext): OnboardStep[] {
-  return [customerPropertyStep(site), streamStep(site), ruleStep(site), templatesStep(site), virtualProxyStep(site)];
+  return [templateCheckStep(site), customerPropertyStep(site), streamStep(site), ruleStep(site), templatesStep(site), virtualProxyStep(site)];
 }

@@ -15,7 +15,7 @@ import { defaultOnboarding, type CloudOnboardingOptions } from "./onboarding-opt
 import { settingsStep } from "./settings-step.ts";
 import { identityProviderStep } from "./idp-step.ts";
 import { spacesStep } from "./spaces-step.ts";
-import { templatesStep } from "./templates-step.ts";
+import { templateCheckStep, templatesStep } from "./templates-step.ts";
 import { brandingStep } from "./branding-step.ts";
 import { monitoringStep } from "./monitoring-step.ts";
 import { featuresStep } from "./features-step.ts";
@@ -121,7 +121,7 @@ export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdap
       context.region(request.target.region);
       const features = request.features.length ? [featuresStep(context)] : [];
       return [
-        ...(options.sourceTenant ? features : []),
+        ...(options.sourceTenant ? [templateCheckStep(context), ...features] : []),
         ...tenantSteps(context),
         ...(options.sourceTenant ? [] : features),
         settingsStep(context),

@@ -8,7 +8,7 @@
  */
 import { getLicenseOverview } from "@qlik/api/licenses";
 import { z } from "zod";
-import { QoemError, type OnboardStep } from "../port.ts";
+import { QoemError, type OnboardStep, type StepContext } from "../port.ts";
 import { tenantHostOf } from "./settings-step.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
 
@@ -23,22 +23,31 @@ export const featureParameters: Record<string, string[]> = {
 
 const overviewSchema = z.object({ parameters: z.array(z.object({ name: z.string(), valid: z.union([z.string(), z.boolean()]).optional() }).passthrough()).default([]) });
 
+async function checkLicensed(cloud: CloudContext, ctx: StepContext): Promise<void> {
+  const source = cloud.options.sourceTenant;
+  const host = source ? source.hostname : tenantHostOf(ctx);
+  const creds = source ? cloud.region(source.region) : cloud.regionOf(ctx);
+  const res = await cloud.caller.call(host, creds, "reading the licence", (hostConfig) => getLicenseOverview({ hostConfig, noCache: true }), "tier1");
+  const params = overviewSchema.parse(res.data).parameters.filter((p) => p.valid !== false && p.valid !== "false").map((p) => p.name.toLowerCase());
+  const missing = ctx.request.features.filter((f) => !(featureParameters[f] ?? [f]).some((n) => params.includes(n)));
+  if (missing.length) throw new QoemError("permanent", `the tenant's licence does not include ${missing.join(", ")}; Qlik Cloud has no API to switch features on, so ask Qlik to add them to the licence`);
+}
+
 export function featuresStep(cloud: CloudContext): OnboardStep {
   return {
     id: "features",
     title: "Check licensed features",
+    inputs: (request) => request.features.join(","),
     async run(ctx) {
-      const source = cloud.options.sourceTenant;
-      const host = source ? source.hostname : tenantHostOf(ctx);
-      const creds = source ? cloud.region(source.region) : cloud.regionOf(ctx);
-      const res = await cloud.caller.call(host, creds, "reading the licence", (hostConfig) => getLicenseOverview({ hostConfig, noCache: true }), "tier1");
-      const params = overviewSchema.parse(res.data).parameters.filter((p) => p.valid !== false && p.valid !== "false").map((p) => p.name.toLowerCase());
-      const missing = ctx.request.features.filter((f) => !(featureParameters[f] ?? [f]).some((n) => params.includes(n)));
-      if (missing.length) throw new QoemError("permanent", `the tenant's licence does not include ${missing.join(", ")}; Qlik Cloud has no API to switch features on, so ask Qlik to add them to the licence`);
+      await checkLicensed(cloud, ctx);
       return { outcome: "unchanged", detail: `${ctx.request.features.join(", ")} included in the licence`, facts: { features: ctx.request.features.join(",") } };
     },
     async plan(ctx) {
-      return { id: "features", title: "Check licensed features", action: "none", detail: `check that the licence includes ${ctx.request.features.join(", ")}` };
+      // A dry run reads the licence too: a plan that would fail says so now. Without a source tenant
+      // the licence is the new tenant's, which a dry run cannot read before the tenant exists.
+      if (!cloud.options.sourceTenant && !ctx.facts.tenantId) return { id: "features", title: "Check licensed features", action: "none", detail: `check that the new tenant's licence includes ${ctx.request.features.join(", ")}` };
+      await checkLicensed(cloud, ctx);
+      return { id: "features", title: "Check licensed features", action: "none", detail: `${ctx.request.features.join(", ")} included in the licence` };
     },
   };
 }

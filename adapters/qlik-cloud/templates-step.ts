@@ -71,10 +71,27 @@ function templateFile(cloud: CloudContext, sourceAppId: string): Promise<Uint8Ar
   });
 }
 
+/** First step (with a source tenant): the requested templates exist there, checked before any tenant is created. */
+export function templateCheckStep(cloud: CloudContext): OnboardStep {
+  const check = async (ctx: StepContext) => (await wantedTemplates(cloud, ctx)).map((t) => t.name).join(", ") || "no templates";
+  return {
+    id: "template-check",
+    title: "Check app templates",
+    inputs: (request) => request.templates.join("|"),
+    async run(ctx) {
+      return { outcome: "unchanged", detail: `${await check(ctx)} in the source tenant` };
+    },
+    async plan(ctx) {
+      return { id: "template-check", title: "Check app templates", action: "none", detail: `${await check(ctx)} in the source tenant` };
+    },
+  };
+}
+
 export function templatesStep(cloud: CloudContext): OnboardStep {
   return {
     id: "templates",
     title: "Deploy app templates",
+    inputs: (request) => request.templates.join("|"),
     async run(ctx) {
       const host = tenantHostOf(ctx);
       const creds = cloud.regionOf(ctx);

@@ -55,7 +55,8 @@ export async function tenantHealth(cloud: CloudContext, env: CustomerEnvironment
     f.add("red", `the tenant's host ${host} does not answer (${(e as Error).message})`);
     return report();
   }
-  const ctx: StepContext = { request: { customer: env.customer, target: env.target, templates: [], features: [] }, facts: { tenantId: tenant.id, tenantHost: tenant.hostnames[0]!, hostname: host } };
+  // Compared against the templates the customer was given, not every configured one.
+  const ctx: StepContext = { request: { customer: env.customer, target: env.target, templates: env.templates ?? [], features: [] }, facts: { tenantId: tenant.id, tenantHost: tenant.hostnames[0]!, hostname: host } };
 
   const wanted = wantedIdp(cloud);
   const idps = await listIdps(cloud, ctx);

@@ -10,6 +10,7 @@ import { conflict, permanent, type OnboardStep, type StepContext, type StepOutco
 import { customerHostname } from "./regions.ts";
 import { scimString } from "./org-tenants.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
+import { reactivateCustomerTenant } from "./tenant-lifecycle.ts";
 
 export const tenantSchema = z.object({
   id: z.string().min(1),
@@ -130,13 +131,18 @@ function tenantStep(cloud: CloudContext): OnboardStep {
         tenant = created.tenant;
         outcome = created.fresh ? "created" : "adopted";
       }
+      if (tenant.status === "disabled") {
+        // The customer's own tenant, deactivated by an abandoned onboard and not yet purged: bring it back rather than make a second.
+        await reactivateCustomerTenant(cloud, { customer, target: ctx.request.target, tenantId: tenant.id });
+        outcome = "updated";
+      }
       if (tenant.name !== customer) {
         await patch(cloud, region, tenant, "/name", customer);
         if (outcome === "adopted") outcome = "updated";
       } else if (outcome === "adopted" && ctx.facts.tenantId === tenant.id) outcome = "unchanged";
       return {
         outcome,
-        detail: `tenant ${tenant.id} in ${region} (${cloud.region(region).datacenter}), named ${customer}`,
+        detail: `tenant ${tenant.id} in ${region} (${cloud.region(region).datacenter}), named ${customer}${tenant.status === "disabled" ? ", reactivated" : ""}`,
         facts: { tenantId: tenant.id, tenantHost: tenant.hostnames[0]! },
       };
     },

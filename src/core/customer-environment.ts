@@ -1,11 +1,12 @@
 // A registry record as the adapter port sees a customer: where it lives and its tenant.
 import { notFound, type CustomerEnvironment } from "../../adapters/port.ts";
-import { targetOf, type CustomerRecord, type CustomerRegistry } from "./customer-registry.ts";
+import { targetOf, templatesOf, type CustomerRecord, type CustomerRegistry } from "./customer-registry.ts";
 
 export function environmentOf(record: CustomerRecord): CustomerEnvironment {
   return {
     customer: record.customer,
     target: targetOf(record),
+    ...(templatesOf(record).length ? { templates: templatesOf(record) } : {}),
     ...(record.tenantId ? { tenantId: record.tenantId } : {}),
     ...(record.hostname ?? record.tenantHost ? { hostname: record.hostname ?? record.tenantHost } : {}),
   };

@@ -18,6 +18,15 @@ redis.call('HSET', KEYS[2], ARGV[1], now + tonumber(ARGV[2]))
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) * 2)
 return 1
 `;
+// KEYS: readers. ARGV: holder, ttl. Renews a share on Redis's clock and keeps the readers key alive as
+// long as any holder works (its own expiry was the lapse that let a writer in beside a live reader).
+const renewShared = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[1], ARGV[1], now + tonumber(ARGV[2]))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+return 1
+`;
 // KEYS: readers. Counts live shares (dropping lapsed ones).
 const liveReaders = `
 local t = redis.call('TIME')
@@ -51,7 +60,7 @@ export class RedisMutex implements Mutex {
       await sleep(delay);
       delay = Math.min(delay * 2, 200);
     }
-    const timer = setInterval(() => void this.redis.hset(readers, holder, String(Date.now() + this.ttlMs)).catch(() => undefined), Math.floor(this.ttlMs / 3));
+    const timer = setInterval(() => void this.redis.eval(renewShared, 1, readers, holder, String(this.ttlMs)).catch(() => undefined), Math.floor(this.ttlMs / 3));
     timer.unref();
     try {
       return await fn();
