@@ -22,12 +22,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("the tenant-creation readers-writer lock", () => {
   it("keeps a long shared holder's share alive past the readers key's own expiry, so no writer runs beside it", async () => {
-    const mutex = new RedisMutex(redis, keys, 300, 20_000);
+    const mutex = new RedisMutex(redis, keys, 301, 20_000);
     const events: string[] = [];
+    const readersKey = keys.mutex("tenant-create:eu:readers");
+    const seen: number[] = [];
     const reader = mutex.shared("tenant-create:eu", async () => {
       events.push("reader in");
-      // Far longer than twice the TTL, which is when the readers key would lapse without renewal.
-      await sleep(1_500);
+      // Far longer than twice the TTL, which is when the readers key would lapse without renewal;
+      // the share must be visible the whole time, or a writer polling then would run beside it.
+      const until = Date.now() + 1_500;
+      while (Date.now() < until) {
+        seen.push(await redis.hlen(readersKey));
+        await sleep(10);
+      }
       events.push("reader out");
     });
     await sleep(100);
@@ -36,6 +43,8 @@ describe("the tenant-creation readers-writer lock", () => {
     });
     await Promise.all([reader, writer]);
     expect(events).toEqual(["reader in", "reader out", "writer in"]);
+    expect(seen.length).toBeGreaterThan(50);
+    expect(Math.min(...seen)).toBe(1);
   });
 });
 
