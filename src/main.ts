@@ -46,7 +46,7 @@ export interface StartOptions {
   /** Run the local shell on these streams (local mode). */
   shell?: { input: Readable; output: Writable; user?: string; followTimeoutMs?: number };
   /** Overrides for tests: worker concurrency, lock retry. */
-  worker?: { concurrency?: number; lockRetryMs?: number; limiter?: { max: number; duration: number } };
+  worker?: { concurrency?: number; lockRetryMs?: number; limiter?: { max: number; duration: number }; lockDurationMs?: number; stalledIntervalMs?: number };
   /** User-group membership (tests; Slack mode otherwise asks Slack). */
   groupsOf?: (user: string) => Promise<string[]>;
   /** Overrides the rate gate's limits (benchmarks that scale Qlik's limits). */
