@@ -58,12 +58,43 @@ export const lifecycle: Record<CustomerStatus, StatusRule> = {
   },
 };
 
-/** Where a status goes when its running job fails for good (the way back out of a transient status). */
-export const onFailure: Partial<Record<CustomerStatus, CustomerStatus>> = {
-  onboarding: "onboard-failed",
-  abandoning: "onboard-failed",
-  // An offboard that failed leaves the customer as it was before the request (see approvals' previousStatus).
-};
+export interface Transition {
+  /** `(none)` for a customer qoem does not know yet. */
+  from: CustomerStatus | "(none)";
+  /** What a user types, or what ends a job (`job done`, `job failed`), or `expiry`. */
+  on: LifecycleCommand | "reject or expiry" | "job done" | "job failed";
+  to: string;
+  does: string;
+}
+
+/**
+ * Every transition. Commands may run from the statuses listed here and nowhere else (`checkCommand`
+ * reads this list); the README's table is this list (a test compares them).
+ */
+export const transitions: Transition[] = [
+  { from: "(none)", on: "onboard", to: "onboarding", does: "claims the place (atomically, before queuing) and queues the onboard" },
+  { from: "removed", on: "onboard", to: "onboarding", does: "claims the place again, anywhere, and queues the onboard" },
+  { from: "onboarding", on: "onboard", to: "onboarding", does: "joins the queued or running onboard (same place only)" },
+  { from: "onboard-failed", on: "onboard", to: "onboarding", does: "resumes with the options given now: finished steps whose options did not change are kept" },
+  { from: "active", on: "onboard", to: "onboarding", does: "with other options, runs every step again (each adopts what exists); with the same, nothing" },
+  { from: "onboarding", on: "job done", to: "active", does: "the summary with the tenant's URL" },
+  { from: "onboarding", on: "job failed", to: "onboard-failed", does: "the step that failed, why, and what to type next" },
+  { from: "onboard-failed", on: "abandon", to: "abandon-pending or removed", does: "asks an approver when the onboard made something; frees the customer at once when it made nothing" },
+  { from: "onboarding", on: "abandon", to: "abandon-pending or removed", does: "the same, once its job has ended or is gone" },
+  { from: "abandon-pending", on: "approve", to: "abandoning", does: "queues the abandon (exactly once)" },
+  { from: "abandon-pending", on: "reject or expiry", to: "the status before", does: "nothing is removed" },
+  { from: "abandoning", on: "job done", to: "removed", does: "the tenant deactivated with a purge date, or the site content removed" },
+  { from: "abandoning", on: "job failed", to: "onboard-failed", does: "says why; abandon or onboard again" },
+  { from: "active", on: "offboard", to: "offboard-pending", does: "asks an approver (never the requester)" },
+  { from: "offboard-pending", on: "approve", to: "offboarding", does: "queues the offboard (exactly once)" },
+  { from: "offboard-pending", on: "reject or expiry", to: "active", does: "nothing is removed" },
+  { from: "offboarding", on: "job done", to: "deactivated (cloud) or removed (site)", does: "the tenant deactivated with a purge date, or the site content removed" },
+  { from: "offboarding", on: "job failed", to: "active", does: "says why; ask for the offboard again" },
+  { from: "deactivated", on: "reactivate", to: "active", does: "the tenant reactivated before its purge date (Qlik Cloud only)" },
+];
+
+/** The statuses a user command may run from, read from `transitions`. */
+const allowedFrom = (command: LifecycleCommand): Set<string> => new Set(transitions.filter((t) => t.on === command || (command === "reject" && t.on === "reject or expiry")).map((t) => t.from));
 
 export interface LifecycleFacts {
   status: CustomerStatus;
@@ -98,31 +129,25 @@ export type LifecycleCheck = { ok: true } | { ok: false; reason: string };
  */
 export function checkCommand(command: LifecycleCommand, f: LifecycleFacts | undefined, target?: string): LifecycleCheck {
   if (!f) {
-    if (command === "onboard") return { ok: true };
+    if (allowedFrom(command).has("(none)")) return { ok: true };
     return { ok: false, reason: "qoem knows no customer by that name; /qoem list shows who it knows" };
   }
   const refuse = (why: string): LifecycleCheck => ({ ok: false, reason: `${f.customer} is ${f.status} (${lifecycle[f.status].meaning})${why ? `; ${why}` : ""}${helpful(f)}` });
-  switch (command) {
-    case "onboard":
-      if (f.status === "removed") return { ok: true };
-      if (target !== undefined && target !== f.where) {
-        return { ok: false, reason: `${f.customer} already has an environment on ${f.where} (${f.status}); a customer has exactly one${helpful(f)}` };
-      }
-      if (f.status === "onboarding" || f.status === "active" || f.status === "onboard-failed") return { ok: true };
-      return refuse("");
-    case "offboard":
-      if (f.status === "active") return { ok: true };
-      return refuse("only an active customer is offboarded");
-    case "reactivate":
-      if (f.status === "deactivated" && f.kind === "cloud") return { ok: true };
-      if (f.kind !== "cloud" && f.status === "removed") return { ok: false, reason: `${f.customer}'s area on site ${f.where} was removed and that cannot be undone; use /qoem onboard ${f.customer} ${f.where} to build it again` };
-      return refuse("only a deactivated tenant is reactivated");
-    case "abandon":
-      if (f.status === "onboard-failed" || f.status === "onboarding") return { ok: true };
-      return refuse("only a failed or unfinished onboard is abandoned");
-    case "approve":
-    case "reject":
-      if (f.status === "offboard-pending" || f.status === "abandon-pending") return { ok: true };
-      return refuse("nothing of it waits for approval");
+  if (command === "onboard" && f.status !== "removed" && target !== undefined && target !== f.where) {
+    return { ok: false, reason: `${f.customer} already has an environment on ${f.where} (${f.status}); a customer has exactly one${helpful(f)}` };
   }
+  if (command === "reactivate" && f.kind !== "cloud") {
+    if (f.status === "removed") return { ok: false, reason: `${f.customer}'s area on site ${f.where} was removed and that cannot be undone; use /qoem onboard ${f.customer} ${f.where} to build it again` };
+    return refuse("only a Qlik Cloud tenant is reactivated");
+  }
+  if (allowedFrom(command).has(f.status)) return { ok: true };
+  const why: Record<LifecycleCommand, string> = {
+    onboard: "",
+    offboard: "only an active customer is offboarded",
+    reactivate: "only a deactivated tenant is reactivated",
+    abandon: "only a failed or unfinished onboard is abandoned",
+    approve: "nothing of it waits for approval",
+    reject: "nothing of it waits for approval",
+  };
+  return refuse(why[command]);
 }

@@ -14,6 +14,7 @@ describe("Qlik Cloud adapter: tenant steps", () => {
     fixture = await startCloudFixture();
     const { facts, outcomes } = await runSteps(fixture.adapter, onboardRequest("acme", "eu"));
     expect(outcomes).toEqual([
+      { id: "template-check", outcome: "unchanged" },
       { id: "tenant", outcome: "created" },
       { id: "hostname", outcome: "updated" },
       { id: "settings", outcome: "updated" },
@@ -39,9 +40,9 @@ describe("Qlik Cloud adapter: tenant steps", () => {
     fixture = await startCloudFixture();
     const first = await runSteps(fixture.adapter, onboardRequest("acme"));
     const withFacts = await runSteps(fixture.adapter, onboardRequest("acme"), { ...first.facts });
-    expect(withFacts.outcomes.map((o) => o.outcome)).toEqual(["unchanged", "unchanged", "unchanged", "adopted", "unchanged", "updated", "unchanged", "adopted"]);
+    expect(withFacts.outcomes.map((o) => o.outcome)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged", "adopted", "unchanged", "updated", "unchanged", "adopted"]);
     const withoutFacts = await runSteps(fixture.adapter, onboardRequest("acme"));
-    expect(withoutFacts.outcomes[0]).toEqual({ id: "tenant", outcome: "adopted" });
+    expect(withoutFacts.outcomes[1]).toEqual({ id: "tenant", outcome: "adopted" });
     expect(tenantContents(fixture.emulator, "acme")).toEqual(expectedContents("acme"));
   });
 
@@ -113,7 +114,7 @@ describe("Qlik Cloud adapter: tenant steps", () => {
   it("checks requested features against the licence before creating anything", async () => {
     fixture = await startCloudFixture();
     const licensed = await runSteps(fixture.adapter, { ...onboardRequest("acme"), features: ["reporting", "ai"] });
-    expect(licensed.outcomes[0]).toEqual({ id: "features", outcome: "unchanged" });
+    expect(licensed.outcomes[1]).toEqual({ id: "features", outcome: "unchanged" });
     const before = fixture.emulator.state.tenants.size;
     await expect(runSteps(fixture.adapter, { ...onboardRequest("bolt"), features: ["direct-query"] })).rejects.toThrow(/licence does not include direct-query/);
     expect(fixture.emulator.state.tenants.size).toBe(before);
@@ -125,7 +126,7 @@ describe("Qlik Cloud adapter: tenant steps", () => {
     const steps = fixture.adapter.onboardSteps(onboardRequest("acme"));
     const plan = [];
     for (const s of steps) plan.push(await s.plan({ request: onboardRequest("acme"), facts: {} }));
-    expect(plan.map((p) => p.action)).toEqual(["create", "update", "update", "create", "create", "create", "create", "create"]);
+    expect(plan.map((p) => p.action)).toEqual(["none", "create", "update", "update", "create", "create", "create", "create", "create"]);
     expect(fixture.emulator.state.tenants.size).toBe(before);
   });
 

@@ -93,7 +93,7 @@ describe("operations queue", () => {
     const answer = await run(qoem, "onboard acme eu --dry-run");
     const outcome = await followJob(qoem.events, qoem.operations, answer.jobId, () => undefined);
     expect(outcome.state).toBe("completed");
-    expect(outcome.progress!.steps.map((s) => s.outcome)).toEqual(["create", "update", "update", "create", "create", "create", "create", "create"]);
+    expect(outcome.progress!.steps.map((s) => s.outcome)).toEqual(["none", "create", "update", "update", "create", "create", "create", "create", "create"]);
     expect(qoem.cloudEmulator!.state.tenants.size).toBe(before);
     expect(await qoem.registry.get("acme")).toBeUndefined();
   });

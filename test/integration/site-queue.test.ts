@@ -23,7 +23,7 @@ describe("client-managed customers through the queue", () => {
   it("onboards, checks, shows and offboards (after approval) a customer on site local", async () => {
     const onboard = await say("onboard globex local");
     expect(onboard.outcome?.state).toBe("completed");
-    expect(onboard.outcome?.progress?.steps.map((s) => s.title)).toEqual(["Tag the customer", "Create stream", "Restrict the stream to the customer", "Deploy app templates", "Set up embedded access (JWT virtual proxy)"]);
+    expect(onboard.outcome?.progress?.steps.map((s) => s.title)).toEqual(["Check app templates", "Tag the customer", "Create stream", "Restrict the stream to the customer", "Deploy app templates", "Set up embedded access (JWT virtual proxy)"]);
     await say("onboard initech local");
     expect(siteContents(qoem.siteEmulator!, "globex")).toEqual(expectedSite("globex"));
     expect(await qoem.registry.get("globex")).toMatchObject({ kind: "client-managed", site: "local", status: "active" });
