@@ -55,7 +55,7 @@ const fleetSchema = z.object({
   live: z.boolean(),
   unknownTenants: z.array(z.object({ id: z.string(), name: z.string(), hostname: z.string().optional(), region: z.string().optional() })),
   goneTenants: z.array(z.object({ customer: z.string(), tenantId: z.string() })),
-  pendingApprovals: z.array(z.object({ id: z.string(), customer: z.string(), requestedBy: z.string(), expiresAt: z.number() })).default([]),
+  pendingApprovals: z.array(z.object({ id: z.string(), customer: z.string(), operation: z.string().optional(), requestedBy: z.string(), expiresAt: z.number() })).default([]),
 });
 const lifecycleSchema = z.object({ status: z.string(), detail: z.string(), purgeDate: z.string().optional() });
 
@@ -80,7 +80,7 @@ export function renderFleet(result: unknown): string | undefined {
     lines.push(`${unknownTenants.length} tenant${unknownTenants.length === 1 ? "" : "s"} qoem does not know: ${unknownTenants.slice(0, 10).map((t) => `${t.name} (${t.hostname ?? t.id}, ${t.region ?? "?"})`).join(", ")}${unknownTenants.length > 10 ? ", …" : ""}`);
   }
   if (goneTenants.length) lines.push(`${goneTenants.length} customer${goneTenants.length === 1 ? "'s" : "s'"} tenant is gone: ${goneTenants.map((g) => `${g.customer} (${g.tenantId})`).join(", ")}`);
-  for (const a of pendingApprovals) lines.push(`pending approval: offboard ${a.customer} requested by ${a.requestedBy} (request ${a.id}, expires ${new Date(a.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC)`);
+  for (const a of pendingApprovals) lines.push(`pending approval: ${a.operation ?? "offboard"} ${a.customer} requested by ${a.requestedBy} (request ${a.id}, expires ${new Date(a.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC)`);
   if (!live) lines.push("(registry only: no organisation-level OAuth client is configured for live tenant status)");
   return lines.join("\n");
 }
@@ -89,7 +89,7 @@ export function renderFleet(result: unknown): string | undefined {
 export function renderResult(operation: string, result: unknown): string | undefined {
   if (operation === "health") return renderHealth(result);
   if (operation === "list") return renderFleet(result);
-  if (operation === "reactivate" || operation === "offboard") {
+  if (operation === "reactivate" || operation === "offboard" || operation === "abandon") {
     const r = lifecycleSchema.safeParse(result);
     return r.success ? `${r.data.detail}${r.data.purgeDate ? `; purge on ${r.data.purgeDate.slice(0, 10)}` : ""}` : undefined;
   }

@@ -27,7 +27,7 @@ export interface FleetView {
   live: boolean;
   unknownTenants: Array<{ id: string; name: string; hostname?: string; region?: string }>;
   goneTenants: Array<{ customer: string; tenantId: string }>;
-  pendingApprovals: Array<{ id: string; customer: string; requestedBy: string; expiresAt: number }>;
+  pendingApprovals: Array<{ id: string; customer: string; operation: string; requestedBy: string; expiresAt: number }>;
 }
 
 const regionOfDatacenter = (dc?: string) => cloudRegions.find((r) => r.datacenter === dc)?.code ?? dc ?? "";
@@ -37,9 +37,9 @@ export async function listFleet(
   listTenants: (() => Promise<OrgTenantView[]>) | undefined,
   filter: { where?: string; status?: CustomerStatus },
   ignoreHosts: string[] = [],
-  pending: Array<{ id: string; customer: string; requestedBy: string; expiresAt: number }> = [],
+  pending: Array<{ id: string; customer: string; operation: string; requestedBy: string; expiresAt: number }> = [],
 ): Promise<FleetView> {
-  const pendingApprovals = pending.map(({ id, customer, requestedBy, expiresAt }) => ({ id, customer, requestedBy, expiresAt }));
+  const pendingApprovals = pending.map(({ id, customer, operation, requestedBy, expiresAt }) => ({ id, customer, operation, requestedBy, expiresAt }));
   const all = await registry.list();
   const records = all.filter((r) => (!filter.where || r.region === filter.where || r.site === filter.where) && (!filter.status || r.status === filter.status));
   const tenants = listTenants ? await listTenants() : undefined;

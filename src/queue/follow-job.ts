@@ -48,7 +48,8 @@ export async function followJob(events: QueueEvents, queue: Queue, jobId: string
         const parsed = progressSchema.safeParse(job.progress);
         if (parsed.success && JSON.stringify(parsed.data) !== JSON.stringify(last)) seen(parsed.data);
       }
-      resolve({ state, ...(last ? { progress: last } : {}), ...(job?.returnvalue !== undefined ? { result: job.returnvalue } : {}), ...(error ? { error } : {}) });
+      const reason = error ?? (state === "failed" ? job?.failedReason : undefined);
+      resolve({ state, ...(last ? { progress: last } : {}), ...(job?.returnvalue !== undefined ? { result: job.returnvalue } : {}), ...(reason ? { error: reason } : {}) });
     };
     const onProgressEvent = ({ jobId: id, data }: { jobId: string; data: unknown }) => {
       if (id === jobId) seen(data);

@@ -98,6 +98,23 @@ describe("a failed onboard has a way out", () => {
   });
 });
 
+describe("checks before anything is made", () => {
+  it("fails a dry run that asks for an unlicensed feature or a missing template, saying why, and records nothing", async () => {
+    qoem = await startTestQoem("dead-ends-dry-run");
+    const tenants = qoem.cloudEmulator!.state.tenants.size;
+    const features = await say("onboard sigma eu --features direct-query --dry-run");
+    expect(features.outcome?.state).toBe("failed");
+    expect(features.outcome?.error).toMatch(/licence does not include direct-query/);
+    const template = await say('onboard sigma eu --template "Nope Template" --dry-run');
+    expect(template.outcome?.state).toBe("failed");
+    expect(template.outcome?.error).toMatch(/template 'Nope Template' is not in the source tenant/);
+    const fine = await say("onboard sigma eu --features reporting --dry-run");
+    expect(fine.outcome?.state).toBe("completed");
+    expect(await qoem.registry.get("sigma")).toBeUndefined();
+    expect(qoem.cloudEmulator!.state.tenants.size).toBe(tenants);
+  });
+});
+
 describe("health compares against what the customer was given", () => {
   it("stays green for a customer given one template", async () => {
     qoem = await startTestQoem("dead-ends-health");

@@ -65,7 +65,7 @@ export function registerApprovalActions(app: App, deps: DispatchDeps, logger: Lo
       return;
     }
     const triggerId = "trigger_id" in body ? String(body.trigger_id) : "";
-    await client.views.open({ trigger_id: triggerId, view: rejectReasonView(requestId, approval.customer) });
+    await client.views.open({ trigger_id: triggerId, view: rejectReasonView(requestId, approval.customer, approval.operation) });
   });
 
   app.view(REJECT_VIEW, async ({ ack, body, view, client }) => {

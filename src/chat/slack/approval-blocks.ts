@@ -1,4 +1,4 @@
-// Block Kit for an offboard approval request: who asked, the customer, its deployment, what will
+// Block Kit for an approval request (an offboard, or abandoning a failed onboard): who asked, the customer, its deployment, what will
 // happen, and Approve / Reject buttons behind confirmation dialogs; after the decision, the same
 // message says who decided and when, without buttons.
 import type { Approval } from "../../core/approvals.ts";
@@ -8,11 +8,14 @@ export const APPROVE_ACTION = "qoem_approve";
 export const REJECT_ACTION = "qoem_reject";
 export const REJECT_VIEW = "qoem_reject_reason";
 
+/** "Offboard" or "Abandon", as a request's title. */
+const title = (a: Approval) => (a.operation === "offboard" ? "Offboard" : "Abandon");
+
 const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 
 function summary(a: Approval) {
   return [
-    { type: "section", text: { type: "mrkdwn", text: mrkdwn`*Offboard requested* for *${a.customer}* by ${mention(a.requestedBy)}` } },
+    { type: "section", text: { type: "mrkdwn", text: mrkdwn`*${title(a)} requested* for *${a.customer}* by ${mention(a.requestedBy)}` } },
     {
       type: "section",
       fields: [
@@ -33,15 +36,15 @@ export function approvalRequestMessage(a: Approval) {
     deny: { type: "plain_text", text: "Cancel" },
   });
   return {
-    text: mrkdwn`Offboard of ${a.customer} requested by ${a.requestedBy}: approval ${a.id} pending`,
+    text: mrkdwn`${title(a)} of ${a.customer} requested by ${a.requestedBy}: approval ${a.id} pending`,
     blocks: [
       ...summary(a),
       {
         type: "actions",
         block_id: `approval:${a.id}`,
         elements: [
-          { type: "button", action_id: APPROVE_ACTION, value: a.id, style: "primary", text: { type: "plain_text", text: "Approve" }, confirm: confirm("Approve offboard?", mrkdwn`${a.effect}.`, "Approve") },
-          { type: "button", action_id: REJECT_ACTION, value: a.id, style: "danger", text: { type: "plain_text", text: "Reject" }, confirm: confirm("Reject offboard?", mrkdwn`Nothing of ${a.customer} is removed.`, "Reject") },
+          { type: "button", action_id: APPROVE_ACTION, value: a.id, style: "primary", text: { type: "plain_text", text: "Approve" }, confirm: confirm(`Approve ${a.operation}?`, mrkdwn`${a.effect}.`, "Approve") },
+          { type: "button", action_id: REJECT_ACTION, value: a.id, style: "danger", text: { type: "plain_text", text: "Reject" }, confirm: confirm(`Reject ${a.operation}?`, mrkdwn`Nothing of ${a.customer} is removed.`, "Reject") },
         ],
       },
     ],
@@ -54,7 +57,7 @@ export function approvalDecidedMessage(a: Approval) {
   const when = a.decidedAt ? mrkdwn` at ${a.decidedAt.slice(0, 16).replace("T", " ")} UTC` : a.status === "expired" ? ` at ${utc(a.expiresAt)}` : "";
   const reason = a.reason ? mrkdwn`: ${a.reason}` : "";
   return {
-    text: mrkdwn`Offboard of ${a.customer}: ${a.status}`,
+    text: mrkdwn`${title(a)} of ${a.customer}: ${a.status}`,
     blocks: [...summary(a), { type: "context", elements: [{ type: "mrkdwn", text: `${verb}${by}${when}${reason}` }] }],
   };
 }
@@ -62,7 +65,7 @@ export function approvalDecidedMessage(a: Approval) {
 /** The requester's thread parent while the request waits (with a link to the approvals channel, if any). */
 export function approvalThreadParent(a: Approval, approvalsChannel?: string): string {
   const where = approvalsChannel ? mrkdwn` in ${channelLink(approvalsChannel)}` : "";
-  return mrkdwn`*Offboard ${a.customer}* requested by ${mention(a.requestedBy)}: waiting for approval (request ${a.id}` + `${where})`;
+  return mrkdwn`*${title(a)} ${a.customer}* requested by ${mention(a.requestedBy)}: waiting for approval (request ${a.id}` + `${where})`;
 }
 
 /** The requester's progress line once a request is rejected or expired (an approved one shows the offboard's steps). */
@@ -71,16 +74,16 @@ export function approvalOutcomeText(a: Approval): string {
   return mrkdwn`rejected by ${a.decidedBy ?? "an approver"}` + (a.reason ? mrkdwn`: ${a.reason}` : "") + "; nothing was removed";
 }
 
-export function rejectReasonView(approvalId: string, customer: string) {
+export function rejectReasonView(approvalId: string, customer: string, operation: Approval["operation"] = "offboard") {
   return {
     type: "modal" as const,
     callback_id: REJECT_VIEW,
     private_metadata: approvalId,
-    title: { type: "plain_text" as const, text: "Reject offboard" },
+    title: { type: "plain_text" as const, text: `Reject ${operation}` },
     submit: { type: "plain_text" as const, text: "Reject" },
     close: { type: "plain_text" as const, text: "Cancel" },
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text: mrkdwn`Reject the offboard of *${customer}* (request ${approvalId}).` } },
+      { type: "section", text: { type: "mrkdwn", text: mrkdwn`Reject the ${operation} of *${customer}* (request ${approvalId}).` } },
       { type: "input", block_id: "reason", optional: true, label: { type: "plain_text", text: "Reason" }, element: { type: "plain_text_input", action_id: "value", max_length: 300 } },
     ],
   };
