@@ -46,7 +46,33 @@ const envSchema = z.object({
   QOEM_SWEEP_MINUTES: z.coerce.number().positive().max(24 * 60).optional(),
   QOEM_AUDIT_MAXLEN: z.coerce.number().int().min(100).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+  /** `name:sha256hex:scope+scope,...`: provisioning API tokens, as hashes. */
+  QOEM_API_TOKENS: z.string().optional(),
+  QOEM_API_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  QOEM_API_CHANNEL: z.string().min(1).optional(),
 });
+
+export const apiScopes = ["onboard", "read", "offboard:request"] as const;
+export type ApiScope = (typeof apiScopes)[number];
+const apiTokenSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "a token name is 1 to 40 letters, digits, '_', '.', '-'"),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the SHA-256 of the token, 64 lower-case hex digits"),
+    scopes: z.array(z.enum(apiScopes)).min(1),
+  })
+  .strict();
+export type ApiToken = z.infer<typeof apiTokenSchema>;
+
+/** `QOEM_API_TOKENS=name:sha256hex:scope+scope,...` */
+function parseApiTokens(value: string | undefined): ApiToken[] {
+  if (!value) return [];
+  return value.split(",").map((entry, i) => {
+    const [name = "", sha256 = "", scopes = ""] = entry.trim().split(":");
+    const parsed = apiTokenSchema.safeParse({ name, sha256, scopes: scopes.split("+").filter(Boolean) });
+    if (!parsed.success) throw new ConfigError(`environment: QOEM_API_TOKENS entry ${i + 1}: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message} (write name:sha256hex:scope+scope, scopes ${apiScopes.join(", ")})`);
+    return parsed.data;
+  });
+}
 
 const credentials = { clientId: z.string().min(1), clientSecret: z.string().min(1) };
 const hostname = z.string().regex(/^[a-z0-9.-]+$/i, "must be a bare hostname such as acme.eu.qlikcloud.com");
@@ -67,6 +93,8 @@ const siteSchema = z
     userId: z.string().min(1).default("sa_repository"),
     templateStream: z.string().min(1).default("OEM templates"),
     jwtPublicKey: z.string().min(1).optional(),
+    /** Where the site stands (ISO 3166 alpha-2, e.g. CH), for placing customers by data residency. */
+    country: z.string().regex(/^[A-Z]{2}$/, "a country code such as CH").optional(),
   })
   .strict();
 
@@ -110,7 +138,18 @@ const fileSchema = z
       .optional(),
     sites: z.record(z.string().regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, "site names are lower-case slugs").refine((s) => !cloudRegionCodes.includes(s), "a site cannot be named like a Qlik Cloud region"), siteSchema).default({}),
     roles: z.object({ engineers: slackIds, oncall: slackIds, approvers: slackIds }).strict().default({ engineers: [], oncall: [], approvers: [] }),
-    channels: z.object({ approvals: z.string().min(1).optional(), alerts: z.string().min(1).optional() }).strict().default({}),
+    channels: z.object({ approvals: z.string().min(1).optional(), alerts: z.string().min(1).optional(), api: z.string().min(1).optional() }).strict().default({}),
+    api: z
+      .object({
+        tokens: z.array(apiTokenSchema).default([]),
+        /** Where qoem tells the OEM that an operation the API started has ended (signed with the secret). */
+        callback: z.object({ url: z.string().url(), secret: z.string().min(16, "at least 16 characters") }).strict().optional(),
+        ratePerMinute: z.number().int().positive().max(100_000).default(120),
+      })
+      .strict()
+      .default({ tokens: [], ratePerMinute: 120 }),
+    /** Residency codes placed on a named target (a region code or site name) before the region table is asked. */
+    residency: z.record(z.string().regex(/^(EU|[A-Z]{2})$/, "a country code such as DE, or EU"), z.string().min(1)).default({}),
     approvals: z.object({ expiryHours: z.number().positive().max(24 * 30).default(24) }).strict().default({ expiryHours: 24 }),
     sweep: z.object({ everyMinutes: z.number().positive().max(1440).default(5), detailBatch: z.number().int().min(0).max(10_000).default(100) }).strict().default({ everyMinutes: 5, detailBatch: 100 }),
     audit: z.object({ maxLength: z.number().int().min(100).default(100_000) }).strict().default({ maxLength: 100_000 }),
@@ -144,7 +183,11 @@ export interface Config {
   };
   sites: Record<string, SiteConfig>;
   access: { engineers: string[]; oncall: string[]; approvers: string[] };
-  channels: { approvals?: string; alerts?: string };
+  channels: { approvals?: string; alerts?: string; api?: string };
+  /** The provisioning API: token hashes and scopes, its own port outside HTTP Slack mode, callbacks. */
+  api: { tokens: ApiToken[]; port?: number; callback?: { url: string; secret: string }; ratePerMinute: number };
+  /** Residency overrides: code -> region code or site name. */
+  residency: Record<string, string>;
   approvalExpiryMs: number;
   sweep: { everyMs: number; detailBatch: number };
   auditMaxLength: number;
@@ -218,6 +261,12 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     );
   }
 
+  for (const [code, where] of Object.entries(f.residency)) {
+    if (!cloudRegionCodes.includes(where) && !(where in f.sites) && !(usesEmulators && where === "local")) {
+      throw new ConfigError(`${source}: residency.${code}: names no Qlik Cloud region and no configured site`);
+    }
+  }
+
   const config: Config = {
     mode,
     redisUrl: e.REDIS_URL,
@@ -241,7 +290,15 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     channels: {
       ...((e.QOEM_APPROVALS_CHANNEL ?? f.channels.approvals) ? { approvals: e.QOEM_APPROVALS_CHANNEL ?? f.channels.approvals } : {}),
       ...((e.QOEM_ALERTS_CHANNEL ?? f.channels.alerts) ? { alerts: e.QOEM_ALERTS_CHANNEL ?? f.channels.alerts } : {}),
+      ...((e.QOEM_API_CHANNEL ?? f.channels.api) ? { api: e.QOEM_API_CHANNEL ?? f.channels.api } : {}),
     },
+    api: {
+      tokens: [...f.api.tokens, ...parseApiTokens(e.QOEM_API_TOKENS)],
+      ...(e.QOEM_API_PORT !== undefined ? { port: e.QOEM_API_PORT } : {}),
+      ...(f.api.callback ? { callback: f.api.callback } : {}),
+      ratePerMinute: f.api.ratePerMinute,
+    },
+    residency: f.residency,
     approvalExpiryMs: (e.QOEM_APPROVAL_EXPIRY_HOURS ?? f.approvals.expiryHours) * 3_600_000,
     auditMaxLength: e.QOEM_AUDIT_MAXLEN ?? f.audit.maxLength,
     sweep: { everyMs: (e.QOEM_SWEEP_MINUTES ?? f.sweep.everyMinutes) * 60_000, detailBatch: f.sweep.detailBatch },

@@ -30,6 +30,7 @@ import { cloudRegionCodes } from "../adapters/qlik-cloud/regions.ts";
 import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
 import { startApprovalExpiry } from "./core/expire-approvals.ts";
 import { OnboardCheckpoints } from "./core/onboard-checkpoint.ts";
+import { placementTable } from "./create-placement-table.ts";
 import { approvalDecidedMessage } from "./chat/slack/approval-blocks.ts";
 import { runShell } from "./chat/shell/shell-surface.ts";
 import { followJob } from "./queue/follow-job.ts";
@@ -167,7 +168,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       },
       jobState: (id: string) => sweeps.getJobState(id),
     };
-    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)] }, registry, operations, redis, access, approvals, audit, checkpoints, fleet };
+    const placement = placementTable(config, Boolean(emulatorUrl), Object.keys(extraSites));
+    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement }, registry, operations, redis, access, approvals, audit, checkpoints, fleet };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
 
     const workers: Worker[] = [];

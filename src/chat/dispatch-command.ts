@@ -25,12 +25,14 @@ import { operationJobId } from "../queue/job-payload.ts";
 import type { HealthHistory } from "../core/health-history.ts";
 import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
 
-export type Surface = "slack" | "shell" | "cli";
+export type Surface = "slack" | "shell" | "cli" | "api";
 
 export interface ChatRequest {
   text: string;
   user: string;
   surface: Surface;
+  /** The provisioning API checked the token's scopes itself; Slack roles do not apply to a token. */
+  preauthorised?: boolean;
 }
 
 export type ChatAnswer =
@@ -63,7 +65,7 @@ export interface DispatchHooks {
 export function describeCommand(c: Command): string {
   switch (c.name) {
     case "onboard":
-      return `onboard ${c.customer} ${whereOf(c.target)}${c.templates.length ? ` templates=${c.templates.join("|")}` : ""}${c.features.length ? ` features=${c.features.join(",")}` : ""}${c.dryRun ? " --dry-run" : ""}`;
+      return `onboard ${c.customer} ${whereOf(c.target)}${c.templates.length ? ` templates=${c.templates.join("|")}` : ""}${c.features.length ? ` features=${c.features.join(",")}` : ""}${c.residency ? ` residency=${c.residency}` : ""}${c.dryRun ? " --dry-run" : ""}`;
     case "offboard":
       return `offboard ${c.customer} --purge-after ${c.purgeAfterDays}`;
     case "health":
@@ -120,7 +122,7 @@ export async function dispatchParsed(command: Command, req: ChatRequest, deps: D
 }
 
 async function answerCommand(command: Command, req: ChatRequest, deps: DispatchDeps, hooks: DispatchHooks): Promise<ChatAnswer> {
-  const allowed = await deps.access.check(req.user, command);
+  const allowed = req.preauthorised ? ({ ok: true } as const) : await deps.access.check(req.user, command);
   if (!allowed.ok) return { kind: "error", error: { reason: allowed.reason, usage: usage[command.name], command: command.name } };
   switch (command.name) {
     case "help":
@@ -202,7 +204,7 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
   }
   if (!command.dryRun) {
     // The customer's one environment is claimed here, atomically, before anything is queued.
-    const claim = await deps.registry.claim(command.customer, command.target, req.user, operationJobId(payload), { templates: command.templates, features: command.features });
+    const claim = await deps.registry.claim(command.customer, command.target, req.user, operationJobId(payload), { templates: command.templates, features: command.features, ...(command.residency ? { residency: command.residency } : {}) });
     if (!claim.claimed) {
       const now = await deps.registry.get(command.customer);
       const again = now ? checkCommand("onboard", facts(now), where) : undefined;

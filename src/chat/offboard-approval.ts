@@ -83,7 +83,7 @@ async function enqueueApproved(approval: Approval, deps: DispatchDeps): Promise<
       operation: approval.operation,
       command,
       approvalId: approval.id,
-      requestedBy: { user: approval.requestedBy, surface: approval.requestedSurface === "slack" ? "slack" : approval.requestedSurface === "cli" ? "cli" : "shell" },
+      requestedBy: { user: approval.requestedBy, surface: approval.requestedSurface === "slack" || approval.requestedSurface === "cli" || approval.requestedSurface === "api" ? approval.requestedSurface : "shell" },
       requestedAt: approval.requestedAt,
     },
     replyTo.success ? { beforeAdd: async () => replyTo.data } : {},

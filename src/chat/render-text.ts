@@ -33,6 +33,7 @@ export function renderCustomer(r: CustomerRecord, pending?: Approval, next: stri
   if (r.lastError) lines.push(`  last error: ${r.lastError}`);
   if (r.lastJobId) lines.push(`  last job: ${r.lastJobId}`);
   if (r.templates) lines.push(`  templates: ${r.templates.split("|").join(", ")}`);
+  if (r.residency) lines.push(`  data residency: ${r.residency}`);
   if (pending) lines.push(`  pending approval: ${pending.operation} requested by ${pending.requestedBy} at ${pending.requestedAt.slice(0, 16).replace("T", " ")} UTC (request ${pending.id}, expires ${new Date(pending.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC)`);
   lines.push(next.length ? `  what you can do now: ${next.join(", ")}` : "  what you can do now: wait; qoem is running an operation on it");
   return lines.join("\n");

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
 import { customerStatuses } from "../core/customer-status.ts";
+import { residencySchema } from "../core/place-by-residency.ts";
 
 export const CUSTOMER_MAX_LENGTH = 40;
 /** Lower-case letters, digits and single hyphens; starts with a letter, ends with a letter or digit. */
@@ -40,6 +41,8 @@ export const onboardCommandSchema = z.object({
   templates: z.array(templateNameSchema).max(20),
   features: z.array(featureSchema).max(cloudOnlyFeatures.length),
   dryRun: z.boolean(),
+  /** Where the customer's data must stay, when it was given: the target satisfies it. */
+  residency: residencySchema.optional(),
 });
 
 export const commandSchema = z.discriminatedUnion("name", [

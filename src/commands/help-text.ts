@@ -4,7 +4,7 @@ import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
 import { cloudOnlyFeatures, customerStatuses } from "./command-schema.ts";
 
 export const usage: Record<CommandName, string> = {
-  onboard: "onboard <customer> <region-or-site> [--template NAME] [--features LIST] [--dry-run]",
+  onboard: "onboard <customer> <region-or-site> | --residency CODE [--template NAME] [--features LIST] [--dry-run]",
   offboard: "offboard <customer> [--purge-after DAYS]",
   reactivate: "reactivate <customer>",
   abandon: "abandon <customer>",
@@ -22,7 +22,7 @@ const details: Record<CommandName, string> = {
     "Creates the customer's environment: a Qlik Cloud tenant in the region (" +
     cloudRegionCodes.join(", ") +
     ") or a customer area on a client-managed site named in the config. --template repeats to pick templates (default: all configured). " +
-    `--features takes a comma list of ${cloudOnlyFeatures.join(", ")} (Qlik Cloud only). --dry-run shows the plan and changes nothing.`,
+    `--features takes a comma list of ${cloudOnlyFeatures.join(", ")} (Qlik Cloud only). --dry-run shows the plan and changes nothing. --residency DE (a country code, or EU) says where the data must stay: without a target qoem picks a region or site there, with one it checks it.`,
   offboard: "Asks an approver to confirm; once approved the tenant is deactivated with a purge date (default 30 days, 1 to 90) or the customer's content is removed from its site.",
   reactivate: "Brings a deactivated tenant back before its purge date.",
   abandon:

@@ -17,12 +17,15 @@ import {
 } from "./command-schema.ts";
 import { usage } from "./help-text.ts";
 import { tokenize, TokenizeError } from "./tokenize.ts";
+import { placeByResidency, residencySchema, targetSatisfies, type PlacementTable } from "../core/place-by-residency.ts";
 
 export const MAX_COMMAND_LENGTH = 1000;
 
 export interface ParseContext {
   /** Client-managed site names from the config. */
   sites: readonly string[];
+  /** Where each target keeps data, for `--residency` (absent: residency cannot be placed). */
+  placement?: PlacementTable;
 }
 
 export interface CommandError {
@@ -113,15 +116,30 @@ function describeTargets(ctx: ParseContext): string {
 function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): unknown {
   switch (name) {
     case "onboard": {
-      const f = splitFlags(tokens, { template: { repeat: true }, features: { repeat: false } }, ["dry-run"]);
+      const f = splitFlags(tokens, { template: { repeat: true }, features: { repeat: false }, residency: { repeat: false } }, ["dry-run"]);
       const customer = parseCustomer(f.positionals[0]);
-      const where = f.positionals[1]?.toLowerCase();
-      if (where === undefined) throw new ParseFailure(`a region or site is required (${describeTargets(ctx)})`);
+      const rawResidency = f.values.get("residency")?.[0];
+      let residency: string | undefined;
+      if (rawResidency !== undefined) {
+        const r = residencySchema.safeParse(rawResidency);
+        if (!r.success) throw new ParseFailure(`--residency takes a country code such as DE or CH, or EU, not ${quote(rawResidency)}`);
+        residency = r.data;
+      }
+      let where = f.positionals[1]?.toLowerCase();
+      if (where === undefined && residency === undefined) throw new ParseFailure(`a region or site is required, or --residency (${describeTargets(ctx)})`);
       noMore(f.positionals, 2);
-      let target;
-      if (cloudRegionCodes.includes(where)) target = { kind: "cloud", region: where };
+      let target: { kind: "cloud"; region: string } | { kind: "client-managed"; site: string };
+      if (where === undefined) {
+        const placed = placeByResidency(residency!, ctx.placement ?? { options: [] });
+        if (!placed.ok) throw new ParseFailure(placed.reason);
+        target = placed.target;
+        where = placed.target.kind === "cloud" ? placed.target.region : placed.target.site;
+      } else if (cloudRegionCodes.includes(where)) target = { kind: "cloud", region: where };
       else if (ctx.sites.includes(where)) target = { kind: "client-managed", site: where };
       else throw new ParseFailure(`unknown region or site ${quote(where)} (${describeTargets(ctx)})`);
+      if (residency !== undefined && !targetSatisfies(target, residency, ctx.placement ?? { options: [] })) {
+        throw new ParseFailure(`${quote(where)} does not keep data in ${residency}; leave the target out and qoem picks one that does`);
+      }
       const templates = (f.values.get("template") ?? []).map((t) => {
         const parsed = templateNameSchema.safeParse(t);
         if (!parsed.success) throw new ParseFailure(`${quote(t)} is not a valid template name: ${firstIssue(parsed.error)}`);
@@ -138,7 +156,7 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       if (target.kind === "client-managed" && features.length) {
         throw new ParseFailure(`${features.join(", ")} ${features.length > 1 ? "are" : "is"} only offered by Qlik Cloud; client-managed site '${where}' cannot provide ${features.length > 1 ? "them" : "it"}`);
       }
-      return { name, customer, target, templates, features, dryRun: f.switches.has("dry-run") };
+      return { name, customer, target, templates, features, dryRun: f.switches.has("dry-run"), ...(residency ? { residency } : {}) };
     }
     case "offboard": {
       const f = splitFlags(tokens, { "purge-after": { repeat: false } }, []);

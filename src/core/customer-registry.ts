@@ -28,6 +28,8 @@ export const customerRecordSchema = z.object({
   /** The templates the customer was given ("|"-separated; empty: every configured template). */
   templates: z.string().optional(),
   features: z.string().optional(),
+  /** Where the customer's data must stay (a country code or EU), when it was given. */
+  residency: z.string().optional(),
 });
 export type CustomerRecord = z.infer<typeof customerRecordSchema>;
 export type CustomerStatus = CustomerRecord["status"];
@@ -37,7 +39,7 @@ export const templatesOf = (r: CustomerRecord): string[] => (r.templates ? r.tem
 
 export type ClaimResult = { claimed: true; fresh: boolean } | { claimed: false; where: string; status: CustomerStatus };
 
-// KEYS: customer hash, customers zset, customers-at zset of the new place. ARGV: customer, kind, where, placeField, requestedBy, now, jobId, templates, features.
+// KEYS: customer hash, customers zset, customers-at zset of the new place. ARGV: customer, kind, where, placeField, requestedBy, now, jobId, templates, features, customers-at prefix, residency.
 // Claims the customer's one environment atomically: free (no record, or removed) -> claimed here; same place -> kept; elsewhere -> refused.
 const claimScript = `
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -48,6 +50,7 @@ if status and status ~= 'removed' then
   if kind == ARGV[2] and where == ARGV[3] then
     if status == 'onboard-failed' or status == 'active' then
       redis.call('HSET', KEYS[1], 'status', 'onboarding', 'updatedAt', ARGV[6], 'lastJobId', ARGV[7], 'templates', ARGV[8], 'features', ARGV[9])
+      if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'residency', ARGV[11]) end
       redis.call('HDEL', KEYS[1], 'lastError')
     end
     return {'same', status}
@@ -64,6 +67,7 @@ if status == 'removed' then
   redis.call('DEL', KEYS[1])
 end
 redis.call('HSET', KEYS[1], 'customer', ARGV[1], 'kind', ARGV[2], ARGV[4], ARGV[3], 'status', 'onboarding', 'requestedBy', ARGV[5], 'requestedAt', ARGV[6], 'updatedAt', ARGV[6], 'lastJobId', ARGV[7], 'templates', ARGV[8], 'features', ARGV[9])
+if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'residency', ARGV[11]) end
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
 return {'claimed', tostring(fresh)}
@@ -106,11 +110,11 @@ export class CustomerRegistry {
    * in one atomic step: a free customer is claimed here; the same place is kept (a failed or active
    * customer goes back to onboarding); a customer that lives elsewhere is refused with that place.
    */
-  async claim(customer: string, target: Target, requestedBy: string, jobId: string, options: { templates: string[]; features: string[] }): Promise<ClaimResult> {
+  async claim(customer: string, target: Target, requestedBy: string, jobId: string, options: { templates: string[]; features: string[]; residency?: string }): Promise<ClaimResult> {
     const where = whereOf(target);
     const placeField = target.kind === "cloud" ? "region" : "site";
     const now = new Date().toISOString();
-    const out = (await this.redis.eval(claimScript, 3, this.keys.customer(customer), this.keys.customers(), this.keys.customersAt(where), customer, target.kind, where, placeField, requestedBy, now, jobId, options.templates.join("|"), options.features.join(","), this.keys.customersAt(""))) as string[];
+    const out = (await this.redis.eval(claimScript, 3, this.keys.customer(customer), this.keys.customers(), this.keys.customersAt(where), customer, target.kind, where, placeField, requestedBy, now, jobId, options.templates.join("|"), options.features.join(","), this.keys.customersAt(""), options.residency ?? "")) as string[];
     if (out[0] === "claimed") return { claimed: true, fresh: out[1] === "1" };
     if (out[0] === "same") return { claimed: true, fresh: false };
     return { claimed: false, where: out[1] ?? "", status: customerRecordSchema.shape.status.catch("onboarding").parse(out[2]) };

@@ -34,6 +34,10 @@ export class RedisKeys {
   mutex = (name: string) => `${this.tag}:mutex:${name}`;
   rate = (tier: string, host: string) => `${this.tag}:rate:${tier}:${host}`;
   threadFinal = (jobId: string) => `${this.tag}:thread-final:${jobId}`;
+  /** An idempotency key of the provisioning API, per token. */
+  idempotency = (token: string, keyHash: string) => `${this.tag}:idempotency:${token}:${keyHash}`;
+  /** A provisioning API token's calls in one minute. */
+  apiRate = (token: string, minute: number) => `${this.tag}:api-rate:${token}:${minute}`;
   /** A Slack request signature already accepted (replay protection, kept about ten minutes). */
   slackSeen = (signature: string) => `${this.tag}:slack-seen:${signature}`;
 }

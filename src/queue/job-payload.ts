@@ -27,7 +27,7 @@ export const operationJobSchema = z.object({
   command: commandSchema,
   /** For an offboard or abandon: the approval that allowed it. */
   approvalId: z.string().optional(),
-  requestedBy: z.object({ user: z.string().min(1), surface: z.enum(["slack", "shell", "cli"]) }),
+  requestedBy: z.object({ user: z.string().min(1), surface: z.enum(["slack", "shell", "cli", "api"]) }),
   requestedAt: z.string(),
   replyTo: replyToSchema.optional(),
   checkpoint: checkpointSchema.optional(),
