@@ -20,7 +20,6 @@ export const qlikOperations = {
   patchTenant: { method: "PATCH", path: "/v1/tenants/{tenantId}", usedBy: "adapter" },
   deactivateTenant: { method: "POST", path: "/v1/tenants/{tenantId}/actions/deactivate", usedBy: "adapter" },
   reactivateTenant: { method: "POST", path: "/v1/tenants/{tenantId}/actions/reactivate", usedBy: "adapter" },
-  getMyUser: { method: "GET", path: "/v1/users/me", usedBy: "emulator" },
   getLicenseOverview: { method: "GET", path: "/v1/licenses/overview", usedBy: "adapter" },
   getLicenseSettings: { method: "GET", path: "/v1/licenses/settings", usedBy: "adapter" },
   updateLicenseSettings: { method: "PUT", path: "/v1/licenses/settings", usedBy: "adapter" },

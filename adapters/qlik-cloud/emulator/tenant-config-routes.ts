@@ -3,7 +3,7 @@ import { z } from "zod";
 import { qlikError, randomId } from "./http-kit.ts";
 import { paginate } from "./paginate.ts";
 import { parseScimFilter, scimMatches, ScimSyntaxError } from "./scim-filter.ts";
-import type { EmuBrand, EmuIdp, EmuWebhook, TenantData } from "./tenant-data.ts";
+import type { EmuBrand, EmuGroup, EmuIdp, EmuWebhook, TenantData } from "./tenant-data.ts";
 import type { EmuRequest, Route } from "./route.ts";
 import { specRoute } from "./spec-route.ts";
 import type { QlikOperationId } from "../qlik-operations.ts";
@@ -50,6 +50,7 @@ function idpJson(idp: EmuIdp) {
   return { ...idp, options, meta: {} };
 }
 
+const groupJson = (req: EmuRequest, g: EmuGroup) => ({ ...g, tenantId: req.tenant!.id, links: { self: { href: `${req.base}/api/v1/groups/${g.id}` } } });
 const brandJson = (b: EmuBrand) => b;
 const webhookJson = (w: EmuWebhook) => w;
 
@@ -68,15 +69,19 @@ export const tenantConfigRoutes: Route[] = [
       body: {
         licenseKey: req.state.licenseKey,
         licenseNumber: "9999000000000001",
+        secondaryNumber: "0",
         product: "Qlik Cloud OEM",
+        origin: "External",
         status: "Ok",
         trial: false,
-        valid: "P1Y",
+        valid: "2025-01-01/2030-12-31",
+        updated: "2025-01-01T00:00:00.000Z",
         allotments: [
           { name: "professional", units: u.professional.units, unitsUsed: u.professional.unitsUsed, usageClass: "assigned" },
           { name: "analyzer", units: u.analyzer.units, unitsUsed: u.analyzer.unitsUsed, usageClass: "assigned" },
         ],
-        parameters: data(req).licenseFeatures.map((name) => ({ name, valid: "true", values: true })),
+        // A parameter set is valid over an interval (`./.`: open at both ends), as Qlik's licenseOverview says.
+        parameters: data(req).licenseFeatures.map((name) => ({ name, valid: "./.", values: {} })),
       },
     };
   }),
@@ -97,15 +102,16 @@ export const tenantConfigRoutes: Route[] = [
         throw qlikError(400, "GROUPS-1", "Invalid filter", e instanceof ScimSyntaxError ? e.message : "bad filter");
       }
     }
-    return { status: 200, body: paginate(req, groups, "/api/v1/groups") };
+    return { status: 200, body: paginate(req, groups.map((g) => groupJson(req, g)), "/api/v1/groups") };
   }),
   tenantRoute("createGroup", (req) => {
     const body = z.object({ name: z.string().min(1).max(256), status: z.string().optional() }).safeParse(req.body);
     if (!body.success) return { status: 400, body: invalid("name is required") };
     if ([...data(req).groups.values()].some((g) => g.name === body.data.name)) throw qlikError(409, "GROUPS-2", "Conflict", "A group with that name exists.");
-    const group = { id: randomId(24, "0123456789abcdef"), name: body.data.name, status: "active", createdAt: new Date().toISOString() };
+    const now = new Date().toISOString();
+    const group = { id: randomId(24, "0123456789abcdef"), name: body.data.name, status: "active", createdAt: now, lastUpdatedAt: now };
     data(req).groups.set(group.id, group);
-    return { status: 201, body: group };
+    return { status: 201, body: groupJson(req, group) };
   }),
   tenantRoute("getIdps", (req) => ({ status: 200, body: paginate(req, [...data(req).idps.values()].map(idpJson), "/api/v1/identity-providers") })),
   tenantRoute("createIdp", (req) => {

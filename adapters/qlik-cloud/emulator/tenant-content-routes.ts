@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { qlikError, randomId } from "./http-kit.ts";
 import { paginate } from "./paginate.ts";
-import { nxApp, type EmuApp, type TenantData } from "./tenant-data.ts";
+import { nxApp, type EmuApp, type EmuAssignment, type TenantData } from "./tenant-data.ts";
 import type { EmuRequest, Route } from "./route.ts";
 import { specRoute } from "./spec-route.ts";
 import type { QlikOperationId } from "../qlik-operations.ts";
@@ -21,6 +21,8 @@ const spaceJson = (req: EmuRequest, s: ReturnType<TenantData["addSpace"]>) => ({
   meta: { actions: ["create", "read", "update", "delete"], roles: [], assignableRoles: ["consumer", "contributor", "publisher", "facilitator", "producer", "dataconsumer", "codeveloper"] },
 });
 
+const assignmentJson = (req: EmuRequest, a: EmuAssignment) => ({ ...a, links: { self: { href: `${req.base}/api/v1/spaces/${a.spaceId}/assignments/${a.id}` }, space: { href: `${req.base}/api/v1/spaces/${a.spaceId}` } } });
+
 const spaceCreate = z.object({
   name: z.string().min(1).max(256).regex(/^[^"*?<>/|\\:]+$/, "name cannot contain \" * ? < > / | \\ :"),
   type: z.enum(["shared", "managed", "data"]),
@@ -37,6 +39,7 @@ function itemOf(req: EmuRequest, app: EmuApp) {
   return {
     id: `item-${app.id}`,
     name: app.name,
+    tenantId: req.tenant!.id,
     resourceType: "app",
     resourceId: app.id,
     resourceSubType: "",
@@ -44,7 +47,14 @@ function itemOf(req: EmuRequest, app: EmuApp) {
     ownerId: app.ownerId,
     createdAt: app.createdDate,
     updatedAt: app.modifiedDate,
+    resourceCreatedAt: app.createdDate,
+    resourceUpdatedAt: app.modifiedDate,
+    isFavorited: false,
+    actions: ["read", "update", "delete"],
+    collectionIds: [],
     resourceAttributes: { published: app.published, publishTime: app.publishTime ?? "", originAppId: app.originAppId ?? "", spaceType: spaceType ?? "personal" },
+    resourceCustomAttributes: {},
+    meta: { isFavorited: false, actions: ["read", "update", "delete"], tags: [], collections: [] },
     links: { self: { href: `${req.base}/api/v1/items/item-${app.id}` } },
   };
 }
@@ -82,7 +92,7 @@ export const tenantContentRoutes: Route[] = [
   tenantRoute("getSpaceAssignments", (req) => {
     if (!data(req).spaces.has(req.params[0]!)) return spacesError(404, "SPACES-404", "Not found", "No such space.");
     const list = data(req).assignments.get(req.params[0]!) ?? [];
-    return { status: 200, body: { ...paginate(req, list, `/api/v1/spaces/${req.params[0]}/assignments`), meta: { count: list.length } } };
+    return { status: 200, body: { ...paginate(req, list.map((a) => assignmentJson(req, a)), `/api/v1/spaces/${req.params[0]}/assignments`), meta: { count: list.length } } };
   }),
   tenantRoute("createSpaceAssignment", (req) => {
     const spaceId = req.params[0]!;
@@ -91,9 +101,9 @@ export const tenantContentRoutes: Route[] = [
     if (!body.success) return spacesError(400, "SPACES-3", "Invalid assignment", `${body.error.issues[0]?.path.join(".")}: ${body.error.issues[0]?.message}`);
     const list = data(req).assignments.get(spaceId) ?? [];
     if (list.some((a) => a.assigneeId === body.data.assigneeId)) return spacesError(409, "SPACES-4", "Conflict", "The assignee already has an assignment.");
-    const assignment = { id: randomId(24, "0123456789abcdef"), spaceId, ...body.data, createdAt: new Date().toISOString() };
+    const assignment = { id: randomId(24, "0123456789abcdef"), spaceId, tenantId: req.tenant!.id, ...body.data, createdAt: new Date().toISOString() };
     data(req).assignments.set(spaceId, [...list, assignment]);
-    return { status: 201, body: assignment };
+    return { status: 201, body: assignmentJson(req, assignment) };
   }),
   tenantRoute("getItems", (req) => {
     const resourceType = req.query.get("resourceType");

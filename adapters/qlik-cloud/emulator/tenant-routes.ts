@@ -19,7 +19,7 @@ const patchOp = z.object({ op: z.string(), path: z.string(), value: z.union([z.s
 const notFound = (id: string) => qlikError(404, "TENANTS-8", "Not found", `Tenant '${id}' was not found.`);
 
 function patchError(metas: Array<{ code: string; title: string }>): HttpError {
-  return new HttpError(400, { errors: [{ code: "TENANTS-9", title: "Invalid patch request", meta: metas }] });
+  return new HttpError(400, { errors: [{ code: "TENANTS-9", title: "Invalid patch request", meta: metas.length === 1 ? metas[0] : metas }] });
 }
 
 /** A tenant reachable from this host: the register host sees its region's tenants, a tenant host only itself. */
@@ -64,7 +64,8 @@ export const tenantRoutes: Route[] = [
     const tenant = req.state.addTenant({ datacenter: dc, region, createdBy: req.grant?.clientId ?? "unknown" });
     return { status: 201, body: req.state.toJSON(tenant, req.base) };
   }),
-  specRoute("getMyTenant", ["tenant"], (req) => ({ status: 200, body: req.state.toJSON(req.tenant!, req.base) })),
+  // Qlik documents only a redirect here (302 to the tenant's own resource), which fetch follows.
+  specRoute("getMyTenant", ["tenant"], (req) => ({ status: 302, headers: { location: `${req.base}/api/v1/tenants/${req.tenant!.id}` } })),
   specRoute("getTenant", ["register", "tenant"], (req) => ({ status: 200, body: req.state.toJSON(visibleTenant(req, req.params[0]!), req.base) })),
   specRoute("patchTenant", ["register", "tenant"], (req) => {
     const tenant = visibleTenant(req, req.params[0]!);
@@ -126,9 +127,5 @@ export const tenantRoutes: Route[] = [
     touch(tenant, true);
     return { status: 200, body: req.state.toJSON(tenant, req.base) };
   }),
-  specRoute("getMyUser", ["tenant"], (req) => ({
-    status: 200,
-    body: { id: `bot-${req.grant!.clientId}`, tenantId: req.tenant!.id, subject: `qlikbot\\${req.grant!.clientId}`, name: "qoem", status: "active" },
-  })),
 ];
 
