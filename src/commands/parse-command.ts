@@ -11,6 +11,8 @@ import {
   customerSchema,
   customerStatuses,
   DEFAULT_PURGE_AFTER_DAYS,
+  MAX_PURGE_AFTER_DAYS,
+  MIN_PURGE_AFTER_DAYS,
   templateNameSchema,
   type Command,
   type CommandName,
@@ -147,8 +149,8 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       const rawDays = f.values.get("purge-after")?.[0];
       let purgeAfterDays = DEFAULT_PURGE_AFTER_DAYS;
       if (rawDays !== undefined) {
-        if (!/^\d{1,3}$/.test(rawDays) || Number(rawDays) < 1 || Number(rawDays) > 90) {
-          throw new ParseFailure(`--purge-after takes a whole number of days from 1 to 90, not ${quote(rawDays)}`);
+        if (!/^\d{1,3}$/.test(rawDays) || Number(rawDays) < MIN_PURGE_AFTER_DAYS || Number(rawDays) > MAX_PURGE_AFTER_DAYS) {
+          throw new ParseFailure(`--purge-after takes a whole number of days from ${MIN_PURGE_AFTER_DAYS} to ${MAX_PURGE_AFTER_DAYS}, not ${quote(rawDays)}`);
         }
         purgeAfterDays = Number(rawDays);
       }

@@ -75,7 +75,7 @@ describe("Qlik Cloud emulator", () => {
     const created = (await (await post("register.eu.qlikcloud.com", "/api/v1/tenants", { licenseKey: emulatorLicenseKey }, auth)).json()) as { id: string; hostnames: string[] };
     const action = (name: string, headers: Record<string, string>, body: unknown = {}) => post("register.eu.qlikcloud.com", `/api/v1/tenants/${created.id}/actions/${name}`, body, { ...auth, ...headers });
     expect((await action("deactivate", {})).status).toBe(400);
-    expect((await action("deactivate", { "qlik-confirm-hostname": "other.eu.qlikcloud.com" })).status).toBe(400);
+    expect((await action("deactivate", { "qlik-confirm-hostname": "other.eu.qlikcloud.com" })).status).toBe(412);
     expect((await action("deactivate", { "qlik-confirm-hostname": created.hostnames[0]! }, { purgeAfterDays: 0 })).status).toBe(400);
     const off = await action("deactivate", { "qlik-confirm-hostname": created.hostnames[0]! }, { purgeAfterDays: 15 });
     expect(off.status).toBe(200);

@@ -83,3 +83,41 @@ describe("the emulator refuses what the specification refuses", () => {
     expect(created.status).toBe(201);
   });
 });
+
+describe("deactivation as the specification has it", () => {
+  it("takes purgeAfterDays from 10 to 90 only, answers a wrong hostname confirmation with 412, and a deactivated host with 401 TENANT_DISABLED", async () => {
+    fixture = await startCloudFixture();
+    const { facts } = await runSteps(fixture.adapter, onboardRequest("acme"));
+    const register = fixture.emulator.hostUrl("register.eu.qlikcloud.com");
+    const creds = emulatorRegionClient("eu");
+    const tokenRes = await fetch(`${register}/oauth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ client_id: creds.clientId, client_secret: creds.clientSecret, grant_type: "client_credentials" }) });
+    const reg = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const deactivate = (hostname: string, body: unknown) =>
+      fetch(`${register}/api/v1/tenants/${facts.tenantId}/actions/deactivate`, { method: "POST", headers: { authorization: `Bearer ${reg}`, "content-type": "application/json", "qlik-confirm-hostname": hostname }, body: JSON.stringify(body) });
+    expect((await deactivate(facts.tenantHost!, { purgeAfterDays: 9 })).status).toBe(400);
+    expect((await deactivate(facts.tenantHost!, { purgeAfterDays: 91 })).status).toBe(400);
+    expect((await deactivate("someone-else.eu.qlikcloud.com", { purgeAfterDays: 30 })).status).toBe(412);
+    expect(fixture.emulator.state.tenantById(facts.tenantId!)?.status).toBe("active");
+
+    const env = { customer: "acme", target: { kind: "cloud" as const, region: "eu" }, tenantId: facts.tenantId!, hostname: facts.hostname! };
+    expect(await fixture.adapter.offboard(env, { purgeAfterDays: 10 })).toMatchObject({ status: "disabled" });
+    const hostToken = await fetch(`${fixture.emulator.hostUrl(facts.hostname!)}/oauth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ client_id: creds.clientId, client_secret: creds.clientSecret, grant_type: "client_credentials" }) });
+    const t = ((await hostToken.json()) as { access_token: string }).access_token;
+    const refused = await fetch(`${fixture.emulator.hostUrl(facts.hostname!)}/api/v1/spaces`, { headers: { authorization: `Bearer ${t}` } });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ errors: [{ code: "TENANT_DISABLED" }] });
+  });
+
+  it("tells a deactivated tenant from refused credentials, without fetching a new token for it", async () => {
+    fixture = await startCloudFixture();
+    const { facts } = await runSteps(fixture.adapter, onboardRequest("acme"));
+    fixture.emulator.state.tenantById(facts.tenantId!)!.status = "disabled";
+    const tokens = fixture.adapter.context.tokens.fetched;
+    const settings = fixture.adapter.onboardSteps(onboardRequest("acme")).find((s) => s.id === "settings")!;
+    const error = await settings.run({ request: onboardRequest("acme"), facts }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "permanent", retryable: false });
+    expect((error as Error).message).toMatch(/tenant is deactivated/);
+    expect((error as Error).message).not.toMatch(/refused the credentials/);
+    expect(fixture.adapter.context.tokens.fetched).toBe(tokens);
+  });
+});

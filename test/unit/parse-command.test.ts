@@ -43,6 +43,8 @@ describe("parseCommand", () => {
   it("parses the rest of the command set", () => {
     expect(ok("offboard acme")).toEqual({ name: "offboard", customer: "acme", purgeAfterDays: 30 });
     expect(ok("offboard acme --purge-after 15")).toEqual({ name: "offboard", customer: "acme", purgeAfterDays: 15 });
+    expect(ok("offboard acme --purge-after 10")).toEqual({ name: "offboard", customer: "acme", purgeAfterDays: 10 });
+    expect(ok("offboard acme --purge-after 90")).toEqual({ name: "offboard", customer: "acme", purgeAfterDays: 90 });
     expect(ok("reactivate acme")).toEqual({ name: "reactivate", customer: "acme" });
     expect(ok("health")).toEqual({ name: "health", scope: { all: true } });
     expect(ok("health all")).toEqual({ name: "health", scope: { all: true } });
@@ -76,9 +78,11 @@ describe("parseCommand", () => {
     ["onboard acme eu --dry-run --dry-run", /given twice/],
     ["onboard acme eu --template 'a/b'", /not a valid template name/],
     ["onboard 'acme eu", /quote is not closed/],
-    ["offboard acme --purge-after 0", /1 to 90/],
-    ["offboard acme --purge-after 3.5", /1 to 90/],
-    ["offboard acme --purge-after 1000", /1 to 90/],
+    ["offboard acme --purge-after 0", /10 to 90/],
+    ["offboard acme --purge-after 9", /10 to 90/],
+    ["offboard acme --purge-after 3.5", /10 to 90/],
+    ["offboard acme --purge-after 91", /10 to 90/],
+    ["offboard acme --purge-after 1000", /10 to 90/],
     ["status", /customer name is required/],
     ["list --status sleeping", /unknown status 'sleeping'/],
     ["list --region atlantis", /unknown region or site/],

@@ -216,6 +216,8 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     const where = classify(host);
     if (!where) throw qlikError(404, "HTTP-404", "Unknown host", `No Qlik host '${host}' is known to the emulator.`);
     const tenant = where.kind === "tenant" ? state.tenantByHost(host) : undefined;
+    // A deactivated tenant's host refuses every API call as unauthorised, with a code that says why.
+    if (tenant?.status === "disabled" && path.startsWith("/api/")) throw qlikError(401, "TENANT_DISABLED", "Tenant is disabled", "The tenant has been deactivated.");
     if (tenant && tenant.status !== "active" && path.startsWith("/api/")) {
       throw qlikError(403, "TENANTS-403", "Tenant is not active", `Tenant status is '${tenant.status}'.`);
     }

@@ -36,7 +36,7 @@ function requireConfirmation(req: EmuRequest, tenant: EmuTenant): void {
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) throw qlikError(400, "TENANTS-11", "Missing hostname confirmation", "Header 'qlik-confirm-hostname' is required.");
   if (!tenant.hostnames.includes(value)) {
-    throw qlikError(400, "TENANTS-12", "Hostname confirmation mismatch", "'qlik-confirm-hostname' does not match the tenant.");
+    throw qlikError(412, "TENANTS-12", "Precondition Failed", "'qlik-confirm-hostname' does not match the tenant's hostname.");
   }
 }
 
@@ -108,8 +108,8 @@ export const tenantRoutes: Route[] = [
   specRoute("deactivateTenant", ["register"], (req) => {
     const tenant = visibleTenant(req, req.params[0]!);
     requireConfirmation(req, tenant);
-    const body = z.object({ purgeAfterDays: z.number().int().min(1).max(90).optional() }).safeParse(req.body ?? {});
-    if (!body.success) throw qlikError(400, "TENANTS-13", "Invalid purgeAfterDays", "purgeAfterDays must be an integer from 1 to 90.");
+    const body = z.object({ purgeAfterDays: z.number().int().min(10).max(90).optional() }).safeParse(req.body ?? {});
+    if (!body.success) throw qlikError(400, "TENANTS-13", "Invalid purgeAfterDays", "purgeAfterDays must be an integer from 10 to 90.");
     if (tenant.status !== "active") throw qlikError(409, "TENANTS-14", "Tenant is not active", `Tenant status is '${tenant.status}'.`);
     const days = body.data.purgeAfterDays ?? 30;
     tenant.status = "disabled";
