@@ -3,7 +3,7 @@
  * configured site names are passed in. Every chat surface, the shell and `qoem run` use it.
  */
 import type { z } from "zod";
-import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
+import { cloudRegionCodes, creatableRegionCodes, findRegion } from "../../adapters/qlik-cloud/regions.ts";
 import {
   approvalIdSchema,
   cloudOnlyFeatures,
@@ -121,6 +121,10 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       if (where === undefined) throw new ParseFailure(`a region or site is required (${describeTargets(ctx)})`);
       noMore(f.positionals, 2);
       let target;
+      const region = findRegion(where);
+      if (region && !region.creatable) {
+        throw new ParseFailure(`Qlik cannot create tenants in region '${region.code}' (${region.datacenter}, ${region.location}) through its API yet; onboard to one of ${creatableRegionCodes.join(", ")}`);
+      }
       if (cloudRegionCodes.includes(where)) target = { kind: "cloud", region: where };
       else if (ctx.sites.includes(where)) target = { kind: "client-managed", site: where };
       else throw new ParseFailure(`unknown region or site ${quote(where)} (${describeTargets(ctx)})`);

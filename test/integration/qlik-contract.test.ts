@@ -1,7 +1,8 @@
 // qoem's Qlik calls against Qlik's own specification: every operation vendored, tiers from it, the emulator refusing what it refuses.
 import { afterEach, describe, expect, it } from "vitest";
 import { offSpecOperations, qlikOperations, type QlikOperationId } from "../../adapters/qlik-cloud/qlik-operations.ts";
-import { qlikSpec, specOperation, tierOf } from "../../adapters/qlik-cloud/spec/read-qlik-spec.ts";
+import { creatableDatacenters, qlikSpec, specOperation, tierOf } from "../../adapters/qlik-cloud/spec/read-qlik-spec.ts";
+import { cloudRegions } from "../../adapters/qlik-cloud/regions.ts";
 import { SpecChecker } from "../../adapters/qlik-cloud/emulator/check-against-spec.ts";
 import { emulatorLicenseKey, emulatorRegionClient } from "../../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { onboardRequest, runSteps, startCloudFixture } from "../support/cloud-fixture.ts";
@@ -119,5 +120,29 @@ describe("deactivation as the specification has it", () => {
     expect((error as Error).message).toMatch(/tenant is deactivated/);
     expect((error as Error).message).not.toMatch(/refused the credentials/);
     expect(fixture.adapter.context.tokens.fetched).toBe(tokens);
+  });
+});
+
+describe("tenant creation in the datacenters the specification lists", () => {
+  it("offers exactly those regions as creatable", () => {
+    const creatable = cloudRegions.filter((r) => r.creatable).map((r) => r.datacenter).sort();
+    expect(creatable).toEqual([...creatableDatacenters()].sort());
+    expect(cloudRegions.filter((r) => !r.creatable).map((r) => r.code)).toEqual(["in", "fr", "il", "ae"]);
+  });
+
+  it("refuses a tenant in a datacenter the specification does not list, and creates one in a listed one", async () => {
+    fixture = await startCloudFixture();
+    for (const [region, datacenter] of [["fr", "eu-west-3"], ["in", undefined], ["eu", "me-central-1"]] as const) {
+      const host = fixture.emulator.hostUrl(`register.${region}.qlikcloud.com`);
+      const creds = emulatorRegionClient(region);
+      const tokenRes = await fetch(`${host}/oauth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ client_id: creds.clientId, client_secret: creds.clientSecret, grant_type: "client_credentials" }) });
+      const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+      const res = await fetch(`${host}/api/v1/tenants`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ licenseKey: emulatorLicenseKey, ...(datacenter ? { datacenter } : {}) }) });
+      expect(res.status, region).toBe(400);
+      expect(await res.json()).toMatchObject({ errors: [{ code: "TENANTS-4" }] });
+    }
+    const { outcomes } = await runSteps(fixture.adapter, onboardRequest("acme", "sg"));
+    expect(outcomes[0]).toEqual({ id: "tenant", outcome: "created" });
+    expect([...fixture.emulator.state.tenants.values()].find((t) => t.name === "acme")).toMatchObject({ region: "sg", datacenter: "ap-southeast-2" });
   });
 });

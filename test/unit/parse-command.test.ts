@@ -52,6 +52,7 @@ describe("parseCommand", () => {
     expect(ok("status acme")).toEqual({ name: "status", customer: "acme" });
     expect(ok("list --region eu --status active")).toEqual({ name: "list", region: "eu", status: "active" });
     expect(ok("list --region onprem-fra")).toEqual({ name: "list", region: "onprem-fra" });
+    expect(ok("list --region fr")).toEqual({ name: "list", region: "fr" });
     expect(ok("audit")).toEqual({ name: "audit" });
     expect(ok("audit acme")).toEqual({ name: "audit", customer: "acme" });
     expect(ok("help")).toEqual({ name: "help" });
@@ -64,6 +65,10 @@ describe("parseCommand", () => {
     ["onboard", /customer name is required/],
     ["onboard acme", /region or site is required/],
     ["onboard acme mars", /unknown region or site 'mars'/],
+    ["onboard acme fr", /cannot create tenants in region 'fr' \(eu-west-3, France \(Paris\)\).*us, eu, de, uk, jp, ap, sg/],
+    ["onboard acme in", /cannot create tenants in region 'in'/],
+    ["onboard acme il", /cannot create tenants in region 'il'/],
+    ["onboard acme ae", /cannot create tenants in region 'ae'/],
     ["onboard Acme eu", /not a valid customer name/],
     ["onboard a eu", /at least 2/],
     ["onboard acme- eu", /not a valid customer name/],

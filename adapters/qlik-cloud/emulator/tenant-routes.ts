@@ -55,8 +55,8 @@ export const tenantRoutes: Route[] = [
     // The register host serves its own region; a datacenter must be one Qlik knows, and is echoed.
     const region = req.region!;
     const dc = datacenter ?? req.state.datacenterOf(region);
-    if (!req.state.knownDatacenter(dc)) {
-      throw qlikError(400, "TENANTS-4", "Invalid datacenter", `Datacenter '${dc}' is not supported.`);
+    if (!req.state.creatableDatacenter(dc)) {
+      throw qlikError(400, "TENANTS-4", "Invalid datacenter", `Datacenter '${dc}' is not supported for tenant creation.`);
     }
     if (req.state.activeInRegion(region) >= req.state.tenantCapPerRegion) {
       throw qlikError(403, "TENANTS-10", "Tenant limit reached", `The licence allows ${req.state.tenantCapPerRegion} tenants in this region.`);

@@ -30,6 +30,16 @@ export function specOperation(method: string, path: string): Record<string, unkn
   return op && typeof op === "object" ? (op as Record<string, unknown>) : undefined;
 }
 
+/**
+ * The datacenters Qlik's tenant API creates tenants in. The specification lists them in the prose
+ * of TenantCreationRequest.datacenter ("- `eu-west-1`: Ireland (eu)"), not as an enum.
+ */
+export function creatableDatacenters(): string[] {
+  const schema = qlikSpec().components.schemas?.TenantCreationRequest;
+  const text = z.object({ properties: z.object({ datacenter: z.object({ description: z.string() }) }) }).parse(schema).properties.datacenter.description;
+  return [...text.matchAll(/^- `([a-z0-9-]+)`:/gm)].map((m) => m[1]!);
+}
+
 const tiers = new Map<string, Tier>();
 
 /**
