@@ -26,7 +26,7 @@ async function findBrand(cloud: CloudContext, ctx: StepContext, name: string) {
     cloud.caller,
     tenantHostOf(ctx),
     cloud.regionOf(ctx),
-    "listing brands",
+    "listing brands", "getBrands",
     (hostConfig, startingAfter) => getBrands({ limit: 100, ...(startingAfter ? { startingAfter } : {}) }, { hostConfig, noCache: true }),
     "startingAfter",
   );
@@ -51,14 +51,14 @@ export function brandingStep(cloud: CloudContext): OnboardStep {
           createBrand(
             { name, description: spec.description ?? `qoem brand for ${ctx.request.customer}`, ...(logo ? { logo } : {}), ...(favIcon ? { favIcon } : {}), ...(styles ? { styles } : {}) },
             { hostConfig },
-          ),
+          ), "createBrand",
         );
         brand = brandSchema.parse(res.data);
         outcome = "created";
       }
       if (!brand.active) {
         const id = brand.id;
-        await cloud.caller.call(host, creds, "activating the brand", (hostConfig) => activateBrand(id, {}, { hostConfig }));
+        await cloud.caller.call(host, creds, "activating the brand", (hostConfig) => activateBrand(id, {}, { hostConfig }), "activateBrand");
         if (outcome === "unchanged") outcome = "updated";
       }
       return { outcome, detail: `${name} active`, facts: { brandId: brand.id } };

@@ -97,7 +97,7 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
           const key = z.object({ licenseKey: z.string().min(1) }).safeParse(res.data);
           if (!key.success) throw permanent("the source tenant's licence overview has no licenseKey");
           return key.data.licenseKey;
-        }, "tier1")
+        }, "getLicenseOverview")
         .catch((e: unknown) => {
           license = undefined;
           throw e;

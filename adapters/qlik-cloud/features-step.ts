@@ -27,7 +27,7 @@ async function checkLicensed(cloud: CloudContext, ctx: StepContext): Promise<voi
   const source = cloud.options.sourceTenant;
   const host = source ? source.hostname : tenantHostOf(ctx);
   const creds = source ? cloud.region(source.region) : cloud.regionOf(ctx);
-  const res = await cloud.caller.call(host, creds, "reading the licence", (hostConfig) => getLicenseOverview({ hostConfig, noCache: true }), "tier1");
+  const res = await cloud.caller.call(host, creds, "reading the licence", (hostConfig) => getLicenseOverview({ hostConfig, noCache: true }), "getLicenseOverview");
   const params = overviewSchema.parse(res.data).parameters.filter((p) => p.valid !== false && p.valid !== "false").map((p) => p.name.toLowerCase());
   const missing = ctx.request.features.filter((f) => !(featureParameters[f] ?? [f]).some((n) => params.includes(n)));
   if (missing.length) throw new QoemError("permanent", `the tenant's licence does not include ${missing.join(", ")}; Qlik Cloud has no API to switch features on, so ask Qlik to add them to the licence`);

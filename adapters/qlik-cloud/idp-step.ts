@@ -17,7 +17,7 @@ export type IdpInfo = z.infer<typeof idpSchema>;
 
 export async function listIdps(cloud: CloudContext, ctx: StepContext): Promise<IdpInfo[]> {
   const host = tenantHostOf(ctx);
-  const items = await listAll(cloud.caller, host, cloud.regionOf(ctx), "listing identity providers", (hostConfig, next) =>
+  const items = await listAll(cloud.caller, host, cloud.regionOf(ctx), "listing identity providers", "getIdps", (hostConfig, next) =>
     getIdps({ limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
   );
   return validItems(items, idpSchema);
@@ -71,7 +71,7 @@ export function identityProviderStep(cloud: CloudContext): OnboardStep {
                 options: { issuer: jwt!.issuer, staticKeys: [{ kid: jwt!.keyId, pem: jwt!.publicKey }] },
               },
               { hostConfig },
-            ),
+            ), "createIdp",
       );
       const id = z.object({ id: z.string() }).parse(res.data).id;
       return { outcome: "created", detail: `${wanted.kind} ${wanted.key} (${id})`, facts: { idpId: id } };

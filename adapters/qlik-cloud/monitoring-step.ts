@@ -19,7 +19,7 @@ export function monitoringStep(cloud: CloudContext): OnboardStep {
       const name = webhookName(ctx.request.customer);
       const host = tenantHostOf(ctx);
       const creds = cloud.regionOf(ctx);
-      const hooks = await listAll(cloud.caller, host, creds, "listing webhooks", (hostConfig, next) =>
+      const hooks = await listAll(cloud.caller, host, creds, "listing webhooks", "getWebhooks", (hostConfig, next) =>
         getWebhooks({ name, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
       );
       const existing = validItems(hooks, hookSchema).find((h) => h.name === name);
@@ -37,7 +37,7 @@ export function monitoringStep(cloud: CloudContext): OnboardStep {
             ...(monitoring.secret ? { secret: monitoring.secret } : {}),
           },
           { hostConfig },
-        ),
+        ), "createWebhook",
       );
       const hook = hookSchema.parse(res.data);
       return { outcome: "created", detail: `webhook ${name} → ${hook.url}`, facts: { webhookId: hook.id } };
@@ -47,7 +47,7 @@ export function monitoringStep(cloud: CloudContext): OnboardStep {
       if (!monitoring) return { id: "monitoring", title: "Set up monitoring", action: "none", detail: "no monitoring.webhookUrl configured" };
       if (ctx.facts.tenantId) {
         const name = webhookName(ctx.request.customer);
-        const hooks = await listAll(cloud.caller, tenantHostOf(ctx), cloud.regionOf(ctx), "listing webhooks", (hostConfig, next) =>
+        const hooks = await listAll(cloud.caller, tenantHostOf(ctx), cloud.regionOf(ctx), "listing webhooks", "getWebhooks", (hostConfig, next) =>
           getWebhooks({ name, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
         );
         if (validItems(hooks, hookSchema).some((h) => h.name === name)) return { id: "monitoring", title: "Set up monitoring", action: "adopt", detail: `webhook ${name} exists` };

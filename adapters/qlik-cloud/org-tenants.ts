@@ -8,6 +8,7 @@ import { QoemError, transient, type RateGate } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import type { ClientCredentials, TokenCache } from "./token-cache.ts";
 import { describeQlikErrors } from "./qlik-call.ts";
+import { tierOf } from "./spec/read-qlik-spec.ts";
 
 export const orgTenantSchema = z.object({
   id: z.string(),
@@ -47,7 +48,7 @@ export async function listOrgTenants(
   let retriedAuth = false;
   while (url) {
     const token = await tokens.token(org.host, org);
-    const answered = await gate?.wait(org.host, "tier1");
+    const answered = await gate?.wait(org.host, tierOf("listOrgTenants"));
     let res: Response;
     try {
       res = await fetchImpl(url, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } });

@@ -8,6 +8,8 @@ import type { HostConfig } from "@qlik/api/auth";
 import { QoemError, type RateGate } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import type { ClientCredentials, TokenCache } from "./token-cache.ts";
+import type { QlikOperationId } from "./qlik-operations.ts";
+import { tierOf } from "./spec/read-qlik-spec.ts";
 
 const fetchError = z.object({
   status: z.number(),
@@ -28,6 +30,11 @@ export function describeQlikErrors(data: unknown): string {
     .join("; ");
 }
 
+/** Qlik's answer on a deactivated tenant's host: 401 with this code, which is not a credentials problem. */
+export const TENANT_DISABLED = "TENANT_DISABLED";
+
+const errorCodes = (data: unknown): string[] => qlikErrors.safeParse(data).data?.errors.flatMap((e) => (e.code ? [e.code] : [])) ?? [];
+
 export function toQoemError(error: unknown, what: string): QoemError {
   if (error instanceof QoemError) return error;
   const parsed = fetchError.safeParse(error);
@@ -43,6 +50,9 @@ export function toQoemError(error: unknown, what: string): QoemError {
   if (status >= 500) return new QoemError("transient", `${what}: Qlik answered ${status}${suffix}`);
   if (status === 404) return new QoemError("not_found", `${what}: not found${suffix}`);
   if (status === 409) return new QoemError("conflict", `${what}: conflict${suffix}`);
+  if (status === 401 && errorCodes(data).includes(TENANT_DISABLED)) {
+    return new QoemError("permanent", `${what}: the tenant is deactivated (Qlik answered ${TENANT_DISABLED}); reactivate it before anything else`);
+  }
   if (status === 401 || status === 403) return new QoemError("permanent", `${what}: Qlik refused the credentials or permission (HTTP ${status})${suffix}`);
   return new QoemError("permanent", `${what}: Qlik rejected the request (HTTP ${status})${suffix}`);
 }
@@ -52,12 +62,16 @@ export function statusOf(error: unknown): number | undefined {
   return parsed.success ? parsed.data.status : undefined;
 }
 
+/** A 401 that a fresh token may cure: not one that says the tenant is deactivated. */
+function tokenMayBeStale(error: unknown): boolean {
+  const parsed = fetchError.safeParse(error);
+  return parsed.success && parsed.data.status === 401 && !errorCodes(parsed.data.data).includes(TENANT_DISABLED);
+}
+
 /** One page of a Qlik list answer, as @qlik/api returns it. */
 export interface PagedAnswer<T> {
   data: { data?: T[]; links?: { next?: { href?: string } } };
 }
-
-export type Tier = "tier1" | "tier2";
 
 export class QlikCaller {
   constructor(
@@ -67,10 +81,12 @@ export class QlikCaller {
   ) {}
 
   /**
-   * Runs `fn` (one HTTP call) with a host config for `hostname`, after the rate gate lets one
-   * more call of `tier` through; retries once with a new token after a 401.
+   * Runs `fn` (one HTTP call of `operation`) with a host config for `hostname`, after the rate gate
+   * lets one more call of the operation's tier (from Qlik's specification) through; retries once
+   * with a new token after a 401.
    */
-  async call<T>(hostname: string, creds: ClientCredentials, what: string, fn: (hostConfig: HostConfig) => Promise<T>, tier: Tier = "tier2"): Promise<T> {
+  async call<T>(hostname: string, creds: ClientCredentials, what: string, fn: (hostConfig: HostConfig) => Promise<T>, operation: QlikOperationId): Promise<T> {
+    const tier = tierOf(operation);
     for (let attempt = 0; ; attempt++) {
       const apiKey = await this.tokens.token(hostname, creds);
       const answered = await this.gate?.wait(hostname, tier);
@@ -78,7 +94,7 @@ export class QlikCaller {
       try {
         return await fn(hostConfig);
       } catch (error) {
-        if (statusOf(error) === 401 && attempt === 0) {
+        if (attempt === 0 && tokenMayBeStale(error)) {
           this.tokens.invalidate(hostname, creds);
           continue;
         }
@@ -104,13 +120,14 @@ export async function listAll<T>(
   hostname: string,
   creds: ClientCredentials,
   what: string,
+  operation: QlikOperationId,
   page: (hostConfig: HostConfig, cursor: string | undefined) => Promise<PagedAnswer<T>>,
   cursorParam = "next",
 ): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 10_000; pages++) {
-    const res = await caller.call(hostname, creds, what, (hc) => page(hc, cursor), "tier1");
+    const res = await caller.call(hostname, creds, what, (hc) => page(hc, cursor), operation);
     out.push(...(res.data.data ?? []));
     const href = res.data.links?.next?.href;
     const next = href ? new URL(href).searchParams.get(cursorParam) : null;

@@ -22,7 +22,7 @@ export async function findGroups(cloud: CloudContext, ctx: StepContext, names: s
   const creds = cloud.regionOf(ctx);
   const found = new Map<string, string>();
   for (const name of names) {
-    const groups = await listAll(cloud.caller, host, creds, `looking up group ${name}`, (hostConfig, next) =>
+    const groups = await listAll(cloud.caller, host, creds, `looking up group ${name}`, "getGroups", (hostConfig, next) =>
       getGroups({ filter: `name eq ${scimString(name)}`, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
     );
     const match = validItems(groups, groupSchema).find((g) => g.name === name);
@@ -40,15 +40,15 @@ export function settingsStep(cloud: CloudContext): OnboardStep {
       const host = tenantHostOf(ctx);
       const creds = cloud.regionOf(ctx);
       const current = settingsSchema.parse(
-        (await cloud.caller.call(host, creds, "reading licence settings", (hostConfig) => getLicenseSettings({ hostConfig, noCache: true }), "tier1")).data,
+        (await cloud.caller.call(host, creds, "reading licence settings", (hostConfig) => getLicenseSettings({ hostConfig, noCache: true }), "getLicenseSettings")).data,
       );
       let changed = false;
       if (current.autoAssignProfessional !== wanted.autoAssignProfessional || current.autoAssignAnalyzer !== wanted.autoAssignAnalyzer) {
-        await cloud.caller.call(host, creds, "setting licence auto-assignment", (hostConfig) => updateLicenseSettings({ ...wanted }, { hostConfig }));
+        await cloud.caller.call(host, creds, "setting licence auto-assignment", (hostConfig) => updateLicenseSettings({ ...wanted }, { hostConfig }), "updateLicenseSettings");
         changed = true;
       }
       await cloud.caller.call(host, creds, "turning on group auto-creation", (hostConfig) =>
-        patchGroupsSettings([{ op: "replace", path: "/autoCreateGroups", value: true }], { hostConfig }),
+        patchGroupsSettings([{ op: "replace", path: "/autoCreateGroups", value: true }], { hostConfig }), "patchGroupsSettings",
       );
       const names = groupNames(cloud.onboarding, ctx.request.customer);
       const existing = await findGroups(cloud, ctx, names);
@@ -56,7 +56,7 @@ export function settingsStep(cloud: CloudContext): OnboardStep {
       for (const name of names) {
         let id = existing.get(name);
         if (!id) {
-          const res = await cloud.caller.call(host, creds, `creating group ${name}`, (hostConfig) => createGroup({ name, status: "active" }, { hostConfig }));
+          const res = await cloud.caller.call(host, creds, `creating group ${name}`, (hostConfig) => createGroup({ name, status: "active" }, { hostConfig }), "createGroup");
           id = groupSchema.parse(res.data).id;
           changed = true;
         }
@@ -70,7 +70,7 @@ export function settingsStep(cloud: CloudContext): OnboardStep {
       const detail = `licence auto-assignment (analyzer ${wanted.autoAssignAnalyzer ? "on" : "off"}), group auto-creation, groups ${names.join(", ")}`;
       if (!ctx.facts.tenantId) return { id: "settings", title: "Configure tenant", action: "update", detail };
       const host = tenantHostOf(ctx);
-      const current = settingsSchema.parse((await cloud.caller.call(host, cloud.regionOf(ctx), "reading licence settings", (hostConfig) => getLicenseSettings({ hostConfig, noCache: true }), "tier1")).data);
+      const current = settingsSchema.parse((await cloud.caller.call(host, cloud.regionOf(ctx), "reading licence settings", (hostConfig) => getLicenseSettings({ hostConfig, noCache: true }), "getLicenseSettings")).data);
       const groups = await findGroups(cloud, ctx, names);
       const facts: Record<string, string> = names[0] && groups.get(names[0]) ? { usersGroupId: groups.get(names[0])! } : {};
       const settled = current.autoAssignAnalyzer === wanted.autoAssignAnalyzer && current.autoAssignProfessional === wanted.autoAssignProfessional && groups.size === names.length;

@@ -11,7 +11,7 @@ const spaceSchema = z.object({ id: z.string(), name: z.string(), type: z.string(
 const assignmentSchema = z.object({ assigneeId: z.string() });
 
 export async function findSpace(cloud: CloudContext, host: string, creds: { clientId: string; clientSecret: string }, name: string, type: string) {
-  const spaces = await listAll(cloud.caller, host, creds, `looking up space ${name}`, (hostConfig, next) =>
+  const spaces = await listAll(cloud.caller, host, creds, `looking up space ${name}`, "getSpaces", (hostConfig, next) =>
     getSpaces({ name, type: type as "shared", limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
   );
   return validItems(spaces, spaceSchema).find((s) => s.name === name && s.type === type);
@@ -23,7 +23,7 @@ async function ensureSpace(cloud: CloudContext, ctx: StepContext, name: string, 
   const found = await findSpace(cloud, host, creds, name, type);
   if (found) return { id: found.id, created: false };
   const res = await cloud.caller.call(host, creds, `creating space ${name}`, (hostConfig) =>
-    createSpace({ name, type, description: `qoem: ${type === "managed" ? "production" : "staging"} for ${ctx.request.customer}` }, { hostConfig }),
+    createSpace({ name, type, description: `qoem: ${type === "managed" ? "production" : "staging"} for ${ctx.request.customer}` }, { hostConfig }), "createSpace",
   );
   return { id: spaceSchema.parse(res.data).id, created: true };
 }
@@ -41,12 +41,12 @@ export function spacesStep(cloud: CloudContext): OnboardStep {
       if (groupId) {
         const host = tenantHostOf(ctx);
         const creds = cloud.regionOf(ctx);
-        const existing = await listAll(cloud.caller, host, creds, "reading space assignments", (hostConfig, next) =>
+        const existing = await listAll(cloud.caller, host, creds, "reading space assignments", "getSpaceAssignments", (hostConfig, next) =>
           getSpaceAssignments(production.id, { limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
         );
         if (!existing.some((a) => assignmentSchema.safeParse(a).data?.assigneeId === groupId)) {
           await cloud.caller.call(host, creds, "giving the users group access to production", (hostConfig) =>
-            createSpaceAssignment(production.id, { type: "group", assigneeId: groupId, roles: ["consumer"] }, { hostConfig }),
+            createSpaceAssignment(production.id, { type: "group", assigneeId: groupId, roles: ["consumer"] }, { hostConfig }), "createSpaceAssignment",
           );
           assigned = true;
         }

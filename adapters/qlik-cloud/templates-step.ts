@@ -21,7 +21,7 @@ const EXPORT_TTL_MS = 10 * 60_000;
 type Creds = { clientId: string; clientSecret: string };
 
 export async function appsInSpace(cloud: CloudContext, host: string, creds: Creds, spaceId: string, name?: string) {
-  const items = await listAll(cloud.caller, host, creds, "listing apps", (hostConfig, next) =>
+  const items = await listAll(cloud.caller, host, creds, "listing apps", "getItems", (hostConfig, next) =>
     getItems({ resourceType: "app", spaceId, limit: 100, ...(name ? { name } : {}), ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
   );
   return validItems(items, itemSchema);
@@ -34,7 +34,7 @@ async function sourceTemplates(cloud: CloudContext): Promise<Map<string, string>
     if (!source) throw new QoemError("config_error", "cloud.sourceTenant is not configured, so there are no templates to deploy");
     const creds = cloud.region(source.region);
     const spaceName = cloud.onboarding.templates.space;
-    const spaces = await listAll(cloud.caller, source.hostname, creds, "finding the templates space", (hostConfig, next) =>
+    const spaces = await listAll(cloud.caller, source.hostname, creds, "finding the templates space", "getSpaces", (hostConfig, next) =>
       getSpaces({ name: spaceName, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
     );
     const space = validItems(spaces, spaceSchema).find((s) => s.name === spaceName);
@@ -59,11 +59,11 @@ function templateFile(cloud: CloudContext, sourceAppId: string): Promise<Uint8Ar
   return cloud.memo(`template-file:${sourceAppId}`, EXPORT_TTL_MS, async () => {
     const source = cloud.options.sourceTenant!;
     const creds = cloud.region(source.region);
-    const exported = await cloud.caller.call(source.hostname, creds, "exporting a template", (hostConfig) => exportApp(sourceAppId, {}, { hostConfig }));
+    const exported = await cloud.caller.call(source.hostname, creds, "exporting a template", (hostConfig) => exportApp(sourceAppId, {}, { hostConfig }), "exportApp");
     const location = exported.headers.get("location");
     const tempId = location ? /\/temp-contents\/([^/?]+)/.exec(location)?.[1] : undefined;
     if (!tempId) throw permanent("Qlik's export answer has no Location of the exported file");
-    const file = await cloud.caller.call(source.hostname, creds, "downloading a template", (hostConfig) => downloadTempFile(tempId, {}, { hostConfig, noCache: true }), "tier1");
+    const file = await cloud.caller.call(source.hostname, creds, "downloading a template", (hostConfig) => downloadTempFile(tempId, {}, { hostConfig, noCache: true }), "downloadTempFile");
     const blob = file.data as unknown;
     if (blob instanceof Blob) return new Uint8Array(await blob.arrayBuffer());
     if (typeof blob === "string") return new TextEncoder().encode(blob);
@@ -109,17 +109,17 @@ export function templatesStep(cloud: CloudContext): OnboardStep {
         if (!appId) {
           const file = await templateFile(cloud, t.sourceAppId);
           const res = await cloud.caller.call(host, creds, `importing template ${t.name}`, (hostConfig) =>
-            importApp({ name: t.name, spaceId: stagingId }, file, { hostConfig, headers: { "content-type": "application/octet-stream" } }),
+            importApp({ name: t.name, spaceId: stagingId }, file, { hostConfig, headers: { "content-type": "application/octet-stream" } }), "importApp",
           );
           appId = appSchema.parse(res.data).attributes.id;
           imported++;
         }
         const target = published.get(t.name);
         if (target) {
-          await cloud.caller.call(host, creds, `republishing template ${t.name}`, (hostConfig) => republishApp(appId, { targetId: target, data: "source" }, { hostConfig }));
+          await cloud.caller.call(host, creds, `republishing template ${t.name}`, (hostConfig) => republishApp(appId, { targetId: target, data: "source" }, { hostConfig }), "republishApp");
           republished++;
         } else {
-          await cloud.caller.call(host, creds, `publishing template ${t.name}`, (hostConfig) => publishApp(appId, { spaceId: productionId, data: "source" }, { hostConfig }));
+          await cloud.caller.call(host, creds, `publishing template ${t.name}`, (hostConfig) => publishApp(appId, { spaceId: productionId, data: "source" }, { hostConfig }), "publishApp");
           newlyPublished++;
         }
       }

@@ -50,7 +50,7 @@ export async function tenantHealth(cloud: CloudContext, env: CustomerEnvironment
   const host = env.hostname && tenant.hostnames.includes(env.hostname) ? env.hostname : tenant.hostnames[0]!;
   if (env.hostname && !tenant.hostnames.includes(env.hostname)) f.add("amber", `hostname alias ${env.hostname} is missing`);
   try {
-    await cloud.caller.call(host, creds, `reaching ${host}`, (hostConfig) => getMyTenant({ hostConfig, noCache: true }), "tier1");
+    await cloud.caller.call(host, creds, `reaching ${host}`, (hostConfig) => getMyTenant({ hostConfig, noCache: true }), "getMyTenant");
   } catch (e) {
     f.add("red", `the tenant's host ${host} does not answer (${(e as Error).message})`);
     return report();
@@ -77,7 +77,7 @@ export async function tenantHealth(cloud: CloudContext, env: CustomerEnvironment
   let failed = 0;
   let lastError = "";
   for (const app of publishedApps) {
-    const reloads = await listAll(cloud.caller, host, creds, "reading reloads", (hostConfig, next) =>
+    const reloads = await listAll(cloud.caller, host, creds, "reading reloads", "getReloads", (hostConfig, next) =>
       getReloads({ appId: app.resourceId, filter: 'status eq "FAILED" or status eq "EXCEEDED_LIMIT"', sort: "-creationTime", limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
     );
     for (const r of validItems(reloads, reloadSchema)) {
@@ -89,7 +89,7 @@ export async function tenantHealth(cloud: CloudContext, env: CustomerEnvironment
   }
   if (failed) f.add(failed >= 5 ? "red" : "amber", `${failed} failed reload${failed > 1 ? "s" : ""} in the last 24 hours${lastError ? ` (latest: ${lastError})` : ""}`);
 
-  const overview = allotmentsSchema.safeParse((await cloud.caller.call(host, creds, "reading licence use", (hostConfig) => getLicenseOverview({ hostConfig, noCache: true }), "tier1")).data);
+  const overview = allotmentsSchema.safeParse((await cloud.caller.call(host, creds, "reading licence use", (hostConfig) => getLicenseOverview({ hostConfig, noCache: true }), "getLicenseOverview")).data);
   for (const a of overview.success ? overview.data.allotments : []) {
     if (a.units <= 0) continue;
     const use = a.unitsUsed / a.units;

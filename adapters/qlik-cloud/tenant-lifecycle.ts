@@ -26,7 +26,7 @@ export async function deactivateCustomerTenant(cloud: CloudContext, env: Custome
     const parsed = z.object({ status: z.string().optional(), estimatedPurgeDate: z.string().optional() }).safeParse(res.data);
     if (!parsed.success) throw permanent("Qlik's deactivate answer has an unexpected shape");
     return parsed.data;
-  });
+  }, "deactivateTenant");
   return {
     status: result.status ?? "disabled",
     detail: `tenant ${tenantId} deactivated; purge after ${purgeAfterDays} days`,
@@ -41,7 +41,7 @@ export async function reactivateCustomerTenant(cloud: CloudContext, env: Custome
   if (tenant.status === "active") return { status: "active", detail: `tenant ${tenantId} is already active` };
   const access = cloud.region(region);
   await cloud.caller.call(access.registerHost, access, `reactivating tenant ${tenantId}`, (hostConfig) =>
-    reactivateTenant(tenantId, {}, { hostConfig, headers: confirmHeader(tenant) }),
+    reactivateTenant(tenantId, {}, { hostConfig, headers: confirmHeader(tenant) }), "reactivateTenant",
   );
   return { status: "active", detail: `tenant ${tenantId} reactivated` };
 }

@@ -40,7 +40,7 @@ export async function readTenant(cloud: CloudContext, region: string, tenantId: 
     return await cloud.caller.call(access.registerHost, access, `reading tenant ${tenantId}`, async (hostConfig) => {
       const res = await getTenant(tenantId, { hostConfig, noCache: true });
       return parseTenant(res.data, `reading tenant ${tenantId}`);
-    }, "tier1");
+    }, "getTenant");
   } catch (e) {
     if ((e as { code?: string }).code === "not_found") return undefined;
     throw e;
@@ -86,7 +86,7 @@ async function adoptOrphan(cloud: CloudContext, ctx: StepContext, region: string
 async function patch(cloud: CloudContext, region: string, tenant: TenantInfo, path: "/name" | "/hostnames/1", value: string): Promise<void> {
   const access = cloud.region(region);
   await cloud.caller.call(tenant.hostnames[0]!, access, `setting ${path} of tenant ${tenant.id}`, (hostConfig) =>
-    patchTenant(tenant.id, [{ op: "replace", path, value }], { hostConfig }),
+    patchTenant(tenant.id, [{ op: "replace", path, value }], { hostConfig }), "patchTenant",
   );
 }
 
@@ -117,7 +117,7 @@ function tenantStep(cloud: CloudContext): OnboardStep {
                 fresh = await cloud.caller.call(access.registerHost, access, `creating a tenant in ${region}`, async (hostConfig) => {
                   const res = await createTenant({ licenseKey, datacenter: access.datacenter }, { hostConfig });
                   return parseTenant(res.data, `creating a tenant in ${region}`);
-                });
+                }, "createTenant");
               } catch (error) {
                 // Qlik answered (429, 4xx, 5xx): nothing was created, so there is no orphan to look for.
                 if (!/connection to Qlik failed/.test((error as Error).message)) await ctx.checkpoint?.({ creatingSince: "" });

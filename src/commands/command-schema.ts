@@ -4,6 +4,10 @@ import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
 import { customerStatuses } from "../core/customer-status.ts";
 import { residencySchema } from "../core/place-by-residency.ts";
 
+/** Qlik's TenantDeactivateRequest.purgeAfterDays: 10 to 90 days (default 30). */
+export const MIN_PURGE_AFTER_DAYS = 10;
+export const MAX_PURGE_AFTER_DAYS = 90;
+
 export const CUSTOMER_MAX_LENGTH = 40;
 /** Lower-case letters, digits and single hyphens; starts with a letter, ends with a letter or digit. */
 export const customerPattern = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
@@ -47,7 +51,7 @@ export const onboardCommandSchema = z.object({
 
 export const commandSchema = z.discriminatedUnion("name", [
   onboardCommandSchema,
-  z.object({ name: z.literal("offboard"), customer: customerSchema, purgeAfterDays: z.number().int().min(1).max(90) }),
+  z.object({ name: z.literal("offboard"), customer: customerSchema, purgeAfterDays: z.number().int().min(MIN_PURGE_AFTER_DAYS).max(MAX_PURGE_AFTER_DAYS) }),
   z.object({ name: z.literal("reactivate"), customer: customerSchema }),
   z.object({ name: z.literal("abandon"), customer: customerSchema }),
   z.object({ name: z.literal("health"), scope: z.union([z.object({ all: z.literal(true) }), z.object({ customer: customerSchema })]) }),

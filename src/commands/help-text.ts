@@ -23,7 +23,7 @@ const details: Record<CommandName, string> = {
     cloudRegionCodes.join(", ") +
     ") or a customer area on a client-managed site named in the config. --template repeats to pick templates (default: all configured). " +
     `--features takes a comma list of ${cloudOnlyFeatures.join(", ")} (Qlik Cloud only). --dry-run shows the plan and changes nothing. --residency DE (a country code, or EU) says where the data must stay: without a target qoem picks a region or site there, with one it checks it.`,
-  offboard: "Asks an approver to confirm; once approved the tenant is deactivated with a purge date (default 30 days, 1 to 90) or the customer's content is removed from its site.",
+  offboard: "Asks an approver to confirm; once approved the tenant is deactivated with a purge date (default 30 days, 10 to 90, as Qlik allows) or the customer's content is removed from its site.",
   reactivate: "Brings a deactivated tenant back before its purge date.",
   abandon:
     "Gives up a failed or unfinished onboard: what it made (a tenant, site content) is removed after an approver confirms (a tenant is deactivated with a purge date); if it made nothing the customer is freed at once. The customer may then be onboarded again, anywhere.",

@@ -3,7 +3,7 @@
  * configured site names are passed in. Every chat surface, the shell and `qoem run` use it.
  */
 import type { z } from "zod";
-import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
+import { cloudRegionCodes, creatableRegionCodes, findRegion } from "../../adapters/qlik-cloud/regions.ts";
 import {
   approvalIdSchema,
   cloudOnlyFeatures,
@@ -11,6 +11,8 @@ import {
   customerSchema,
   customerStatuses,
   DEFAULT_PURGE_AFTER_DAYS,
+  MAX_PURGE_AFTER_DAYS,
+  MIN_PURGE_AFTER_DAYS,
   templateNameSchema,
   type Command,
   type CommandName,
@@ -137,6 +139,10 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       } else if (cloudRegionCodes.includes(where)) target = { kind: "cloud", region: where };
       else if (ctx.sites.includes(where)) target = { kind: "client-managed", site: where };
       else throw new ParseFailure(`unknown region or site ${quote(where)} (${describeTargets(ctx)})`);
+      const region = target.kind === "cloud" ? findRegion(target.region) : undefined;
+      if (region && !region.creatable) {
+        throw new ParseFailure(`Qlik cannot create tenants in region '${region.code}' (${region.datacenter}, ${region.location}) through its API yet; onboard to one of ${creatableRegionCodes.join(", ")}`);
+      }
       if (residency !== undefined && !targetSatisfies(target, residency, ctx.placement ?? { options: [] })) {
         throw new ParseFailure(`${quote(where)} does not keep data in ${residency}; leave the target out and qoem picks one that does`);
       }
@@ -165,8 +171,8 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       const rawDays = f.values.get("purge-after")?.[0];
       let purgeAfterDays = DEFAULT_PURGE_AFTER_DAYS;
       if (rawDays !== undefined) {
-        if (!/^\d{1,3}$/.test(rawDays) || Number(rawDays) < 1 || Number(rawDays) > 90) {
-          throw new ParseFailure(`--purge-after takes a whole number of days from 1 to 90, not ${quote(rawDays)}`);
+        if (!/^\d{1,3}$/.test(rawDays) || Number(rawDays) < MIN_PURGE_AFTER_DAYS || Number(rawDays) > MAX_PURGE_AFTER_DAYS) {
+          throw new ParseFailure(`--purge-after takes a whole number of days from ${MIN_PURGE_AFTER_DAYS} to ${MAX_PURGE_AFTER_DAYS}, not ${quote(rawDays)}`);
         }
         purgeAfterDays = Number(rawDays);
       }

@@ -17,7 +17,7 @@ const secrets = {
   cloud: "SECRET-cloud-client-0003",
   org: "SECRET-org-client-0004",
   oidc: "SECRET-oidc-client-0005",
-  webhook: "SECRET-webhook-0006",
+  webhook: "SECRET-webhook-0006-at-least-32-chars",
 };
 let qoem: TestQoem;
 let slack: FakeSlack;

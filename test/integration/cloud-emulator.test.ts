@@ -7,7 +7,10 @@ let emu: CloudEmulator;
 beforeAll(async () => {
   emu = await startCloudEmulator(emulatorDefaults());
 });
-afterAll(() => emu.close());
+afterAll(async () => {
+  await emu.close();
+  expect(emu.contract.violations).toEqual([]);
+});
 
 const post = (host: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${emu.hostUrl(host)}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
@@ -59,8 +62,8 @@ describe("Qlik Cloud emulator", () => {
     for (const bad of [[], [{ op: "add", path: "/name", value: "x" }], [{ op: "replace", path: "/status", value: "x" }], [{ op: "replace", path: "/hostnames/1", value: "acme.us.qlikcloud.com" }], [{ op: "replace", path: "/enableAppOpeningFeedback", value: "yes" }], { op: "replace" }]) {
       const res = await patch(bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
-      const body = (await res.json()) as { errors: Array<{ meta: unknown }> };
-      expect(body.errors[0]!.meta).toBeDefined();
+      const body = (await res.json()) as { errors: Array<{ code: unknown; title: unknown }> };
+      expect(body.errors[0]).toMatchObject({ code: expect.any(String), title: expect.any(String) });
     }
     expect((await patch([{ op: "replace", path: "/name", value: "acme" }, { op: "replace", path: "/hostnames/1", value: "acme.eu.qlikcloud.com" }])).status).toBe(204);
     expect(emu.state.tenantById(tenant.id)).toMatchObject({ name: "acme", hostnames: [tenant.hostnames[0], "acme.eu.qlikcloud.com"] });
@@ -72,7 +75,7 @@ describe("Qlik Cloud emulator", () => {
     const created = (await (await post("register.eu.qlikcloud.com", "/api/v1/tenants", { licenseKey: emulatorLicenseKey }, auth)).json()) as { id: string; hostnames: string[] };
     const action = (name: string, headers: Record<string, string>, body: unknown = {}) => post("register.eu.qlikcloud.com", `/api/v1/tenants/${created.id}/actions/${name}`, body, { ...auth, ...headers });
     expect((await action("deactivate", {})).status).toBe(400);
-    expect((await action("deactivate", { "qlik-confirm-hostname": "other.eu.qlikcloud.com" })).status).toBe(400);
+    expect((await action("deactivate", { "qlik-confirm-hostname": "other.eu.qlikcloud.com" })).status).toBe(412);
     expect((await action("deactivate", { "qlik-confirm-hostname": created.hostnames[0]! }, { purgeAfterDays: 0 })).status).toBe(400);
     const off = await action("deactivate", { "qlik-confirm-hostname": created.hostnames[0]! }, { purgeAfterDays: 15 });
     expect(off.status).toBe(200);
@@ -116,8 +119,8 @@ describe("Qlik Cloud emulator", () => {
       const t = ((await res.json()) as { access_token: string }).access_token;
       const get = (path: string) => fetch(`${limited.hostUrl(limited.sourceTenantHost)}${path}`, { headers: { authorization: `Bearer ${t}` } });
       expect((await get("/api/v1/licenses/overview")).status).toBe(200);
-      expect((await get("/api/v1/users/me")).status).toBe(200);
-      const over = await get("/api/v1/tenants/me");
+      expect((await get("/api/v1/licenses/settings")).status).toBe(200);
+      const over = await get("/api/v1/spaces");
       expect(over.status).toBe(429);
       expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
       expect(await over.json()).toMatchObject({ errors: [{ code: "HTTP-429", title: "API rate limit reached." }] });

@@ -15,7 +15,12 @@ export async function startCloudFixture(options: CloudEmulatorOptions = {}) {
     sourceTenant: { hostname: emulator.sourceTenantHost, region: "eu" },
     onboarding: emulatorOnboarding(),
   });
-  return { emulator, adapter, close: () => emulator.close() };
+  const close = async () => {
+    await emulator.close();
+    // Test mode (vitest.config.ts): an answer that breaks Qlik's specification fails the test that caused it.
+    if (emulator.contract.violations.length) throw new Error(`emulator answers broke Qlik's specification:\n${emulator.contract.violations.join("\n")}`);
+  };
+  return { emulator, adapter, close };
 }
 
 export const onboardRequest = (customer: string, region = "eu"): OnboardRequest => ({ customer, target: { kind: "cloud", region }, templates: [], features: [] });

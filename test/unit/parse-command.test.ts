@@ -43,6 +43,8 @@ describe("parseCommand", () => {
   it("parses the rest of the command set", () => {
     expect(ok("offboard acme")).toEqual({ name: "offboard", customer: "acme", purgeAfterDays: 30 });
     expect(ok("offboard acme --purge-after 15")).toEqual({ name: "offboard", customer: "acme", purgeAfterDays: 15 });
+    expect(ok("offboard acme --purge-after 10")).toEqual({ name: "offboard", customer: "acme", purgeAfterDays: 10 });
+    expect(ok("offboard acme --purge-after 90")).toEqual({ name: "offboard", customer: "acme", purgeAfterDays: 90 });
     expect(ok("reactivate acme")).toEqual({ name: "reactivate", customer: "acme" });
     expect(ok("health")).toEqual({ name: "health", scope: { all: true } });
     expect(ok("health all")).toEqual({ name: "health", scope: { all: true } });
@@ -50,6 +52,7 @@ describe("parseCommand", () => {
     expect(ok("status acme")).toEqual({ name: "status", customer: "acme" });
     expect(ok("list --region eu --status active")).toEqual({ name: "list", region: "eu", status: "active" });
     expect(ok("list --region onprem-fra")).toEqual({ name: "list", region: "onprem-fra" });
+    expect(ok("list --region fr")).toEqual({ name: "list", region: "fr" });
     expect(ok("audit")).toEqual({ name: "audit" });
     expect(ok("audit acme")).toEqual({ name: "audit", customer: "acme" });
     expect(ok("help")).toEqual({ name: "help" });
@@ -62,6 +65,10 @@ describe("parseCommand", () => {
     ["onboard", /customer name is required/],
     ["onboard acme", /region or site is required/],
     ["onboard acme mars", /unknown region or site 'mars'/],
+    ["onboard acme fr", /cannot create tenants in region 'fr' \(eu-west-3, France \(Paris\)\).*us, eu, de, uk, jp, ap, sg/],
+    ["onboard acme in", /cannot create tenants in region 'in'/],
+    ["onboard acme il", /cannot create tenants in region 'il'/],
+    ["onboard acme ae", /cannot create tenants in region 'ae'/],
     ["onboard Acme eu", /not a valid customer name/],
     ["onboard a eu", /at least 2/],
     ["onboard acme- eu", /not a valid customer name/],
@@ -76,9 +83,11 @@ describe("parseCommand", () => {
     ["onboard acme eu --dry-run --dry-run", /given twice/],
     ["onboard acme eu --template 'a/b'", /not a valid template name/],
     ["onboard 'acme eu", /quote is not closed/],
-    ["offboard acme --purge-after 0", /1 to 90/],
-    ["offboard acme --purge-after 3.5", /1 to 90/],
-    ["offboard acme --purge-after 1000", /1 to 90/],
+    ["offboard acme --purge-after 0", /10 to 90/],
+    ["offboard acme --purge-after 9", /10 to 90/],
+    ["offboard acme --purge-after 3.5", /10 to 90/],
+    ["offboard acme --purge-after 91", /10 to 90/],
+    ["offboard acme --purge-after 1000", /10 to 90/],
     ["status", /customer name is required/],
     ["list --status sleeping", /unknown status 'sleeping'/],
     ["list --region atlantis", /unknown region or site/],

@@ -26,7 +26,8 @@ export interface SiteEmulator {
   qrsUrl: string;
   state: SiteState;
   faults: FaultInjector;
-  stats: { qrsRequests: number; refusedXrf: number; engineSessions: number };
+  /** `qrsCalls`: each QRS request as `METHOD /qrs/path`, for checks of what a client sent. */
+  stats: { qrsRequests: number; refusedXrf: number; engineSessions: number; qrsCalls: string[] };
   close(): Promise<void>;
 }
 
@@ -49,7 +50,7 @@ export async function startSiteEmulator(options: SiteEmulatorOptions = {}): Prom
   const state = new SiteState(options.templates);
   const faults = new FaultInjector();
   if (options.faults) faults.set(options.faults);
-  const stats = { qrsRequests: 0, refusedXrf: 0, engineSessions: 0 };
+  const stats = { qrsRequests: 0, refusedXrf: 0, engineSessions: 0, qrsCalls: [] as string[] };
   const sockets = new WebSocketServer({ noServer: true });
 
   const health = () => ({
@@ -105,6 +106,7 @@ export async function startSiteEmulator(options: SiteEmulatorOptions = {}): Prom
     }
     if (!url.pathname.startsWith("/qrs/")) return send(res, 404, "Not found");
     stats.qrsRequests++;
+    stats.qrsCalls.push(`${method} ${url.pathname.replace(/\/+$/, "")}`);
     // The Xrfkey rule: the same 16 alphanumerics as a query parameter and in X-Qlik-Xrfkey.
     const param = [...url.searchParams.entries()].find(([k]) => k.toLowerCase() === "xrfkey")?.[1];
     const header = req.headers["x-qlik-xrfkey"];

@@ -10,9 +10,11 @@ import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { CloudState } from "./cloud-state.ts";
 import { FaultInjector, faultRulesSchema, type FaultRule } from "./faults.ts";
-import { HttpError, parseJson, qlikError, randomId, readBody, sendJson } from "./http-kit.ts";
-import { RateLimiter, qlikRateLimits, type RateLimits, type Tier } from "./rate-limiter.ts";
-import type { EmuRequest, HostKind, Route } from "./route.ts";
+import { HttpError, parseJson, qlikError, randomId, readBody, sendJson, shapeErrorFor } from "./http-kit.ts";
+import { qlikOperations, type QlikOperationId } from "../qlik-operations.ts";
+import { RateLimiter, qlikRateLimits, type RateLimits } from "./rate-limiter.ts";
+import type { EmuRequest, HostKind, Reply, Route } from "./route.ts";
+import { specChecker } from "./check-against-spec.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { tenantRoutes } from "./tenant-routes.ts";
 import { orgRoutes } from "./org-routes.ts";
@@ -42,6 +44,18 @@ export interface CloudEmulatorOptions {
   templates?: string[];
   /** Extra routes (later endpoints register here). */
   routes?: Route[];
+  /**
+   * Test mode: check every answer to a specification operation against the schema Qlik documents
+   * for its status; one that does not match is recorded in `contract.violations` and sent as a 500
+   * instead, so no test passes over it. Default: QOEM_EMULATOR_CHECK_ANSWERS=1 (set by the tests).
+   */
+  checkAnswers?: boolean;
+}
+
+/** What the answer check found: answers that break the specification, and statuses it does not document. */
+export interface ContractFindings {
+  violations: string[];
+  undocumented: Set<string>;
 }
 
 export interface CloudEmulator {
@@ -54,7 +68,9 @@ export interface CloudEmulator {
   state: CloudState;
   faults: FaultInjector;
   limiter: RateLimiter;
-  stats: { requests: number; byRoute: Map<string, number> };
+  /** Requests received: per route, per specification operation, and those no route served. */
+  stats: { requests: number; byRoute: Map<string, number>; operations: Map<QlikOperationId, number>; unrouted: string[] };
+  contract: ContractFindings;
   close(): Promise<void>;
 }
 
@@ -99,9 +115,12 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
   const faults = new FaultInjector();
   if (options.faults) faults.set(options.faults);
   const routes = [...defaultRoutes, ...(options.routes ?? [])];
-  const stats = { requests: 0, byRoute: new Map<string, number>() };
+  const stats = { requests: 0, byRoute: new Map<string, number>(), operations: new Map<QlikOperationId, number>(), unrouted: [] as string[] };
   let publicBase = "";
   const trace = process.env.QOEM_EMULATOR_TRACE === "1";
+  const checker = specChecker();
+  const checkAnswers = options.checkAnswers ?? process.env.QOEM_EMULATOR_CHECK_ANSWERS === "1";
+  const contract: ContractFindings = { violations: [], undocumented: new Set() };
 
   const classify = (host: string): { kind: HostKind; region?: string } | undefined => {
     if (host === organizationHost) return { kind: "console" };
@@ -197,6 +216,8 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     const where = classify(host);
     if (!where) throw qlikError(404, "HTTP-404", "Unknown host", `No Qlik host '${host}' is known to the emulator.`);
     const tenant = where.kind === "tenant" ? state.tenantByHost(host) : undefined;
+    // A deactivated tenant's host refuses every API call as unauthorised, with a code that says why.
+    if (tenant?.status === "disabled" && path.startsWith("/api/")) throw qlikError(401, "TENANT_DISABLED", "Tenant is disabled", "The tenant has been deactivated.");
     if (tenant && tenant.status !== "active" && path.startsWith("/api/")) {
       throw qlikError(403, "TENANTS-403", "Tenant is not active", `Tenant status is '${tenant.status}'.`);
     }
@@ -209,43 +230,70 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       if (hit) params = hit.slice(1).map(decodeURIComponent);
       return Boolean(hit);
     });
-    if (!route) throw qlikError(404, "HTTP-404", "Not found", `${method} ${path} is not an endpoint of this host.`);
-    stats.byRoute.set(`${method} ${route.path.source}`, (stats.byRoute.get(`${method} ${route.path.source}`) ?? 0) + 1);
-
-    let grant;
-    if (route.auth) {
-      const auth = req.headers.authorization ?? "";
-      const token = /^Bearer (.+)$/i.exec(auth)?.[1];
-      grant = token ? state.grantFor(token) : undefined;
-      if (!grant || grant.host !== host) {
-        throw qlikError(401, "HTTP-401", "Unauthorized", token ? "The token is not valid for this host." : "A bearer token is required.");
-      }
-      if (route.tier) {
-        const waitMs = limiter.take(`${host}|${grant.clientId}`, route.tier as Tier);
-        if (waitMs > 0) throw rateLimitReply(Math.ceil(waitMs / 1000));
-      }
+    if (!route) {
+      stats.unrouted.push(`${method} ${host}${path}`);
+      throw qlikError(404, "HTTP-404", "Not found", `${method} ${path} is not an endpoint of this host.`);
     }
-    const raw = await readBody(req);
-    const isJson = (req.headers["content-type"] ?? "").includes("json");
-    const emuReq: EmuRequest = {
-      method,
-      host,
-      hostKind: where.kind,
-      params,
-      query: url.searchParams,
-      headers: req.headers,
-      body: isJson || route.path.source.includes("oauth") ? parseJson(raw) : undefined,
-      raw,
-      base: `${publicBase}/${host}`,
-      state,
-      ...(where.region ? { region: where.region } : {}),
-      ...(tenant ? { tenant } : {}),
-      ...(grant ? { grant } : {}),
-    };
-    const reply = await route.handle(emuReq);
-    if (dropAfter) {
+    stats.byRoute.set(`${method} ${route.path.source}`, (stats.byRoute.get(`${method} ${route.path.source}`) ?? 0) + 1);
+    if (route.operation) stats.operations.set(route.operation, (stats.operations.get(route.operation) ?? 0) + 1);
+
+    let reply: Reply;
+    let handled = false;
+    try {
+      let grant;
+      if (route.auth) {
+        const auth = req.headers.authorization ?? "";
+        const token = /^Bearer (.+)$/i.exec(auth)?.[1];
+        grant = token ? state.grantFor(token) : undefined;
+        if (!grant || grant.host !== host) {
+          throw qlikError(401, "HTTP-401", "Unauthorized", token ? "The token is not valid for this host." : "A bearer token is required.");
+        }
+        if (route.tier) {
+          const waitMs = limiter.take(`${host}|${grant.clientId}`, route.tier);
+          if (waitMs > 0) throw rateLimitReply(Math.ceil(waitMs / 1000));
+        }
+      }
+      const raw = await readBody(req);
+      const isJson = (req.headers["content-type"] ?? "").includes("json");
+      const body = isJson || route.path.source.includes("oauth") ? parseJson(raw) : undefined;
+      if (route.operation) {
+        const refusal = checker.checkRequest(route.operation, { pathParams: params, query: url.searchParams, headers: req.headers, body, isJson });
+        if (refusal) throw qlikError(400, "HTTP-400", "Bad Request", refusal);
+      }
+      const emuReq: EmuRequest = {
+        method,
+        host,
+        hostKind: where.kind,
+        params,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        raw,
+        base: `${publicBase}/${host}`,
+        state,
+        ...(where.region ? { region: where.region } : {}),
+        ...(tenant ? { tenant } : {}),
+        ...(grant ? { grant } : {}),
+      };
+      reply = await route.handle(emuReq);
+      handled = true;
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      const body = route.operation ? shapeErrorFor(qlikOperations[route.operation].path, error.body) : error.body;
+      reply = { status: error.status, body, headers: error.headers };
+    }
+    if (handled && dropAfter) {
       req.socket.destroy();
       return;
+    }
+    if (route.operation && checkAnswers && !reply.raw) {
+      const found = checker.checkAnswer(route.operation, reply.status, reply.body);
+      if (found.undocumented) contract.undocumented.add(found.undocumented);
+      if (found.violation) {
+        contract.violations.push(found.violation);
+        process.stderr.write(`emulator answer breaks Qlik's specification: ${found.violation}\n`);
+        reply = { status: 500, body: { errors: [{ code: "EMU-CONTRACT", title: "Emulator answer breaks Qlik's specification", detail: found.violation, status: "500" }] } };
+      }
     }
     if (reply.raw) {
       res.writeHead(reply.status, { "content-length": reply.raw.length, ...reply.headers });
@@ -277,6 +325,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     faults,
     limiter,
     stats,
+    contract,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -1,6 +1,7 @@
 // The Qlik Cloud emulator's in-memory world: tenants, OAuth clients and the tokens they were issued.
 import { randomId, lowerId } from "./http-kit.ts";
 import { cloudRegions } from "../regions.ts";
+import { creatableDatacenters } from "../spec/read-qlik-spec.ts";
 import { TenantData } from "./tenant-data.ts";
 
 export type TenantStatus = "active" | "disabled" | "deleted" | "user-access-disabled";
@@ -58,8 +59,9 @@ export class CloudState {
     public tenantCapPerRegion: number,
   ) {}
 
-  knownDatacenter(datacenter: string): boolean {
-    return cloudRegions.some((r) => r.datacenter === datacenter);
+  /** A datacenter Qlik's specification lists for tenant creation. */
+  creatableDatacenter(datacenter: string): boolean {
+    return creatableDatacenters().includes(datacenter);
   }
 
   datacenterOf(region: string): string {

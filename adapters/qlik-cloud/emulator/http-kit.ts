@@ -62,3 +62,10 @@ export function randomId(length: number, chars = alphabet): string {
 }
 
 export const lowerId = (length: number) => randomId(length, "abcdefghijklmnopqrstuvwxyz0123456789");
+
+/** The licences API's errorResponse also requires the deprecated top-level `error` and `message`. */
+export function shapeErrorFor(specPath: string, body: unknown): unknown {
+  if (!specPath.startsWith("/v1/licenses") || typeof body !== "object" || body === null || !("errors" in body)) return body;
+  const first = (body as { errors: Array<{ title?: string; detail?: string }> }).errors[0];
+  return { error: "util.Error", message: first?.detail ?? first?.title ?? "error", ...body };
+}

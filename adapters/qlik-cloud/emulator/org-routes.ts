@@ -3,6 +3,7 @@ import { qlikError } from "./http-kit.ts";
 import { parseScimFilter, scimAttributes, scimMatches, ScimSyntaxError, type ScimNode } from "./scim-filter.ts";
 import type { EmuTenant } from "./cloud-state.ts";
 import type { EmuRequest, Route } from "./route.ts";
+import { tierOf } from "../spec/read-qlik-spec.ts";
 
 const operatorsAllowed: Record<string, string[]> = {
   regionCode: ["eq", "ne"],
@@ -82,7 +83,7 @@ export const orgRoutes: Route[] = [
     method: "GET",
     path: /^\/api\/core\/tenants$/,
     hosts: ["console"],
-    tier: "tier1",
+    tier: tierOf("listOrgTenants"),
     auth: true,
     handle(req) {
       const node = parseFilter(req);
@@ -128,7 +129,7 @@ export const orgRoutes: Route[] = [
     method: "GET",
     path: /^\/api\/core\/tenants\/([^/]+)$/,
     hosts: ["console"],
-    tier: "tier1",
+    tier: tierOf("getOrgTenant"),
     auth: true,
     handle(req) {
       const tenant = req.state.tenantById(req.params[0]!);

@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { CloudState, EmuTenant, TokenGrant } from "./cloud-state.ts";
 import type { Tier } from "./rate-limiter.ts";
+import type { QlikOperationId } from "../qlik-operations.ts";
 
 export type HostKind = "register" | "tenant" | "console";
 
@@ -36,8 +37,13 @@ export interface Route {
   method: string;
   path: RegExp;
   hosts: HostKind[];
-  /** null: not rate limited (token endpoint, product info). */
+  /**
+   * From the specification for a route built by `specRoute`; set by hand only for paths outside it
+   * (null: not rate limited, as the token endpoint and product info).
+   */
   tier: Tier | null;
+  /** The specification operation this route serves: its requests and answers are checked against it. */
+  operation?: QlikOperationId;
   auth: boolean;
   handle(req: EmuRequest): Reply | Promise<Reply>;
 }

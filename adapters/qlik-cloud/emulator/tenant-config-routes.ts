@@ -3,12 +3,14 @@ import { z } from "zod";
 import { qlikError, randomId } from "./http-kit.ts";
 import { paginate } from "./paginate.ts";
 import { parseScimFilter, scimMatches, ScimSyntaxError } from "./scim-filter.ts";
-import type { EmuBrand, EmuIdp, EmuWebhook, TenantData } from "./tenant-data.ts";
+import type { EmuBrand, EmuGroup, EmuIdp, EmuWebhook, TenantData } from "./tenant-data.ts";
 import type { EmuRequest, Route } from "./route.ts";
+import { specRoute } from "./spec-route.ts";
+import type { QlikOperationId } from "../qlik-operations.ts";
 
 const data = (req: EmuRequest): TenantData => req.state.dataOf(req.tenant!.id);
 const invalid = (detail: string, status = 400) => ({ errors: [{ code: "HTTP-400", title: "Bad request", detail, status }] });
-const tenantRoute = (method: string, path: RegExp, tier: "tier1" | "tier2", handle: Route["handle"]): Route => ({ method, path, hosts: ["tenant"], tier, auth: true, handle });
+const tenantRoute = (operation: QlikOperationId, handle: Route["handle"]): Route => specRoute(operation, ["tenant"], handle);
 
 const licenseSettings = z.object({ autoAssignProfessional: z.boolean().optional(), autoAssignAnalyzer: z.boolean().optional() }).strict();
 const jwtIdp = z.object({
@@ -48,43 +50,48 @@ function idpJson(idp: EmuIdp) {
   return { ...idp, options, meta: {} };
 }
 
+const groupJson = (req: EmuRequest, g: EmuGroup) => ({ ...g, tenantId: req.tenant!.id, links: { self: { href: `${req.base}/api/v1/groups/${g.id}` } } });
 const brandJson = (b: EmuBrand) => b;
 const webhookJson = (w: EmuWebhook) => w;
 
 export const tenantConfigRoutes: Route[] = [
-  tenantRoute("GET", /^\/api\/v1\/licenses\/settings$/, "tier1", (req) => ({ status: 200, body: data(req).licenseSettings })),
-  tenantRoute("PUT", /^\/api\/v1\/licenses\/settings$/, "tier2", (req) => {
+  tenantRoute("getLicenseSettings", (req) => ({ status: 200, body: data(req).licenseSettings })),
+  tenantRoute("updateLicenseSettings", (req) => {
     const body = licenseSettings.safeParse(req.body);
     if (!body.success) return { status: 400, body: invalid("autoAssignProfessional and autoAssignAnalyzer must be booleans.", 400) };
     Object.assign(data(req).licenseSettings, body.data);
     return { status: 200, body: data(req).licenseSettings };
   }),
-  tenantRoute("GET", /^\/api\/v1\/licenses\/overview$/, "tier1", (req) => {
+  tenantRoute("getLicenseOverview", (req) => {
     const u = data(req).licenseUnits;
     return {
       status: 200,
       body: {
         licenseKey: req.state.licenseKey,
         licenseNumber: "9999000000000001",
+        secondaryNumber: "0",
         product: "Qlik Cloud OEM",
+        origin: "External",
         status: "Ok",
         trial: false,
-        valid: "P1Y",
+        valid: "2025-01-01/2030-12-31",
+        updated: "2025-01-01T00:00:00.000Z",
         allotments: [
           { name: "professional", units: u.professional.units, unitsUsed: u.professional.unitsUsed, usageClass: "assigned" },
           { name: "analyzer", units: u.analyzer.units, unitsUsed: u.analyzer.unitsUsed, usageClass: "assigned" },
         ],
-        parameters: data(req).licenseFeatures.map((name) => ({ name, valid: "true", values: true })),
+        // A parameter set is valid over an interval (`./.`: open at both ends), as Qlik's licenseOverview says.
+        parameters: data(req).licenseFeatures.map((name) => ({ name, valid: "./.", values: {} })),
       },
     };
   }),
-  tenantRoute("PATCH", /^\/api\/v1\/groups\/settings$/, "tier2", (req) => {
+  tenantRoute("patchGroupsSettings", (req) => {
     const ops = z.array(z.object({ op: z.literal("replace"), path: z.enum(["/autoCreateGroups", "/syncIdpGroups"]), value: z.boolean() })).min(1).safeParse(req.body);
     if (!ops.success) return { status: 400, body: invalid("expected [{op:'replace', path:'/autoCreateGroups'|'/syncIdpGroups', value:boolean}]") };
     for (const op of ops.data) data(req).groupSettings[op.path.slice(1) as "autoCreateGroups"] = op.value;
     return { status: 204 };
   }),
-  tenantRoute("GET", /^\/api\/v1\/groups$/, "tier1", (req) => {
+  tenantRoute("getGroups", (req) => {
     let groups = [...data(req).groups.values()];
     const filter = req.query.get("filter");
     if (filter) {
@@ -95,18 +102,19 @@ export const tenantConfigRoutes: Route[] = [
         throw qlikError(400, "GROUPS-1", "Invalid filter", e instanceof ScimSyntaxError ? e.message : "bad filter");
       }
     }
-    return { status: 200, body: paginate(req, groups, "/api/v1/groups") };
+    return { status: 200, body: paginate(req, groups.map((g) => groupJson(req, g)), "/api/v1/groups") };
   }),
-  tenantRoute("POST", /^\/api\/v1\/groups$/, "tier2", (req) => {
+  tenantRoute("createGroup", (req) => {
     const body = z.object({ name: z.string().min(1).max(256), status: z.string().optional() }).safeParse(req.body);
     if (!body.success) return { status: 400, body: invalid("name is required") };
     if ([...data(req).groups.values()].some((g) => g.name === body.data.name)) throw qlikError(409, "GROUPS-2", "Conflict", "A group with that name exists.");
-    const group = { id: randomId(24, "0123456789abcdef"), name: body.data.name, status: "active", createdAt: new Date().toISOString() };
+    const now = new Date().toISOString();
+    const group = { id: randomId(24, "0123456789abcdef"), name: body.data.name, status: "active", createdAt: now, lastUpdatedAt: now };
     data(req).groups.set(group.id, group);
-    return { status: 201, body: group };
+    return { status: 201, body: groupJson(req, group) };
   }),
-  tenantRoute("GET", /^\/api\/v1\/identity-providers$/, "tier1", (req) => ({ status: 200, body: paginate(req, [...data(req).idps.values()].map(idpJson), "/api/v1/identity-providers") })),
-  tenantRoute("POST", /^\/api\/v1\/identity-providers$/, "tier2", (req) => {
+  tenantRoute("getIdps", (req) => ({ status: 200, body: paginate(req, [...data(req).idps.values()].map(idpJson), "/api/v1/identity-providers") })),
+  tenantRoute("createIdp", (req) => {
     const body = req.body as { protocol?: string };
     const parsed = body?.protocol === "OIDC" ? oidcIdp.safeParse(req.body) : jwtIdp.safeParse(req.body);
     if (!parsed.success) {
@@ -131,16 +139,16 @@ export const tenantConfigRoutes: Route[] = [
     data(req).idps.set(idp.id, idp);
     return { status: 201, body: idpJson(idp) };
   }),
-  tenantRoute("DELETE", /^\/api\/v1\/identity-providers\/([^/]+)$/, "tier2", (req) => {
+  tenantRoute("deleteIdp", (req) => {
     if (!data(req).idps.delete(req.params[0]!)) throw qlikError(404, "IDP-404", "Not found");
     return { status: 204 };
   }),
-  tenantRoute("GET", /^\/api\/v1\/brands$/, "tier1", (req) => ({ status: 200, body: paginate(req, [...data(req).brands.values()].map(brandJson), "/api/v1/brands", { cursorParams: ["startingAfter", "endingBefore"] }) })),
-  tenantRoute("GET", /^\/api\/v1\/brands\/active$/, "tier1", (req) => {
+  tenantRoute("getBrands", (req) => ({ status: 200, body: paginate(req, [...data(req).brands.values()].map(brandJson), "/api/v1/brands", { cursorParams: ["startingAfter", "endingBefore"] }) })),
+  tenantRoute("getActiveBrand", (req) => {
     const active = [...data(req).brands.values()].find((b) => b.active);
     return active ? { status: 200, body: brandJson(active) } : { status: 200, body: {} };
   }),
-  tenantRoute("POST", /^\/api\/v1\/brands$/, "tier2", async (req) => {
+  tenantRoute("createBrand", async (req) => {
     const type = String(req.headers["content-type"] ?? "");
     if (!type.startsWith("multipart/form-data")) throw qlikError(400, "BRANDS-1", "Invalid request", "createBrand takes multipart/form-data.");
     const form = await new Request("http://emulator/", { method: "POST", headers: { "content-type": type }, body: req.raw }).formData();
@@ -156,18 +164,18 @@ export const tenantConfigRoutes: Route[] = [
     data(req).brands.set(brand.id, brand);
     return { status: 201, body: brandJson(brand) };
   }),
-  tenantRoute("POST", /^\/api\/v1\/brands\/([^/]+)\/actions\/activate$/, "tier2", (req) => {
+  tenantRoute("activateBrand", (req) => {
     const brand = data(req).brands.get(req.params[0]!);
     if (!brand) throw qlikError(404, "BRANDS-404", "Not found");
     for (const b of data(req).brands.values()) b.active = b.id === brand.id;
     return { status: 200, body: brandJson(brand) };
   }),
-  tenantRoute("GET", /^\/api\/v1\/webhooks$/, "tier1", (req) => {
+  tenantRoute("getWebhooks", (req) => {
     const name = req.query.get("name");
     const hooks = [...data(req).webhooks.values()].filter((w) => !name || w.name === name);
     return { status: 200, body: paginate(req, hooks.map(webhookJson), "/api/v1/webhooks") };
   }),
-  tenantRoute("POST", /^\/api\/v1\/webhooks$/, "tier2", (req) => {
+  tenantRoute("createWebhook", (req) => {
     const body = webhookPost.safeParse(req.body);
     if (!body.success) throw qlikError(400, "WEBHOOKS-1", "Invalid webhook", `${body.error.issues[0]?.path.join(".")}: ${body.error.issues[0]?.message}`);
     const w = body.data;
@@ -175,7 +183,7 @@ export const tenantConfigRoutes: Route[] = [
     data(req).webhooks.set(hook.id, hook);
     return { status: 201, body: webhookJson(hook) };
   }),
-  tenantRoute("GET", /^\/api\/v1\/reloads$/, "tier1", (req) => {
+  tenantRoute("getReloads", (req) => {
     let reloads = [...data(req).reloads];
     const appId = req.query.get("appId");
     if (appId) reloads = reloads.filter((r) => r.appId === appId);

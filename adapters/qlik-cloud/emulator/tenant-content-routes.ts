@@ -2,11 +2,13 @@
 import { z } from "zod";
 import { qlikError, randomId } from "./http-kit.ts";
 import { paginate } from "./paginate.ts";
-import { nxApp, type EmuApp, type TenantData } from "./tenant-data.ts";
+import { nxApp, type EmuApp, type EmuAssignment, type TenantData } from "./tenant-data.ts";
 import type { EmuRequest, Route } from "./route.ts";
+import { specRoute } from "./spec-route.ts";
+import type { QlikOperationId } from "../qlik-operations.ts";
 
 const data = (req: EmuRequest): TenantData => req.state.dataOf(req.tenant!.id);
-const tenantRoute = (method: string, path: RegExp, tier: "tier1" | "tier2", handle: Route["handle"]): Route => ({ method, path, hosts: ["tenant"], tier, auth: true, handle });
+const tenantRoute = (operation: QlikOperationId, handle: Route["handle"]): Route => specRoute(operation, ["tenant"], handle);
 
 /** Spaces errors repeat the deprecated top-level code/title next to errors[]. */
 function spacesError(status: number, code: string, title: string, detail: string) {
@@ -18,6 +20,8 @@ const spaceJson = (req: EmuRequest, s: ReturnType<TenantData["addSpace"]>) => ({
   links: { self: { href: `${req.base}/api/v1/spaces/${s.id}` }, assignments: { href: `${req.base}/api/v1/spaces/${s.id}/assignments` } },
   meta: { actions: ["create", "read", "update", "delete"], roles: [], assignableRoles: ["consumer", "contributor", "publisher", "facilitator", "producer", "dataconsumer", "codeveloper"] },
 });
+
+const assignmentJson = (req: EmuRequest, a: EmuAssignment) => ({ ...a, links: { self: { href: `${req.base}/api/v1/spaces/${a.spaceId}/assignments/${a.id}` }, space: { href: `${req.base}/api/v1/spaces/${a.spaceId}` } } });
 
 const spaceCreate = z.object({
   name: z.string().min(1).max(256).regex(/^[^"*?<>/|\\:]+$/, "name cannot contain \" * ? < > / | \\ :"),
@@ -35,6 +39,7 @@ function itemOf(req: EmuRequest, app: EmuApp) {
   return {
     id: `item-${app.id}`,
     name: app.name,
+    tenantId: req.tenant!.id,
     resourceType: "app",
     resourceId: app.id,
     resourceSubType: "",
@@ -42,7 +47,14 @@ function itemOf(req: EmuRequest, app: EmuApp) {
     ownerId: app.ownerId,
     createdAt: app.createdDate,
     updatedAt: app.modifiedDate,
+    resourceCreatedAt: app.createdDate,
+    resourceUpdatedAt: app.modifiedDate,
+    isFavorited: false,
+    actions: ["read", "update", "delete"],
+    collectionIds: [],
     resourceAttributes: { published: app.published, publishTime: app.publishTime ?? "", originAppId: app.originAppId ?? "", spaceType: spaceType ?? "personal" },
+    resourceCustomAttributes: {},
+    meta: { isFavorited: false, actions: ["read", "update", "delete"], tags: [], collections: [] },
     links: { self: { href: `${req.base}/api/v1/items/item-${app.id}` } },
   };
 }
@@ -54,14 +66,14 @@ function appOr404(req: EmuRequest, id: string): EmuApp {
 }
 
 export const tenantContentRoutes: Route[] = [
-  tenantRoute("GET", /^\/api\/v1\/spaces$/, "tier1", (req) => {
+  tenantRoute("getSpaces", (req) => {
     const name = req.query.get("name");
     const type = req.query.get("type");
     const spaces = [...data(req).spaces.values()].filter((s) => (!name || s.name.toLowerCase().includes(name.toLowerCase())) && (!type || s.type === type));
     const page = paginate(req, spaces.map((s) => spaceJson(req, s)), "/api/v1/spaces");
     return { status: 200, body: { ...page, meta: { count: spaces.length } } };
   }),
-  tenantRoute("POST", /^\/api\/v1\/spaces$/, "tier2", (req) => {
+  tenantRoute("createSpace", (req) => {
     const body = spaceCreate.safeParse(req.body);
     if (!body.success) return spacesError(400, "SPACES-1", "Invalid request", `${body.error.issues[0]?.path.join(".")}: ${body.error.issues[0]?.message}`);
     if ([...data(req).spaces.values()].some((s) => s.name === body.data.name)) return spacesError(409, "SPACES-2", "Conflict", `A space named '${body.data.name}' exists.`);
@@ -69,31 +81,31 @@ export const tenantContentRoutes: Route[] = [
     space.description = body.data.description ?? "";
     return { status: 201, body: spaceJson(req, space) };
   }),
-  tenantRoute("GET", /^\/api\/v1\/spaces\/([^/]+)$/, "tier1", (req) => {
+  tenantRoute("getSpace", (req) => {
     const space = data(req).spaces.get(req.params[0]!);
     return space ? { status: 200, body: spaceJson(req, space) } : spacesError(404, "SPACES-404", "Not found", "No such space.");
   }),
-  tenantRoute("DELETE", /^\/api\/v1\/spaces\/([^/]+)$/, "tier2", (req) => {
+  tenantRoute("deleteSpace", (req) => {
     if (!data(req).spaces.delete(req.params[0]!)) return spacesError(404, "SPACES-404", "Not found", "No such space.");
     return { status: 204 };
   }),
-  tenantRoute("GET", /^\/api\/v1\/spaces\/([^/]+)\/assignments$/, "tier1", (req) => {
+  tenantRoute("getSpaceAssignments", (req) => {
     if (!data(req).spaces.has(req.params[0]!)) return spacesError(404, "SPACES-404", "Not found", "No such space.");
     const list = data(req).assignments.get(req.params[0]!) ?? [];
-    return { status: 200, body: { ...paginate(req, list, `/api/v1/spaces/${req.params[0]}/assignments`), meta: { count: list.length } } };
+    return { status: 200, body: { ...paginate(req, list.map((a) => assignmentJson(req, a)), `/api/v1/spaces/${req.params[0]}/assignments`), meta: { count: list.length } } };
   }),
-  tenantRoute("POST", /^\/api\/v1\/spaces\/([^/]+)\/assignments$/, "tier2", (req) => {
+  tenantRoute("createSpaceAssignment", (req) => {
     const spaceId = req.params[0]!;
     if (!data(req).spaces.has(spaceId)) return spacesError(404, "SPACES-404", "Not found", "No such space.");
     const body = assignmentCreate.safeParse(req.body);
     if (!body.success) return spacesError(400, "SPACES-3", "Invalid assignment", `${body.error.issues[0]?.path.join(".")}: ${body.error.issues[0]?.message}`);
     const list = data(req).assignments.get(spaceId) ?? [];
     if (list.some((a) => a.assigneeId === body.data.assigneeId)) return spacesError(409, "SPACES-4", "Conflict", "The assignee already has an assignment.");
-    const assignment = { id: randomId(24, "0123456789abcdef"), spaceId, ...body.data, createdAt: new Date().toISOString() };
+    const assignment = { id: randomId(24, "0123456789abcdef"), spaceId, tenantId: req.tenant!.id, ...body.data, createdAt: new Date().toISOString() };
     data(req).assignments.set(spaceId, [...list, assignment]);
-    return { status: 201, body: assignment };
+    return { status: 201, body: assignmentJson(req, assignment) };
   }),
-  tenantRoute("GET", /^\/api\/v1\/items$/, "tier1", (req) => {
+  tenantRoute("getItems", (req) => {
     const resourceType = req.query.get("resourceType");
     if (resourceType && resourceType !== "app") return { status: 200, body: paginate(req, [], "/api/v1/items") };
     const spaceId = req.query.get("spaceId");
@@ -101,24 +113,24 @@ export const tenantContentRoutes: Route[] = [
     const apps = [...data(req).apps.values()].filter((a) => (!spaceId || a.spaceId === spaceId) && (!name || a.name === name));
     return { status: 200, body: paginate(req, apps.map((a) => itemOf(req, a)), "/api/v1/items") };
   }),
-  tenantRoute("GET", /^\/api\/v1\/apps\/([^/]+)$/, "tier1", (req) => ({ status: 200, body: nxApp(appOr404(req, req.params[0]!)) })),
-  tenantRoute("DELETE", /^\/api\/v1\/apps\/([^/]+)$/, "tier2", (req) => {
+  tenantRoute("getAppInfo", (req) => ({ status: 200, body: nxApp(appOr404(req, req.params[0]!)) })),
+  tenantRoute("deleteApp", (req) => {
     appOr404(req, req.params[0]!);
     data(req).apps.delete(req.params[0]!);
     return { status: 200 };
   }),
-  tenantRoute("POST", /^\/api\/v1\/apps\/([^/]+)\/export$/, "tier2", (req) => {
+  tenantRoute("exportApp", (req) => {
     const app = appOr404(req, req.params[0]!);
     const id = randomId(24, "0123456789abcdef");
     data(req).tempContents.set(id, app.content);
     return { status: 201, headers: { location: `/api/v1/temp-contents/${id}?inline=1` } };
   }),
-  tenantRoute("GET", /^\/api\/v1\/temp-contents\/([^/]+)$/, "tier1", (req) => {
+  tenantRoute("downloadTempFile", (req) => {
     const content = data(req).tempContents.get(req.params[0]!);
     if (!content) throw qlikError(410, "TEMP-410", "Gone", "The temporary content has expired.");
     return { status: 200, raw: content, headers: { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="${req.params[0]}.qvf"` } };
   }),
-  tenantRoute("POST", /^\/api\/v1\/apps\/import$/, "tier2", (req) => {
+  tenantRoute("importApp", (req) => {
     if (!String(req.headers["content-type"] ?? "").includes("octet-stream")) throw qlikError(400, "APPS-1", "Invalid request", "importApp takes application/octet-stream.");
     if (req.raw.length === 0) throw qlikError(400, "APPS-2", "Invalid request", "The app file is empty.");
     const spaceId = req.query.get("spaceId") ?? undefined;
@@ -127,7 +139,7 @@ export const tenantContentRoutes: Route[] = [
     const app = data(req).addApp(name, spaceId, Buffer.from(req.raw), { ownerId: req.grant!.clientId });
     return { status: 200, body: nxApp(app) };
   }),
-  tenantRoute("POST", /^\/api\/v1\/apps\/([^/]+)\/publish$/, "tier2", (req) => {
+  tenantRoute("publishApp", (req) => {
     const source = appOr404(req, req.params[0]!);
     const body = z.object({ spaceId: z.string().min(1), data: z.enum(["source", "target"]).optional(), attributes: z.object({ name: z.string().optional(), description: z.string().optional() }).optional() }).passthrough().safeParse(req.body);
     if (!body.success) throw qlikError(400, "APPS-3", "Invalid request", "spaceId is required.");
@@ -139,7 +151,7 @@ export const tenantContentRoutes: Route[] = [
     source.publishTime = now;
     return { status: 200, body: nxApp(published) };
   }),
-  tenantRoute("PUT", /^\/api\/v1\/apps\/([^/]+)\/publish$/, "tier2", (req) => {
+  tenantRoute("republishApp", (req) => {
     const source = appOr404(req, req.params[0]!);
     const body = z.object({ targetId: z.string().min(1), checkOriginAppId: z.boolean().optional() }).passthrough().safeParse(req.body);
     if (!body.success) throw qlikError(400, "APPS-3", "Invalid request", "targetId is required.");

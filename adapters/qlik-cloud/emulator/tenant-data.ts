@@ -2,13 +2,13 @@
 import { randomId } from "./http-kit.ts";
 
 export interface EmuSpace { id: string; name: string; type: "shared" | "managed" | "data"; description: string; ownerId: string; tenantId: string; createdAt: string; updatedAt: string; }
-export interface EmuAssignment { id: string; spaceId: string; type: string; assigneeId: string; roles: string[]; createdAt: string; }
+export interface EmuAssignment { id: string; spaceId: string; tenantId: string; type: string; assigneeId: string; roles: string[]; createdAt: string; }
 export interface EmuApp { id: string; name: string; description: string; spaceId?: string; published: boolean; publishTime?: string; originAppId?: string; content: Buffer; createdDate: string; modifiedDate: string; ownerId: string; lastReloadTime?: string; }
 export interface EmuIdp { id: string; protocol: string; provider: string; active: boolean; interactive: boolean; description: string; tenantIds: string[]; options: Record<string, unknown>; pendingOptions?: Record<string, unknown>; created: string; lastUpdated: string; }
 export interface EmuBrand { id: string; name: string; description: string; active: boolean; files: Array<{ id: string; path: string; contentType: string; eTag: string }>; createdAt: string; updatedAt: string; }
 export interface EmuWebhook { id: string; name: string; url: string; eventTypes: string[]; enabled: boolean; description: string; filter?: string; level: string; secretKeyAdded: boolean; createdAt: string; }
-export interface EmuReload { id: string; appId: string; tenantId: string; status: string; type: string; partial: boolean; creationTime: string; startTime: string; endTime: string; errorCode?: string; errorMessage?: string; }
-export interface EmuGroup { id: string; name: string; status: string; createdAt: string; }
+export interface EmuReload { id: string; appId: string; tenantId: string; userId: string; status: string; type: string; partial: boolean; creationTime: string; startTime: string; endTime: string; errorCode?: string; errorMessage?: string; }
+export interface EmuGroup { id: string; name: string; status: string; createdAt: string; lastUpdatedAt: string; }
 
 export class TenantData {
   licenseSettings = { autoAssignProfessional: false, autoAssignAnalyzer: false };
@@ -44,7 +44,7 @@ export class TenantData {
 
   addReload(appId: string, status: string, ageMs: number, errorMessage?: string): EmuReload {
     const at = new Date(Date.now() - ageMs).toISOString();
-    const reload: EmuReload = { id: randomId(24, "0123456789abcdef"), appId, tenantId: this.tenantId, status, type: "chronos", partial: false, creationTime: at, startTime: at, endTime: at, ...(errorMessage ? { errorCode: "EngineReloadError", errorMessage } : {}) };
+    const reload: EmuReload = { id: randomId(24, "0123456789abcdef"), appId, tenantId: this.tenantId, userId: "emulator-scheduler", status, type: "chronos", partial: false, creationTime: at, startTime: at, endTime: at, ...(errorMessage ? { errorCode: "EngineReloadError", errorMessage } : {}) };
     this.reloads.push(reload);
     return reload;
   }
@@ -61,8 +61,8 @@ export function nxApp(app: EmuApp) {
       ownerId: app.ownerId,
       createdDate: app.createdDate,
       modifiedDate: app.modifiedDate,
-      lastReloadTime: app.lastReloadTime ?? "",
-      publishTime: app.publishTime ?? "",
+      ...(app.lastReloadTime ? { lastReloadTime: app.lastReloadTime } : {}),
+      ...(app.publishTime ? { publishTime: app.publishTime } : {}),
       published: app.published,
       originAppId: app.originAppId ?? "",
       usage: "ANALYTICS",

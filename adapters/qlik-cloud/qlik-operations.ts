@@ -1,0 +1,65 @@
+/**
+ * Every Qlik Cloud REST operation qoem touches, keyed by the @qlik/api function that makes it: the
+ * one table that the adapter's calls name (for their rate-limit tier), the emulator's routes are
+ * built from, and the vendoring script (scripts/vendor-qlik-specs.ts) cuts Qlik's specification to.
+ * Paths are the specification's templates (served under `/api`).
+ */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface QlikOperation {
+  method: HttpMethod;
+  path: string;
+  /** "adapter": qoem's adapter calls it; "emulator": only the emulator serves it (tests, tools). */
+  usedBy: "adapter" | "emulator";
+}
+
+export const qlikOperations = {
+  createTenant: { method: "POST", path: "/v1/tenants", usedBy: "adapter" },
+  getMyTenant: { method: "GET", path: "/v1/tenants/me", usedBy: "adapter" },
+  getTenant: { method: "GET", path: "/v1/tenants/{tenantId}", usedBy: "adapter" },
+  patchTenant: { method: "PATCH", path: "/v1/tenants/{tenantId}", usedBy: "adapter" },
+  deactivateTenant: { method: "POST", path: "/v1/tenants/{tenantId}/actions/deactivate", usedBy: "adapter" },
+  reactivateTenant: { method: "POST", path: "/v1/tenants/{tenantId}/actions/reactivate", usedBy: "adapter" },
+  getLicenseOverview: { method: "GET", path: "/v1/licenses/overview", usedBy: "adapter" },
+  getLicenseSettings: { method: "GET", path: "/v1/licenses/settings", usedBy: "adapter" },
+  updateLicenseSettings: { method: "PUT", path: "/v1/licenses/settings", usedBy: "adapter" },
+  patchGroupsSettings: { method: "PATCH", path: "/v1/groups/settings", usedBy: "adapter" },
+  getGroups: { method: "GET", path: "/v1/groups", usedBy: "adapter" },
+  createGroup: { method: "POST", path: "/v1/groups", usedBy: "adapter" },
+  getIdps: { method: "GET", path: "/v1/identity-providers", usedBy: "adapter" },
+  createIdp: { method: "POST", path: "/v1/identity-providers", usedBy: "adapter" },
+  deleteIdp: { method: "DELETE", path: "/v1/identity-providers/{id}", usedBy: "emulator" },
+  getBrands: { method: "GET", path: "/v1/brands", usedBy: "adapter" },
+  getActiveBrand: { method: "GET", path: "/v1/brands/active", usedBy: "emulator" },
+  createBrand: { method: "POST", path: "/v1/brands", usedBy: "adapter" },
+  activateBrand: { method: "POST", path: "/v1/brands/{brand-id}/actions/activate", usedBy: "adapter" },
+  getWebhooks: { method: "GET", path: "/v1/webhooks", usedBy: "adapter" },
+  createWebhook: { method: "POST", path: "/v1/webhooks", usedBy: "adapter" },
+  getReloads: { method: "GET", path: "/v1/reloads", usedBy: "adapter" },
+  getSpaces: { method: "GET", path: "/v1/spaces", usedBy: "adapter" },
+  createSpace: { method: "POST", path: "/v1/spaces", usedBy: "adapter" },
+  getSpace: { method: "GET", path: "/v1/spaces/{spaceId}", usedBy: "emulator" },
+  deleteSpace: { method: "DELETE", path: "/v1/spaces/{spaceId}", usedBy: "emulator" },
+  getSpaceAssignments: { method: "GET", path: "/v1/spaces/{spaceId}/assignments", usedBy: "adapter" },
+  createSpaceAssignment: { method: "POST", path: "/v1/spaces/{spaceId}/assignments", usedBy: "adapter" },
+  getItems: { method: "GET", path: "/v1/items", usedBy: "adapter" },
+  getAppInfo: { method: "GET", path: "/v1/apps/{appId}", usedBy: "emulator" },
+  deleteApp: { method: "DELETE", path: "/v1/apps/{appId}", usedBy: "emulator" },
+  exportApp: { method: "POST", path: "/v1/apps/{appId}/export", usedBy: "adapter" },
+  downloadTempFile: { method: "GET", path: "/v1/temp-contents/{id}", usedBy: "adapter" },
+  importApp: { method: "POST", path: "/v1/apps/import", usedBy: "adapter" },
+  publishApp: { method: "POST", path: "/v1/apps/{appId}/publish", usedBy: "adapter" },
+  republishApp: { method: "PUT", path: "/v1/apps/{appId}/publish", usedBy: "adapter" },
+} as const satisfies Record<string, QlikOperation>;
+
+export type QlikOperationId = keyof typeof qlikOperations;
+
+/**
+ * Operations qoem uses that Qlik's published REST specification does not contain, with the tier
+ * the documentation gives them. The vendored subset cannot check these.
+ */
+export const offSpecOperations = {
+  listOrgTenants: { method: "GET", path: "/api/core/tenants", tier: "tier1", why: "the organisation API on console.qlikcloud.com is not in qlik-cloud-rest.json; tier 1 per qlik.dev's rate-limit page" },
+  getOrgTenant: { method: "GET", path: "/api/core/tenants/{tenantId}", tier: "tier1", why: "as listOrgTenants" },
+} as const;
+export type OffSpecOperationId = keyof typeof offSpecOperations;
