@@ -61,8 +61,8 @@ export function emulatedSite(url: string, engineUrl: string): SiteAccess {
   return { qrsUrl: url, engineUrl, userDirectory: "INTERNAL", userId: "sa_repository", templateStream: "OEM templates", jwtPublicKey: emulatorOnboarding().identity!.jwt!.publicKey };
 }
 
-export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}): Adapters {
-  const sites = createSiteAdapter({ ...Object.fromEntries(Object.entries(config.sites).map(([name, site]) => [name, siteAccess(name, site)])), ...extraSites });
+export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}, siteGate?: RateGate): Adapters {
+  const sites = createSiteAdapter({ ...Object.fromEntries(Object.entries(config.sites).map(([name, site]) => [name, siteAccess(name, site)])), ...extraSites }, siteGate ? { rateGate: siteGate } : {});
   const shared = { ...(rateGate ? { rateGate } : {}), ...(mutex ? { mutex } : {}) };
   const cloud = emulatorUrl
     ? createCloudAdapter({

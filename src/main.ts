@@ -135,7 +135,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
 
     const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
     const extraSites: Record<string, SiteAccess> = siteEmulator ? { local: emulatedSite(siteEmulator.qrsUrl, siteEmulator.engineUrl) } : {};
-    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config)), new RedisMutex(redis, keys), extraSites);
+    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config)), new RedisMutex(redis, keys), extraSites, new RedisRateGate(redis, keys, { tier1: null, tier2: null }));
     closers.push(() => adapters.close());
 
     const approvals = new Approvals(redis, keys, config.approvalExpiryMs);

@@ -7,7 +7,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
-import { QoemError } from "../port.ts";
+import { QoemError, type RateGate } from "../port.ts";
 
 export interface SiteTls {
   cert?: string;
@@ -35,7 +35,11 @@ export function qrsGuid(value: string): string {
 }
 
 export class QrsClient {
-  constructor(private readonly access: QrsAccess) {}
+  constructor(
+    private readonly access: QrsAccess,
+    /** Passed before every call (the caller's pacing, and where core checks that the operation still owns the customer). */
+    private readonly gate?: RateGate,
+  ) {}
 
   async call<T>(method: string, path: string, schema: z.ZodType<T>, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<T> {
     const { status, text } = await this.raw(method, path, options);
@@ -64,6 +68,7 @@ export class QrsClient {
       ...(payload !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}),
     };
     const what = `QRS ${method} ${path}`;
+    const done = await this.gate?.wait(url.host, "tier1");
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const send = url.protocol === "https:" ? httpsRequest : httpRequest;
       const req = send(url, { method, headers, ...(url.protocol === "https:" ? { ...this.access.tls } : {}), timeout: this.access.timeoutMs ?? 30_000 }, (res) => {
@@ -76,7 +81,7 @@ export class QrsClient {
       req.on("error", (e) => reject(new QoemError("transient", `${what}: the connection to the repository failed (${e.message})`)));
       if (payload !== undefined) req.write(payload);
       req.end();
-    });
+    }).finally(() => done?.());
     if (status >= 200 && status < 300) return { status, text };
     const detail = text.slice(0, 200).replace(/\s+/g, " ");
     if (status === 404) throw new QoemError("not_found", `${what}: not found (${detail})`);

@@ -3,6 +3,7 @@
  * Tenant create/deactivate/reactivate go to the region's register host; everything else to the
  * tenant's own host; fleet views to the organisation host.
  */
+import { AsyncResource } from "node:async_hooks";
 import { getLicenseOverview } from "@qlik/api/licenses";
 import { z } from "zod";
 import { LocalMutex, QoemError, permanent, userError, type Mutex, type RateGate, type StepContext, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
@@ -62,6 +63,8 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
   const tokens = new TokenCache(options.resolveHost, options.fetch);
   const caller = new QlikCaller(tokens, options.resolveHost, options.rateGate);
   let license: Promise<string> | undefined;
+  // Created with the adapter, outside any operation: work shared between operations runs in this scope.
+  const detached = new AsyncResource("qoem-shared-work");
   const memos = new Map<string, { at: number; value: Promise<unknown> }>();
   const region = (code: string): CloudRegionAccess => {
     const access = options.regions[code];
@@ -82,7 +85,8 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
     memo<T>(key: string, ttlMs: number, make: () => Promise<T>): Promise<T> {
       const hit = memos.get(key);
       if (hit && Date.now() - hit.at < ttlMs) return hit.value as Promise<T>;
-      const value = make();
+      // Shared by every operation: run outside the caller's async context, so one caller's lost lock never fails the others.
+      const value = detached.runInAsyncScope(make);
       memos.set(key, { at: Date.now(), value });
       value.catch(() => memos.delete(key));
       return value;
@@ -91,7 +95,7 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
       if (options.licenseKey) return Promise.resolve(options.licenseKey);
       const source = options.sourceTenant;
       if (!source) return Promise.reject(new QoemError("config_error", "neither cloud.licenseKey nor cloud.sourceTenant is configured"));
-      license ??= caller
+      license ??= detached.runInAsyncScope(() => caller
         .call(source.hostname, region(source.region), "reading the licence key of the source tenant", async (hostConfig) => {
           const res = await getLicenseOverview({ hostConfig, noCache: true });
           const key = z.object({ licenseKey: z.string().min(1) }).safeParse(res.data);
@@ -101,7 +105,7 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
         .catch((e: unknown) => {
           license = undefined;
           throw e;
-        });
+        }));
       return license;
     },
     async findOrgTenants(filter) {

@@ -37,7 +37,7 @@ export async function deactivateCustomerTenant(cloud: CloudContext, env: Custome
 export async function reactivateCustomerTenant(cloud: CloudContext, env: CustomerEnvironment): Promise<OffboardResult> {
   const { region, tenantId } = cloudTenant(env);
   const tenant = await readTenant(cloud, region, tenantId);
-  if (!tenant || tenant.status === "deleted") throw permanent(`tenant ${tenantId} was purged and cannot be reactivated`);
+  if (!tenant || tenant.status === "deleted") throw notFound(`tenant ${tenantId} was purged and cannot be reactivated`);
   if (tenant.status === "active") return { status: "active", detail: `tenant ${tenantId} is already active` };
   const access = cloud.region(region);
   await cloud.caller.call(access.registerHost, access, `reactivating tenant ${tenantId}`, (hostConfig) =>

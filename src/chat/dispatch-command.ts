@@ -244,8 +244,13 @@ async function abandon(command: AbandonCommand, req: ChatRequest, deps: Dispatch
     }
   }
   if (await madeAnything(deps.registry, deps.checkpoints, command.customer)) return requestRemoval(command, req, deps, record);
-  const done = await deps.registry.transition(command.customer, ["onboard-failed", "onboarding"], { status: "removed", lastError: "" });
-  if (!done.ok) return refuse(`${command.customer} is ${done.status ?? "gone"} now; nothing was abandoned`);
+  // Only if nothing moved since the read above (a resent onboard would have changed the job or the status).
+  try {
+    await deps.registry.update(command.customer, { status: "removed", lastError: "" }, undefined, { status: record.status, lastJobId: record.lastJobId ?? "" });
+  } catch {
+    const now = await deps.registry.get(command.customer);
+    return refuse(`${command.customer} changed while it was being abandoned (it is ${now?.status ?? "gone"} now); nothing was abandoned`);
+  }
   await deps.checkpoints.clear(command.customer);
   return { kind: "info", command, text: `${command.customer}'s onboard is abandoned: it had made nothing, so nothing needed removing. ${command.customer} may be onboarded again, anywhere.` };
 }

@@ -40,7 +40,7 @@ export const lifecycle: Record<CustomerStatus, StatusRule> = {
     transient: true,
   },
   deactivated: {
-    meaning: "the tenant is deactivated and will be purged on its purge date",
+    meaning: "the tenant is deactivated and will be purged on its purge date (reactivate brings it back, or frees the customer once it is purged)",
     next: ["reactivate <customer>"],
   },
   "abandon-pending": {
@@ -91,6 +91,7 @@ export const transitions: Transition[] = [
   { from: "offboarding", on: "job done", to: "deactivated (cloud) or removed (site)", does: "the tenant deactivated with a purge date, or the site content removed" },
   { from: "offboarding", on: "job failed", to: "active", does: "says why; ask for the offboard again" },
   { from: "deactivated", on: "reactivate", to: "active", does: "the tenant reactivated before its purge date (Qlik Cloud only)" },
+  { from: "deactivated", on: "reactivate", to: "removed", does: "when Qlik has purged the tenant: nothing is left, and the customer may be onboarded again" },
 ];
 
 /** The statuses a user command may run from, read from `transitions`. */

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { customerStatuses } from "./customer-status.ts";
 import type { Target } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
-import { fencedHset, type Fence } from "./execution-fence.ts";
+import { fencedHset, type Fence, type WriteCondition } from "./execution-fence.ts";
 
 export const customerRecordSchema = z.object({
   customer: z.string(),
@@ -30,6 +30,8 @@ export const customerRecordSchema = z.object({
   features: z.string().optional(),
   /** Where the customer's data must stay (a country code or EU), when it was given. */
   residency: z.string().optional(),
+  /** The request whose onboard last completed: a re-run of that same request (a stalled job) changes nothing. */
+  completedRequestId: z.string().optional(),
 });
 export type CustomerRecord = z.infer<typeof customerRecordSchema>;
 export type CustomerStatus = CustomerRecord["status"];
@@ -37,7 +39,7 @@ export type CustomerStatus = CustomerRecord["status"];
 /** The templates recorded for a customer (empty: all configured). */
 export const templatesOf = (r: CustomerRecord): string[] => (r.templates ? r.templates.split("|").filter(Boolean) : []);
 
-export type ClaimResult = { claimed: true; fresh: boolean } | { claimed: false; where: string; status: CustomerStatus };
+export type ClaimResult = { claimed: true; fresh: boolean } | { claimed: false; where: string; status: CustomerStatus; samePlace: boolean };
 
 // KEYS: customer hash, customers zset, customers-at zset of the new place. ARGV: customer, kind, where, placeField, requestedBy, now, jobId, templates, features, customers-at prefix, residency.
 // Claims the customer's one environment atomically: free (no record, or removed) -> claimed here; same place -> kept; elsewhere -> refused.
@@ -52,8 +54,10 @@ if status and status ~= 'removed' then
       redis.call('HSET', KEYS[1], 'status', 'onboarding', 'updatedAt', ARGV[6], 'lastJobId', ARGV[7], 'templates', ARGV[8], 'features', ARGV[9])
       if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'residency', ARGV[11]) end
       redis.call('HDEL', KEYS[1], 'lastError')
+      return {'same', status}
     end
-    return {'same', status}
+    if status == 'onboarding' then return {'same', status} end
+    return {'busy', where or '', status}
   end
   return {'other', where or '', status}
 end
@@ -117,7 +121,7 @@ export class CustomerRegistry {
     const out = (await this.redis.eval(claimScript, 3, this.keys.customer(customer), this.keys.customers(), this.keys.customersAt(where), customer, target.kind, where, placeField, requestedBy, now, jobId, options.templates.join("|"), options.features.join(","), this.keys.customersAt(""), options.residency ?? "")) as string[];
     if (out[0] === "claimed") return { claimed: true, fresh: out[1] === "1" };
     if (out[0] === "same") return { claimed: true, fresh: false };
-    return { claimed: false, where: out[1] ?? "", status: customerRecordSchema.shape.status.catch("onboarding").parse(out[2]) };
+    return { claimed: false, where: out[1] ?? "", status: customerRecordSchema.shape.status.catch("onboarding").parse(out[2]), samePlace: out[0] === "busy" };
   }
 
   /**
@@ -151,11 +155,19 @@ export class CustomerRegistry {
       .exec();
   }
 
-  /** Writes fields; with a fence, only while the writing execution still holds it (else `superseded`). */
-  async update(customer: string, fields: Partial<Omit<CustomerRecord, "customer">>, fence?: Fence): Promise<void> {
+  /**
+   * Writes fields; with a fence, only while the writing execution still holds it (else `superseded`);
+   * with `expect`, only while the record's fields still hold those values (else a "moved on" error).
+   */
+  async update(customer: string, fields: Partial<Omit<CustomerRecord, "customer">>, fence?: Fence, expect: Partial<Record<keyof CustomerRecord, string>> = {}): Promise<void> {
     const clean: Record<string, string> = { updatedAt: new Date().toISOString() };
     for (const [k, v] of Object.entries(fields)) if (typeof v === "string") clean[k] = v;
-    await fencedHset(this.redis, fence, this.keys.customer(customer), clean, `updating ${customer}'s record`);
+    await fencedHset(this.redis, fence, this.keys.customer(customer), clean, `updating ${customer}'s record`, this.conditions(customer, expect));
+  }
+
+  /** Conditions on a customer's record, for fenced writes elsewhere (its checkpoint). */
+  conditions(customer: string, expect: Partial<Record<keyof CustomerRecord, string>>): WriteCondition[] {
+    return Object.entries(expect).flatMap(([field, value]) => (typeof value === "string" ? [{ key: this.keys.customer(customer), field, value }] : []));
   }
 
   async list(filter: { where?: string; status?: CustomerStatus } = {}): Promise<CustomerRecord[]> {

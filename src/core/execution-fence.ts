@@ -30,17 +30,33 @@ end
 return 1
 `;
 
-// KEYS: fence keys..., target hash. ARGV: n fence keys, fence values..., field, value, ... HSET only while the fence holds.
+// KEYS: fence keys..., target hash, condition hashes... ARGV: n fence keys, fence values..., m conditions, (field, value) per
+// condition, then field, value, ... HSET only while the fence holds (0 otherwise) and every condition hash field holds its
+// value (2 otherwise).
 const fencedHsetScript = `
 local n = tonumber(ARGV[1])
 for i = 1, n do
   if redis.call('GET', KEYS[i]) ~= ARGV[i + 1] then return 0 end
 end
+local m = tonumber(ARGV[n + 2])
+for j = 1, m do
+  if redis.call('HGET', KEYS[n + 1 + j], ARGV[n + 2 + 2 * j - 1]) ~= ARGV[n + 2 + 2 * j] then return 2 end
+end
 local fields = {}
-for i = n + 2, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = n + 3 + 2 * m, #ARGV do fields[#fields + 1] = ARGV[i] end
 if #fields > 0 then redis.call('HSET', KEYS[n + 1], unpack(fields)) end
 return 1
 `;
+
+/** A hash field that must hold a value for a fenced write to go through (e.g. the customer still onboarding this job). */
+export interface WriteCondition {
+  key: string;
+  field: string;
+  value: string;
+}
+
+/** The customer moved on (abandoned, claimed elsewhere) while this execution worked: its writes no longer apply. */
+export const movedOn = (what: string) => new QoemError("permanent", `the customer moved on while this operation ran (${what}); nothing more was written`);
 
 export async function fenceHolds(redis: Redis, fence: Fence): Promise<boolean> {
   if (fence.signal?.aborted) return false;
@@ -53,17 +69,35 @@ export async function assertFence(redis: Redis, fence: Fence | undefined, what: 
   if (fence && !(await fenceHolds(redis, fence))) throw superseded(`another execution took over before ${what}`);
 }
 
-/** HSET `fields` into `key` only while `fence` holds (no fence: a plain HSET). Throws `superseded` otherwise. */
-export async function fencedHset(redis: Redis, fence: Fence | undefined, key: string, fields: Record<string, string>, what: string): Promise<void> {
+/**
+ * HSET `fields` into `key` only while `fence` holds (else `superseded`) and every condition holds
+ * (else a permanent "moved on" error). Without fence and conditions, a plain HSET.
+ */
+export async function fencedHset(redis: Redis, fence: Fence | undefined, key: string, fields: Record<string, string>, what: string, conditions: WriteCondition[] = []): Promise<void> {
   const flat = Object.entries(fields).flat();
-  if (!fence) {
+  if (!fence && conditions.length === 0) {
     if (flat.length) await redis.hset(key, ...flat);
     return;
   }
-  if (fence.signal?.aborted) throw superseded(`the customer's lock was lost before ${what}`);
-  const n = fence.checks.length;
-  const ok = await redis.eval(fencedHsetScript, n + 1, ...fence.checks.map((c) => c.key), key, String(n), ...fence.checks.map((c) => c.value), ...flat);
-  if (Number(ok) !== 1) throw superseded(`another execution took over before ${what}`);
+  if (fence?.signal?.aborted) throw superseded(`the customer's lock was lost before ${what}`);
+  const checks = fence?.checks ?? [];
+  const n = checks.length;
+  const ok = Number(
+    await redis.eval(
+      fencedHsetScript,
+      n + 1 + conditions.length,
+      ...checks.map((c) => c.key),
+      key,
+      ...conditions.map((c) => c.key),
+      String(n),
+      ...checks.map((c) => c.value),
+      String(conditions.length),
+      ...conditions.flatMap((c) => [c.field, c.value]),
+      ...flat,
+    ),
+  );
+  if (ok === 0) throw superseded(`another execution took over before ${what}`);
+  if (ok === 2) throw movedOn(what);
 }
 
 /** The fence script for the rate gate: checks the current execution's fence inside the same Lua call. */

@@ -6,7 +6,7 @@
  */
 import type { Redis } from "ioredis";
 import { checkpointSchema, type Checkpoint } from "./operation-progress.ts";
-import { fencedHset, type Fence } from "./execution-fence.ts";
+import { fencedHset, type Fence, type WriteCondition } from "./execution-fence.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 
 export class OnboardCheckpoints {
@@ -26,8 +26,8 @@ export class OnboardCheckpoints {
     }
   }
 
-  save(customer: string, where: string, checkpoint: Checkpoint, fence?: Fence): Promise<void> {
-    return fencedHset(this.redis, fence, this.keys.checkpoint(customer), { where, data: JSON.stringify(checkpoint) }, "saving the checkpoint");
+  save(customer: string, where: string, checkpoint: Checkpoint, fence?: Fence, conditions: WriteCondition[] = []): Promise<void> {
+    return fencedHset(this.redis, fence, this.keys.checkpoint(customer), { where, data: JSON.stringify(checkpoint) }, "saving the checkpoint", conditions);
   }
 
   async clear(customer: string): Promise<void> {

@@ -26,11 +26,12 @@ export interface LifecycleRun {
 export async function runOffboard(run: LifecycleRun, customer: string, purgeAfterDays: number): Promise<OffboardResult> {
   const record = await requireCustomer(run.registry, customer);
   await run.assertCurrent("the offboard started");
-  await run.registry.update(customer, { status: "offboarding", lastJobId: run.jobId }, run.fence);
+  // The approval moved the customer to offboarding; anything else means this job no longer applies.
+  await run.registry.update(customer, { lastJobId: run.jobId }, run.fence, { status: "offboarding" });
   const result = await run.adapterFor(targetOf(record)).offboard(environmentOf(record), { purgeAfterDays });
   await run.assertCurrent("the offboard was recorded");
   const removed = record.kind !== "cloud" || result.status === "deleted";
-  await run.registry.update(customer, { status: removed ? "removed" : "deactivated", lastError: "", ...(result.purgeDate ? { purgeDate: result.purgeDate } : {}) }, run.fence);
+  await run.registry.update(customer, { status: removed ? "removed" : "deactivated", lastError: "", ...(result.purgeDate ? { purgeDate: result.purgeDate } : {}) }, run.fence, { status: "offboarding" });
   if (removed) await run.checkpoints.clear(customer);
   return result;
 }
@@ -38,7 +39,17 @@ export async function runOffboard(run: LifecycleRun, customer: string, purgeAfte
 export async function runReactivate(run: LifecycleRun, customer: string): Promise<OffboardResult> {
   const record = await requireCustomer(run.registry, customer);
   await run.assertCurrent("the reactivation started");
-  const result = await run.adapterFor(targetOf(record)).reactivate(environmentOf(record));
+  let result: OffboardResult;
+  try {
+    result = await run.adapterFor(targetOf(record)).reactivate(environmentOf(record));
+  } catch (error) {
+    // The tenant is gone for good (purged): nothing is left to bring back, so the customer is free to be onboarded again.
+    if ((error as { code?: string }).code !== "not_found") throw error;
+    await run.assertCurrent("the purge was recorded");
+    await run.registry.update(customer, { status: "removed", purgeDate: "", lastError: "", lastJobId: run.jobId }, run.fence, { status: "deactivated" });
+    await run.checkpoints.clear(customer);
+    return { status: "removed", detail: `${(error as Error).message}; nothing of ${customer} is left, so it may be onboarded again` };
+  }
   await run.assertCurrent("the reactivation was recorded");
   await run.registry.update(customer, { status: "active", purgeDate: "", lastError: "", lastJobId: run.jobId }, run.fence);
   return result;
@@ -51,20 +62,22 @@ export async function madeAnything(registry: CustomerRegistry, checkpoints: Onbo
   if (record.tenantId) return true;
   const where = record.kind === "cloud" ? (record.region ?? "") : (record.site ?? "");
   const checkpoint = await checkpoints.load(customer, where);
-  return Object.values(checkpoint.done).some((d) => d.outcome === "created" || d.outcome === "updated") || Boolean(checkpoint.facts.creatingSince);
+  // Any fact an onboard learned (a stream, a space, a create sent) means something may exist, including what an
+  // earlier, finished onboard made; only an onboard that stopped before it touched anything frees the customer at once.
+  return Object.keys(checkpoint.facts).some((k) => checkpoint.facts[k] !== "") || Object.values(checkpoint.done).some((d) => d.outcome !== "unchanged");
 }
 
 /** Removes what a failed or unfinished onboard made (a cloud tenant is deactivated with a purge date), then frees the customer. */
 export async function runAbandon(run: LifecycleRun, customer: string): Promise<OffboardResult> {
   const record = await requireCustomer(run.registry, customer);
   await run.assertCurrent("the abandon started");
-  await run.registry.update(customer, { status: "abandoning", lastJobId: run.jobId }, run.fence);
+  await run.registry.update(customer, { lastJobId: run.jobId }, run.fence, { status: "abandoning" });
   let result: OffboardResult = { status: "removed", detail: `nothing of ${customer}'s onboard needed removing` };
   if (record.kind !== "cloud" || record.tenantId) {
     result = await run.adapterFor(targetOf(record)).offboard(environmentOf(record), { purgeAfterDays: ABANDON_PURGE_AFTER_DAYS });
   }
   await run.assertCurrent("the abandon was recorded");
-  await run.registry.update(customer, { status: "removed", lastError: "", ...(result.purgeDate ? { purgeDate: result.purgeDate } : {}) }, run.fence);
+  await run.registry.update(customer, { status: "removed", lastError: "", ...(result.purgeDate ? { purgeDate: result.purgeDate } : {}) }, run.fence, { status: "abandoning" });
   await run.checkpoints.clear(customer);
   return result;
 }

@@ -19,6 +19,8 @@ export interface RunOnboardInput {
   registry: CustomerRegistry;
   checkpoints: OnboardCheckpoints;
   jobId: string;
+  /** The request that queued this job (a repeated onboard is a new request under the same job id). */
+  requestId: string;
   report(progress: OperationProgress): Promise<void>;
   attempt: number;
   /** This execution's fence (absent outside a worker, e.g. in a benchmark's direct call). */
@@ -60,17 +62,27 @@ export async function runOnboard(input: RunOnboardInput): Promise<OnboardSummary
   });
 
   await input.assertCurrent("the onboard started");
-  // The onboard was accepted with the customer claimed as onboarding; if it was abandoned (or moved on) since, this job has nothing to do.
   const record = await registry.get(request.customer);
+  const hostnameOf = (f: StepFacts) => f.hostname ?? f.tenantHost;
+  if (record?.status === "active" && record.completedRequestId === input.requestId) {
+    // This very request already finished (its execution stopped between its last write and BullMQ hearing of it): nothing to do.
+    const summary = `${request.customer} is onboarded on ${where}${hostnameOf(facts) ? `: https://${hostnameOf(facts)}` : ""}`;
+    await input.report(snapshot("done", { summary }));
+    return { customer: request.customer, where, facts, summary };
+  }
+  // The onboard was accepted with the customer claimed as onboarding by this job; if it was abandoned or claimed elsewhere since, this job has nothing to do.
   if (record && record.status !== "onboarding") throw permanent(`${request.customer} is ${record.status} now, so this onboard was cancelled; send the onboard again to start over`);
-  await registry.update(request.customer, { status: "onboarding", lastJobId: input.jobId, lastError: "" }, fence);
+  // Every write holds only while the customer is still onboarding through this job.
+  const expect = { status: "onboarding", lastJobId: input.jobId };
+  const conditions = registry.conditions(request.customer, expect);
+  await registry.update(request.customer, { lastError: "" }, fence, expect);
   const persistFacts = async (more: StepFacts) => {
     Object.assign(facts, more);
     checkpoint.facts = { ...facts };
-    await input.checkpoints.save(request.customer, where, checkpoint, fence);
+    await input.checkpoints.save(request.customer, where, checkpoint, fence, conditions);
     const known: Record<string, string> = {};
     for (const k of registryFacts) if (facts[k]) known[k] = facts[k];
-    if (Object.keys(known).length) await registry.update(request.customer, known, fence);
+    if (Object.keys(known).length) await registry.update(request.customer, known, fence, expect);
   };
 
   for (const [i, step] of steps.entries()) {
@@ -101,9 +113,9 @@ export async function runOnboard(input: RunOnboardInput): Promise<OnboardSummary
   await input.assertCurrent("the onboard finished");
   // Finished: the facts stay (a later onboard adopts the same tenant), the finished steps do not, so
   // a repeated onboard of an active customer checks every step again.
-  await input.checkpoints.save(request.customer, where, { facts: checkpoint.facts, done: {} }, fence);
-  const hostname = facts.hostname ?? facts.tenantHost;
-  await registry.update(request.customer, { status: "active", lastJobId: input.jobId, lastError: "" }, fence);
+  await input.checkpoints.save(request.customer, where, { facts: checkpoint.facts, done: {} }, fence, conditions);
+  const hostname = hostnameOf(facts);
+  await registry.update(request.customer, { status: "active", lastError: "", completedRequestId: input.requestId }, fence, expect);
   const summary = `${request.customer} is onboarded on ${where}${hostname ? `: https://${hostname}` : ""}`;
   await input.report(snapshot("done", { summary }));
   return { customer: request.customer, where, facts, summary };

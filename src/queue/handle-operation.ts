@@ -37,6 +37,7 @@ export async function handleOperation(job: Job, data: OperationJob, deps: Operat
         registry: deps.registry,
         checkpoints: deps.checkpoints,
         jobId: job.id!,
+        requestId: data.requestId,
         attempt: job.attemptsMade + 1,
         report,
         assertCurrent: execution.assertCurrent,

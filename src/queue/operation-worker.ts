@@ -18,7 +18,7 @@ import type { Approvals } from "../core/approvals.ts";
 import type { OperationProgress } from "../core/operation-progress.ts";
 import type { OrgTenantView } from "../core/list-fleet.ts";
 import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
-import { assertFence, currentFence, type Fence } from "../core/execution-fence.ts";
+import { assertFence, currentFence, fenceHolds, type Fence } from "../core/execution-fence.ts";
 import { settleFailure } from "../core/run-lifecycle.ts";
 import { customerStatuses } from "../core/customer-status.ts";
 import { OPERATIONS_QUEUE, operationJobSchema, type OperationJob } from "./job-payload.ts";
@@ -117,6 +117,11 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
         log.warn({ code: err.code, err: err.message }, `${data.operation} stopped: superseded`);
         return delay();
       }
+      // A superseded execution whose call failed says nothing anywhere: the thread and the queue belong to its successor.
+      if (changing && !(await fenceHolds(redis, fence).catch(() => false))) {
+        log.warn({ code: err.code, err: err.message }, `${data.operation} stopped: superseded while failing`);
+        return delay();
+      }
       if (err.code === "rate_limited") {
         const waitMs = err.retryAfterMs ?? 1000;
         log.warn({ waitMs }, "Qlik rate limit: pausing the operations queue");
@@ -132,15 +137,17 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
         log.warn({ code: err.code, err: err.message }, `${data.operation} attempt failed; will retry`);
         throw err;
       }
+      // The failure is final whatever happens while it is recorded: each record is tried on its own, and the job fails for good.
+      const attempt = (what: string, fn: () => Promise<unknown>) => fn().catch((e: unknown) => log.error({ err: (e as Error).message }, `could not record the failure: ${what}`));
       if (changing) {
-        // Only the execution that still holds its fence may say how the operation ended.
-        await execution.assertCurrent("recording the failure").catch(() => delay());
-        const previous = data.approvalId && deps.approvals ? (await deps.approvals.get(data.approvalId))?.previousStatus : undefined;
-        const previousStatus = customerStatuses.find((s) => s === previous) as CustomerStatus | undefined;
-        await settleFailure(deps.registry, data.operation, customer!, err.message, previousStatus);
+        await attempt("registry", async () => {
+          const previous = data.approvalId && deps.approvals ? (await deps.approvals.get(data.approvalId))?.previousStatus : undefined;
+          const previousStatus = customerStatuses.find((s) => s === previous) as CustomerStatus | undefined;
+          await settleFailure(deps.registry, data.operation, customer!, err.message, previousStatus);
+        });
       }
       const stepText = failedStep ? `Step "${failedStep.title}" failed` : `The ${data.operation} failed`;
-      await report({ ...base, phase: "failed", note: `${stepText}: ${err.message} (${err.code}). ${err.retryable ? "Retries are used up. " : ""}${nextStepHint(data, customer)}` });
+      await attempt("thread", () => report({ ...base, phase: "failed", note: `${stepText}: ${err.message} (${err.code}). ${err.retryable ? "Retries are used up. " : ""}${nextStepHint(data, customer)}` }));
       log.error({ code: err.code, err: err.message }, `${data.operation} failed`);
       if (changing) await audit("failed", `${err.code}: ${err.message}`);
       throw new UnrecoverableError(`${err.code}: ${err.message}`);

@@ -117,8 +117,11 @@ export class CloudState {
     return this.purgeIfDue(this.tenants.get(id));
   }
 
+  /** The tenant holding a hostname; a purged tenant holds none (Qlik frees its names with it). */
   hostnameOwner(hostname: string): string | undefined {
-    return this.hostIndex.get(hostname);
+    const id = this.hostIndex.get(hostname);
+    if (id === undefined) return undefined;
+    return this.tenantById(id)?.status === "deleted" ? undefined : id;
   }
 
   setAlias(tenant: EmuTenant, alias: string): void {
