@@ -21,7 +21,7 @@ const rateLimitsSchema = z.object({ tier1: tierLimit.optional(), tier2: tierLimi
 
 const usage = `Usage:
   qoem start                      run the bot (local shell without Slack credentials)
-  qoem emulate [--port N] [--rate-limits JSON]
+  qoem emulate [--port N] [--host H] [--rate-limits JSON]
                                   run the Qlik emulators standalone and print their URLs
   qoem run "<command>" [--json]   run one command through the queue and print its progress
   qoem help                       this text`;
@@ -102,7 +102,15 @@ async function emulate(args: string[]): Promise<number> {
     }
     rateLimits = parsed.data;
   }
-  const emu = await startCloudEmulator({ ...emulatorDefaults(), port, ...(rateLimits ? { rateLimits } : {}) });
+  // --host: the address (or a name resolving to one) the Qlik Cloud emulator listens on and names in
+  // its links, e.g. a compose service name so other containers reach it; the site emulator stays local.
+  const hostFlag = args.indexOf("--host");
+  const bindHost = hostFlag >= 0 ? args[hostFlag + 1] : undefined;
+  if (hostFlag >= 0 && !/^[A-Za-z0-9.:-]+$/.test(bindHost ?? "")) {
+    process.stderr.write(`--host takes a host name or address, not '${bindHost ?? ""}'\n`);
+    return 2;
+  }
+  const emu = await startCloudEmulator({ ...emulatorDefaults(), port, ...(bindHost ? { bindHost } : {}), ...(rateLimits ? { rateLimits } : {}) });
   const site = await startSiteEmulator({ port: port === 0 ? 0 : port + 1 });
   const eu = emulatorRegionClient("eu");
   process.stdout.write(

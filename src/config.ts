@@ -198,7 +198,8 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     throw new ConfigError("environment: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together; set both for Slack, or neither for local mode");
   }
   const mode = e.SLACK_BOT_TOKEN ? "slack" : "local";
-  const embedded = e.QOEM_EMULATOR_URL ? false : e.QOEM_EMULATORS === undefined ? mode === "local" : e.QOEM_EMULATORS === "1" || e.QOEM_EMULATORS === "true";
+  // Emulators by default only for a bare local start: a config file means a real deployment is meant.
+  const embedded = e.QOEM_EMULATOR_URL ? false : e.QOEM_EMULATORS === undefined ? mode === "local" && !e.QOEM_CONFIG : e.QOEM_EMULATORS === "1" || e.QOEM_EMULATORS === "true";
 
   const regions: Record<string, RegionAccess> = {};
   for (const [code, access] of Object.entries(f.cloud?.regions ?? {})) {
@@ -212,6 +213,15 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     };
   }
   const usesEmulators = embedded || Boolean(e.QOEM_EMULATOR_URL);
+  // The emulators take every Qlik Cloud call (with their own credentials): the file's would be
+  // silently unused, and a deployment meant for real tenants would make pretend ones.
+  const cloudCredentials = [...(Object.keys(regions).length ? ["cloud.regions"] : []), ...(f.cloud?.organization ? ["cloud.organization"] : [])];
+  if (usesEmulators && cloudCredentials.length > 0) {
+    const switchName = e.QOEM_EMULATOR_URL ? "QOEM_EMULATOR_URL" : "QOEM_EMULATORS=1";
+    throw new ConfigError(
+      `${switchName} and Qlik Cloud credentials (${cloudCredentials.join(", ")} in ${e.QOEM_CONFIG}) cannot go together: the emulators would take every Qlik Cloud call and the credentials would go unused; unset ${switchName.replace(/=1$/, "")} to use Qlik Cloud, or remove the credentials to run on the emulators`,
+    );
+  }
   if (!usesEmulators && Object.keys(regions).length === 0 && Object.keys(f.sites).length === 0) {
     throw new ConfigError(
       "no Qlik credentials: give Qlik Cloud regions (cloud.regions) or client-managed sites (sites) in the file named by QOEM_CONFIG, or set QOEM_EMULATORS=1 to run against the emulators",
