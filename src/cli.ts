@@ -142,7 +142,8 @@ async function run(args: string[]): Promise<number> {
 
 async function runOne(config: Config, text: string, json: boolean, stopRedis: () => Promise<void>): Promise<number> {
   // A command-line run keeps stderr for warnings and errors unless LOG_LEVEL asks for more.
-  const qoem = await startQoem({ ...config, roles: config.roles.filter((r) => r === "worker") as typeof config.roles, slack: undefined, logLevel: config.logLevel ?? "warn" } as typeof config);
+  // One command's run: no Slack surface and no ops port (the long-running processes have those).
+  const qoem = await startQoem({ ...config, roles: config.roles.filter((r) => r === "worker") as typeof config.roles, slack: undefined, opsPort: undefined, logLevel: config.logLevel ?? "warn" } as typeof config);
   onSignals(async () => {
     await qoem.close();
     await stopRedis();

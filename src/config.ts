@@ -45,6 +45,7 @@ const envSchema = z.object({
   QOEM_APPROVAL_EXPIRY_HOURS: z.coerce.number().positive().max(24 * 30).optional(),
   QOEM_SWEEP_MINUTES: z.coerce.number().positive().max(24 * 60).optional(),
   QOEM_AUDIT_MAXLEN: z.coerce.number().int().min(100).optional(),
+  QOEM_OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
 });
 
@@ -148,6 +149,8 @@ export interface Config {
   approvalExpiryMs: number;
   sweep: { everyMs: number; detailBatch: number };
   auditMaxLength: number;
+  /** The ops endpoints' own port (QOEM_OPS_PORT); Slack over HTTP serves them on its PORT as well. */
+  opsPort?: number;
   /** Unset: info, or warn under the local shell so that logs do not drown the prompt. */
   logLevel?: string;
 }
@@ -257,6 +260,9 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     sweep: { everyMs: (e.QOEM_SWEEP_MINUTES ?? f.sweep.everyMinutes) * 60_000, detailBatch: f.sweep.detailBatch },
     ...(e.LOG_LEVEL ? { logLevel: e.LOG_LEVEL } : {}),
   };
+  // Slack over HTTP already serves the ops endpoints on PORT: the same port named twice means that one.
+  const opsOnSlackPort = mode === "slack" && !e.SLACK_APP_TOKEN && e.QOEM_OPS_PORT === e.PORT && e.PORT !== 0;
+  if (e.QOEM_OPS_PORT !== undefined && !opsOnSlackPort) config.opsPort = e.QOEM_OPS_PORT;
   if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {
     config.slack = {
       botToken: e.SLACK_BOT_TOKEN,
