@@ -1,6 +1,6 @@
 /**
  * The `qoem` executable: `start` (the bot), `emulate` (the Qlik emulators on their own),
- * `run "<command text>" [--json]` (one command through the same queue, printing its progress).
+ * `run "<command text>" [--json] [--as USER]` (one command through the same queue: run-command.ts).
  */
 import { ConfigError, readConfig, type Config } from "./config.ts";
 import { startQoem } from "./main.ts";
@@ -8,11 +8,7 @@ import { z } from "zod";
 import { startCloudEmulator, type CloudEmulatorOptions } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { startSiteEmulator } from "../adapters/client-managed/emulator/site-emulator.ts";
 import { emulatorDefaults, emulatorOrganizationClient, emulatorRegionClient, emulatorSubscriptionId } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
-import { dispatchCommand } from "./chat/dispatch-command.ts";
-import { formatCommandError } from "./commands/parse-command.ts";
-import { followJob } from "./queue/follow-job.ts";
-import { progressPrinter } from "./chat/shell/shell-surface.ts";
-import { renderResult, renderStillRunning } from "./chat/render-text.ts";
+import { endEvent, exitCodes, runCommand } from "./chat/cli/run-command.ts";
 import { ensureLocalRedis } from "./ensure-local-redis.ts";
 import type { PrivateRedis } from "./start-private-redis.ts";
 
@@ -21,9 +17,11 @@ const rateLimitsSchema = z.object({ tier1: tierLimit.optional(), tier2: tierLimi
 
 const usage = `Usage:
   qoem start                      run the bot (local shell without Slack credentials)
-  qoem emulate [--port N] [--rate-limits JSON]
+  qoem emulate [--port N] [--host H] [--rate-limits JSON]
                                   run the Qlik emulators standalone and print their URLs
-  qoem run "<command>" [--json]   run one command through the queue and print its progress
+  qoem run "<command>" [--json] [--as USER]
+                                  run one command through the queue, waiting for the operation it
+                                  starts; exit 0 done, 1 failed or refused, 2 malformed
   qoem help                       this text`;
 
 function onSignals(stop: () => Promise<void>): void {
@@ -102,7 +100,15 @@ async function emulate(args: string[]): Promise<number> {
     }
     rateLimits = parsed.data;
   }
-  const emu = await startCloudEmulator({ ...emulatorDefaults(), port, ...(rateLimits ? { rateLimits } : {}) });
+  // --host: the address (or a name resolving to one) the Qlik Cloud emulator listens on and names in
+  // its links, e.g. a compose service name so other containers reach it; the site emulator stays local.
+  const hostFlag = args.indexOf("--host");
+  const bindHost = hostFlag >= 0 ? args[hostFlag + 1] : undefined;
+  if (hostFlag >= 0 && !/^[A-Za-z0-9.:-]+$/.test(bindHost ?? "")) {
+    process.stderr.write(`--host takes a host name or address, not '${bindHost ?? ""}'\n`);
+    return 2;
+  }
+  const emu = await startCloudEmulator({ ...emulatorDefaults(), port, ...(bindHost ? { bindHost } : {}), ...(rateLimits ? { rateLimits } : {}) });
   const site = await startSiteEmulator({ port: port === 0 ? 0 : port + 1 });
   const eu = emulatorRegionClient("eu");
   process.stdout.write(
@@ -125,46 +131,57 @@ async function emulate(args: string[]): Promise<number> {
   return 0;
 }
 
-async function run(args: string[]): Promise<number> {
-  const json = args.includes("--json");
-  const text = args.filter((a) => a !== "--json").join(" ");
-  const config = readConfig(process.env);
-  return withLocalRedis(config, (stopRedis) => runOne(config, text, json, stopRedis));
+/** `run`'s own flags (--json, --as USER); every other word is command text. */
+function runArgs(args: string[]): { text: string; json: boolean; user?: string } | { error: string } {
+  const words: string[] = [];
+  let json = false;
+  let user: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--json") json = true;
+    else if (arg === "--as") {
+      const value = args[++i];
+      if (value === undefined || !/^[A-Za-z0-9._@-]{1,64}$/.test(value)) return { error: `--as takes a user name or Slack user id (letters, digits, . _ @ -), not '${value ?? ""}'` };
+      user = value;
+    } else words.push(arg);
+  }
+  return { text: words.join(" "), json, ...(user ? { user } : {}) };
 }
 
-async function runOne(config: Config, text: string, json: boolean, stopRedis: () => Promise<void>): Promise<number> {
-  // A command-line run keeps stderr for warnings and errors unless LOG_LEVEL asks for more.
-  const qoem = await startQoem({ ...config, roles: config.roles.filter((r) => r === "worker") as typeof config.roles, slack: undefined, logLevel: config.logLevel ?? "warn" } as typeof config);
+async function run(args: string[]): Promise<number> {
+  const parsed = runArgs(args);
+  const json = args.includes("--json");
+  const fail = (outcome: "malformed" | "failed", error: string) => {
+    if (json) process.stdout.write(`${JSON.stringify(endEvent(outcome, { error }))}\n`);
+    else process.stderr.write(`${error}\n`);
+    return exitCodes[outcome];
+  };
+  if ("error" in parsed) return fail("malformed", `${parsed.error}\n${usage}`);
+  try {
+    const config = readConfig(process.env);
+    return await withLocalRedis(config, (stopRedis) => runOne(config, parsed, stopRedis));
+  } catch (error) {
+    // Nothing ran: configuration, Redis, a start-up failure. Said once, as JSON where asked.
+    return fail("failed", error instanceof ConfigError ? `configuration error: ${error.message}` : `qoem: ${(error as Error).message}`);
+  }
+}
+
+async function runOne(config: Config, args: { text: string; json: boolean; user?: string }, stopRedis: () => Promise<void>): Promise<number> {
+  // One command's run: no Slack surface and no ops port (the long-running processes have those);
+  // stderr keeps warnings and errors unless LOG_LEVEL asks for more.
+  const qoem = await startQoem({ ...config, roles: config.roles.filter((r) => r === "worker") as typeof config.roles, slack: undefined, opsPort: undefined, logLevel: config.logLevel ?? "warn" } as typeof config);
   onSignals(async () => {
     await qoem.close();
     await stopRedis();
   });
-  const out = (value: unknown) => process.stdout.write(`${json ? JSON.stringify(value) : String(value)}\n`);
   try {
-    const answer = await dispatchCommand({ text, user: process.env.USER ?? "cli", surface: "cli" }, qoem.dispatch);
-    if (answer.kind === "error") {
-      if (json) out({ ok: false, error: answer.error.reason, usage: answer.error.usage });
-      else process.stderr.write(`${formatCommandError(answer.error)}\n`);
-      return 2;
-    }
-    if (answer.kind !== "operation" || answer.disposition === "done") {
-      out(json ? { ok: true, text: answer.text } : answer.text);
-      return 0;
-    }
-    if (!json) out(answer.text);
-    const print = progressPrinter((line) => out(line));
-    const isOnboard = answer.command.name === "onboard";
-    const outcome = await followJob(qoem.events, qoem.operations, answer.jobId, (p) => (json ? out({ event: "progress", ...p }) : isOnboard ? print(p) : undefined));
-    if (outcome.state === "timeout") {
-      // The operation goes on in the worker; this run only stops waiting for it.
-      if (json) out({ event: "timeout", ok: false, jobId: answer.jobId, error: outcome.error });
-      else out(renderStillRunning(answer.jobId, outcome.progress));
-      return 1;
-    }
-    if (json) out({ event: "end", ok: outcome.state === "completed", jobId: answer.jobId, result: outcome.result, error: outcome.error });
-    else if (outcome.state === "failed" && !(isOnboard && outcome.progress?.phase === "failed")) out(outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`);
-    else if (!isOnboard) out(renderResult(answer.command.name, outcome.result) ?? outcome.progress?.summary ?? "done");
-    return outcome.state === "completed" ? 0 : 1;
+    return await runCommand(qoem, {
+      text: args.text,
+      user: args.user ?? process.env.USER ?? "cli",
+      json: args.json,
+      write: (line) => void process.stdout.write(`${line}\n`),
+      writeError: (line) => void process.stderr.write(`${line}\n`),
+    });
   } finally {
     await qoem.close();
   }

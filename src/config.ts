@@ -45,6 +45,7 @@ const envSchema = z.object({
   QOEM_APPROVAL_EXPIRY_HOURS: z.coerce.number().positive().max(24 * 30).optional(),
   QOEM_SWEEP_MINUTES: z.coerce.number().positive().max(24 * 60).optional(),
   QOEM_AUDIT_MAXLEN: z.coerce.number().int().min(100).optional(),
+  QOEM_OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   /** `name:sha256hex:scope+scope,...`: provisioning API tokens, as hashes. */
   QOEM_API_TOKENS: z.string().optional(),
@@ -192,6 +193,8 @@ export interface Config {
   approvalExpiryMs: number;
   sweep: { everyMs: number; detailBatch: number };
   auditMaxLength: number;
+  /** The ops endpoints' own port (QOEM_OPS_PORT); Slack over HTTP serves them on its PORT as well. */
+  opsPort?: number;
   /** Unset: info, or warn under the local shell so that logs do not drown the prompt. */
   logLevel?: string;
 }
@@ -242,7 +245,8 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     throw new ConfigError("environment: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together; set both for Slack, or neither for local mode");
   }
   const mode = e.SLACK_BOT_TOKEN ? "slack" : "local";
-  const embedded = e.QOEM_EMULATOR_URL ? false : e.QOEM_EMULATORS === undefined ? mode === "local" : e.QOEM_EMULATORS === "1" || e.QOEM_EMULATORS === "true";
+  // Emulators by default only for a bare local start: a config file means a real deployment is meant.
+  const embedded = e.QOEM_EMULATOR_URL ? false : e.QOEM_EMULATORS === undefined ? mode === "local" && !e.QOEM_CONFIG : e.QOEM_EMULATORS === "1" || e.QOEM_EMULATORS === "true";
 
   const regions: Record<string, RegionAccess> = {};
   for (const [code, access] of Object.entries(f.cloud?.regions ?? {})) {
@@ -256,6 +260,15 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     };
   }
   const usesEmulators = embedded || Boolean(e.QOEM_EMULATOR_URL);
+  // The emulators take every Qlik Cloud call (with their own credentials): the file's would be
+  // silently unused, and a deployment meant for real tenants would make pretend ones.
+  const cloudCredentials = [...(Object.keys(regions).length ? ["cloud.regions"] : []), ...(f.cloud?.organization ? ["cloud.organization"] : [])];
+  if (usesEmulators && cloudCredentials.length > 0) {
+    const switchName = e.QOEM_EMULATOR_URL ? "QOEM_EMULATOR_URL" : "QOEM_EMULATORS=1";
+    throw new ConfigError(
+      `${switchName} and Qlik Cloud credentials (${cloudCredentials.join(", ")} in ${e.QOEM_CONFIG}) cannot go together: the emulators would take every Qlik Cloud call and the credentials would go unused; unset ${switchName.replace(/=1$/, "")} to use Qlik Cloud, or remove the credentials to run on the emulators`,
+    );
+  }
   if (!usesEmulators && Object.keys(regions).length === 0 && Object.keys(f.sites).length === 0) {
     throw new ConfigError(
       "no Qlik credentials: give Qlik Cloud regions (cloud.regions) or client-managed sites (sites) in the file named by QOEM_CONFIG, or set QOEM_EMULATORS=1 to run against the emulators",
@@ -305,6 +318,9 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     sweep: { everyMs: (e.QOEM_SWEEP_MINUTES ?? f.sweep.everyMinutes) * 60_000, detailBatch: f.sweep.detailBatch },
     ...(e.LOG_LEVEL ? { logLevel: e.LOG_LEVEL } : {}),
   };
+  // Slack over HTTP already serves the ops endpoints on PORT: the same port named twice means that one.
+  const opsOnSlackPort = mode === "slack" && !e.SLACK_APP_TOKEN && e.QOEM_OPS_PORT === e.PORT && e.PORT !== 0;
+  if (e.QOEM_OPS_PORT !== undefined && !opsOnSlackPort) config.opsPort = e.QOEM_OPS_PORT;
   if (e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET) {
     config.slack = {
       botToken: e.SLACK_BOT_TOKEN,

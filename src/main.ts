@@ -41,6 +41,7 @@ import { RedisRateGate, type TierLimits } from "./core/redis-rate-gate.ts";
 import { RedisMutex } from "./core/redis-mutex.ts";
 import { startCloudEmulator, type CloudEmulator, type CloudEmulatorOptions } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
+import { createOps } from "./ops/create-ops.ts";
 
 export interface StartOptions {
   logger?: Logger;
@@ -76,6 +77,8 @@ export interface QoemHandle {
   cloudEmulator?: CloudEmulator;
   siteEmulator?: SiteEmulator;
   slackPort?: number;
+  /** Where /healthz, /readyz and /metrics answer (QOEM_OPS_PORT), when asked for. */
+  opsPort?: number;
   /** Resolves when the shell (if any) ends. */
   shellDone?: Promise<void>;
   close(): Promise<void>;
@@ -168,6 +171,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       },
       jobState: (id: string) => sweeps.getJobState(id),
     };
+    const ops = createOps({ redis, queues: [operations, updates, sweeps, alerts], eventStreams: [events, sweepEvents] });
+    closers.push(() => ops.close());
     const placement = placementTable(config, Boolean(emulatorUrl), Object.keys(extraSites));
     const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement }, registry, operations, redis, access, approvals, audit, checkpoints, fleet };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
@@ -224,8 +229,10 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         replay: { redis, seenKey: keys.slackSeen, logger },
         sweepEvents,
         fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
+        customRoutes: ops.routes,
       });
       const client = slack.app.client;
+      ops.watchSlack(() => client.auth.test());
       const stopExpiry = startApprovalExpiry(approvals, audit, logger, async (a) => {
         if (a.requestChannel && a.requestTs) await client.chat.update({ channel: a.requestChannel, ts: a.requestTs, ...approvalDecidedMessage(a) });
       }, options.approvalExpiryEveryMs);
@@ -242,6 +249,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       await Promise.all(workers.map((w) => w.close()));
     });
     for (const w of workers) w.on("error", (e) => logger.error({ err: e.message }, "worker error"));
+    ops.watchWorkers(workers);
     if (!(config.roles.includes("chat") && config.slack)) {
       // Without a Slack surface here there is no request message to edit; the status still goes back.
       const stop = startApprovalExpiry(approvals, audit, logger, undefined, options.approvalExpiryEveryMs);
@@ -250,6 +258,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     if (config.roles.includes("chat") && !config.slack && options.shell) {
       handle.shellDone = runShell({ ...options.shell, dispatch, events, operations, sweeps, sweepEvents });
     }
+    if (config.opsPort !== undefined) handle.opsPort = await ops.listen(config.opsPort);
     return handle;
   } catch (error) {
     await close();

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { AlertOutbox, pendingAlertSchema, type PendingAlert } from "../core/alert-outbox.ts";
 import type { RedisKeys } from "../core/redis-keys.ts";
 import { ALERTS_QUEUE, ALERT_ATTEMPTS, ALERT_BACKOFF } from "../queue/enqueue-alerts.ts";
+import { recordAlertSent } from "../ops/metrics.ts";
 
 export type AlertMessage = PendingAlert;
 
@@ -37,6 +38,7 @@ export function startAlertsNotifier(options: AlertsNotifierOptions): Worker {
       const alert = pendingAlertSchema.safeParse(job.data);
       if (!alert.success) return void options.logger.warn({ jobId: job.id }, "alert job without a valid alert: skipped");
       const outcome = await outbox.deliver(alert.data.customer, alert.data.id, (a) => options.deliver(renderAlert(a), a));
+      if (outcome === "delivered") recordAlertSent(alert.data.kind);
       if (outcome !== "not-pending") options.logger.info({ jobId: job.id, customer: alert.data.customer, kind: alert.data.kind, outcome, attempt: job.attemptsMade + 1 }, "alert delivered");
     },
     {

@@ -9,6 +9,7 @@ import { captureLogger, startTestQoem, type TestQoem } from "../support/start-te
 import { tenantsNamed } from "../support/cloud-fixture.ts";
 import { onboardCustomer, sweepRegion, tenantKnob } from "../support/health-fixture.ts";
 import { waitUntil } from "../support/wait-until.ts";
+import { metricsRegistry } from "../../src/ops/metrics.ts";
 
 let qoem: TestQoem;
 let alerts: Queue;
@@ -36,6 +37,9 @@ function startNotifier(post: (text: string) => Promise<void>): Worker {
   return notifier;
 }
 
+/** qoem_alerts_sent_total for one kind, as /metrics would show it. */
+const alertsSent = async (kind: string) => (await metricsRegistry.getSingleMetric("qoem_alerts_sent_total")!.get()).values.find((v) => v.labels.kind === kind)?.value ?? 0;
+
 const healthAll = async () => {
   const answer = await dispatchCommand({ text: "health all", user: "U1", surface: "shell" }, qoem.dispatch);
   return answer.kind === "fleet" ? answer.text : "";
@@ -45,6 +49,7 @@ describe("alert delivery", () => {
   it("delivers a red alert exactly once when the poster fails twice, and marks it alerted only after delivery", async () => {
     const posted: string[] = [];
     let attempts = 0;
+    const sentBefore = await alertsSent("red");
     // Not yet delivered: the sweep decides the alert, but "alerted" stays green.
     await tenantKnob(qoem, tenantsNamed(qoem.cloudEmulator!, "acme")[0]!.id, { unhealthy: true });
     await sweepRegion(qoem);
@@ -58,6 +63,7 @@ describe("alert delivery", () => {
     await waitUntil(async () => (await qoem.history.latest("acme"))?.alerted === "red", "acme's red alert delivered");
     expect(attempts).toBe(3);
     expect(posted).toHaveLength(1);
+    expect((await alertsSent("red")) - sentBefore).toBe(1);
     expect(posted[0]).toMatch(/^🔴 acme \(eu\) is red: .*does not answer/);
     expect((await qoem.history.latest("acme"))!.pendingAlert).toBeUndefined();
     expect(notifierLog.filter((l) => l.includes("alert delivery failed"))).toHaveLength(2);

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, readConfig } from "../../src/config.ts";
 
@@ -50,6 +51,45 @@ describe("readConfig", () => {
     } catch (e) {
       expect((e as Error).message).not.toContain("TOPSECRET");
     }
+  });
+
+  it("runs on the emulators by default only when no config file is given", () => {
+    expect(readConfig({ QOEM_CONFIG: "x" }, file("sites:\n  onprem: {engineUrl: \"wss://qs.example\", qrsUrl: \"https://qs.example:4242\"}\n")).emulators.embedded).toBe(false);
+    expect(() => readConfig({ QOEM_CONFIG: "x" }, file("roles:\n  approvers: [U1]\n"))).toThrow(/no Qlik credentials/);
+    expect(readConfig({ QOEM_CONFIG: "x", QOEM_EMULATORS: "1" }, file("roles:\n  approvers: [U1]\n")).emulators.embedded).toBe(true);
+  });
+
+  it("refuses Qlik Cloud credentials in the config together with the emulators, saying why and without the secret", () => {
+    const regions = "cloud:\n  regions:\n    eu: {clientId: cid, clientSecret: TOPSECRET}\n";
+    const organization = "cloud:\n  organization: {clientId: org, clientSecret: TOPSECRET, subscriptionId: sub}\n";
+    for (const [env, yaml, named] of [
+      [{ QOEM_EMULATORS: "1" }, regions, "cloud.regions"],
+      [{ QOEM_EMULATORS: "true", SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" }, organization, "cloud.organization"],
+      [{ QOEM_EMULATOR_URL: "http://127.0.0.1:4010" }, regions, "cloud.regions"],
+    ] as const) {
+      let message = "";
+      try {
+        readConfig({ QOEM_CONFIG: "/etc/qoem/qoem.yaml", ...env }, file(yaml));
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^(QOEM_EMULATORS=1|QOEM_EMULATOR_URL) and Qlik Cloud credentials \(/);
+      expect(message).toContain(`${named} in /etc/qoem/qoem.yaml`);
+      expect(message).toContain("the credentials would go unused");
+      expect(message).not.toContain("TOPSECRET");
+    }
+    // Without the emulators the same file starts; a client-managed site may sit beside the emulators.
+    expect(readConfig({ QOEM_CONFIG: "x", QOEM_EMULATORS: "0" }, file(regions)).cloud.regions.eu?.clientId).toBe("cid");
+    expect(readConfig({ QOEM_CONFIG: "x", QOEM_EMULATORS: "1" }, file("sites:\n  onprem: {engineUrl: \"wss://qs.example\", qrsUrl: \"https://qs.example:4242\"}\n")).emulators.embedded).toBe(true);
+  });
+
+  it("accepts the compose example config, in Slack mode and without emulators", () => {
+    const example = fileURLToPath(new URL("../../deploy/config/qoem.example.yaml", import.meta.url));
+    const c = readConfig({ QOEM_CONFIG: example, SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" });
+    expect(Object.keys(c.cloud.regions)).toEqual(["eu"]);
+    expect(c.emulators).toEqual({ embedded: false });
+    expect(() => readConfig({ QOEM_CONFIG: example, QOEM_EMULATOR_URL: "http://emulator:4010" })).toThrow(/cannot go together/);
   });
 
   it("refuses bad environment values with the variable's name", () => {

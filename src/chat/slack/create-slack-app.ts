@@ -3,7 +3,7 @@
  * signature and age verified, a replayed one dropped: verify-slack-request.ts) or over Socket Mode.
  * It acks within Slack's 3 seconds, then enqueues; progress comes back through the thread updater.
  */
-import { App, HTTPReceiver, type Logger as BoltLogger } from "@slack/bolt";
+import { App, HTTPReceiver, type CustomRoute, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
 import { parseCommand } from "../../commands/parse-command.ts";
 import { whereOf } from "../../core/customer-registry.ts";
@@ -18,6 +18,7 @@ import type { FleetHealthView } from "../render-fleet-health.ts";
 import { postFleetHealth } from "./post-fleet-health.ts";
 import { homeBlocks } from "./home-view.ts";
 import type { ReplyTo } from "../../queue/job-payload.ts";
+import { observedSlackFetch } from "./observe-slack-calls.ts";
 import { answerBlock, answerLine, approvalNotPostedText, commandErrorBlock, commandErrorText, onboardAckText, onboardNotStartedText, onboardParentText, onboardTitle } from "./command-answers.ts";
 
 export interface SlackSurfaceOptions {
@@ -38,6 +39,8 @@ export interface SlackSurfaceOptions {
   replay: Omit<ReplayGuardOptions, "signingSecret">;
   /** Follows a queued job to its end (QueueEvents), for answers that come after the ack. */
   follow(jobId: string, options?: FollowOptions): Promise<FollowResult>;
+  /** More routes on the HTTP receiver's port (the ops endpoints); unused in Socket Mode. */
+  customRoutes?: CustomRoute[];
 }
 
 // A slash command's response_url takes answers for 30 minutes: stop following a little before.
@@ -50,8 +53,8 @@ export interface SlackSurface {
 }
 
 /** Bolt's HTTP receiver, with replay protection and both-way timestamp checks in front of its own signature check. */
-function createGuardedReceiver(signingSecret: string, logger: BoltLogger, replay: Omit<ReplayGuardOptions, "signingSecret">): HTTPReceiver {
-  const receiver = new HTTPReceiver({ signingSecret, logger });
+function createGuardedReceiver(signingSecret: string, logger: BoltLogger, replay: Omit<ReplayGuardOptions, "signingSecret">, customRoutes: CustomRoute[] = []): HTTPReceiver {
+  const receiver = new HTTPReceiver({ signingSecret, logger, customRoutes });
   receiver.requestListener = guardSlackRequests(receiver.requestListener, { ...replay, signingSecret });
   return receiver;
 }
@@ -62,11 +65,12 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
   const app = new App({
     token: options.botToken,
     logger,
-    ...(apiUrl ? { clientOptions: { slackApiUrl: apiUrl } } : {}),
+    // Every Web API client Bolt makes (listeners get their own) counts its failed calls.
+    clientOptions: { fetch: observedSlackFetch(), ...(apiUrl ? { slackApiUrl: apiUrl } : {}) },
     // Socket Mode opens its connection through apps.connections.open, with its own Web API client.
     ...(options.appToken
       ? { appToken: options.appToken, socketMode: true, signingSecret: options.signingSecret, ...(apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: apiUrl } } } : {}) }
-      : { receiver: createGuardedReceiver(options.signingSecret, logger, options.replay) }),
+      : { receiver: createGuardedReceiver(options.signingSecret, logger, options.replay, options.customRoutes) }),
   });
   const log = options.logger.child({ surface: "slack" });
   registerApprovalActions(app, options.dispatch, options.logger);
