@@ -68,7 +68,9 @@ export type ApiToken = z.infer<typeof apiTokenSchema>;
 function parseApiTokens(value: string | undefined): ApiToken[] {
   if (!value) return [];
   return value.split(",").map((entry, i) => {
-    const [name = "", sha256 = "", scopes = ""] = entry.trim().split(":");
+    // The scopes come last and may hold a colon themselves (offboard:request).
+    const [name = "", sha256 = "", ...rest] = entry.trim().split(":");
+    const scopes = rest.join(":");
     const parsed = apiTokenSchema.safeParse({ name, sha256, scopes: scopes.split("+").filter(Boolean) });
     if (!parsed.success) throw new ConfigError(`environment: QOEM_API_TOKENS entry ${i + 1}: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message} (write name:sha256hex:scope+scope, scopes ${apiScopes.join(", ")})`);
     return parsed.data;

@@ -31,6 +31,10 @@ import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
 import { startApprovalExpiry } from "./core/expire-approvals.ts";
 import { OnboardCheckpoints } from "./core/onboard-checkpoint.ts";
 import { placementTable } from "./create-placement-table.ts";
+import { ApiNotifications, startApiEventsWorker, startCallbackWorker } from "./queue/api-notifications.ts";
+import { createApiHandler } from "./chat/http-api/create-api-handler.ts";
+import { serveApi } from "./chat/http-api/serve-api.ts";
+import { createApiEventPoster } from "./chat/slack/post-api-event.ts";
 import { approvalDecidedMessage } from "./chat/slack/approval-blocks.ts";
 import { runShell } from "./chat/shell/shell-surface.ts";
 import { followJob } from "./queue/follow-job.ts";
@@ -77,6 +81,8 @@ export interface QoemHandle {
   cloudEmulator?: CloudEmulator;
   siteEmulator?: SiteEmulator;
   slackPort?: number;
+  /** The provisioning API's own port (outside HTTP Slack mode). */
+  apiPort?: number;
   /** Where /healthz, /readyz and /metrics answer (QOEM_OPS_PORT), when asked for. */
   opsPort?: number;
   /** Resolves when the shell (if any) ends. */
@@ -176,6 +182,11 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const placement = placementTable(config, Boolean(emulatorUrl), Object.keys(extraSites));
     const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement }, registry, operations, redis, access, approvals, audit, checkpoints, fleet };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
+    const apiNotifications = new ApiNotifications(redis, prefix, Boolean(config.api.callback));
+    closers.push(() => apiNotifications.close());
+    const api = config.roles.includes("chat")
+      ? createApiHandler({ dispatch, keys, tokens: config.api.tokens, ratePerMinute: config.api.ratePerMinute, logger, onApprovalRequested: (id) => apiNotifications.approvalRequested(id) })
+      : undefined;
 
     const workers: Worker[] = [];
     if (config.roles.includes("worker")) {
@@ -194,9 +205,11 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           operations,
           updates,
           logger,
+          apiNotifications,
           ...options.worker,
         }),
       );
+      if (config.api.callback) workers.push(startCallbackWorker({ connection: redis, prefix, ...config.api.callback, logger }));
     }
     if (config.roles.includes("worker")) {
       workers.push(
@@ -218,6 +231,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     if (config.roles.includes("chat") && !config.slack && options.shell) {
       const out = options.shell.output;
       workers.push(startAlertsNotifier({ connection: redis, keys, logger, deliver: async (text) => void out.write(`\n[alert] ${text}\n`) }));
+      workers.push(startApiEventsWorker({ connection: redis, prefix, logger, deliver: async (e) => void out.write(`\n[api] ${e.kind === "ended" ? `${e.ended.operation.operation} ${e.ended.operation.customer}: ${e.ended.operation.state}` : `approval ${e.approvalId} requested; approve with: approve ${e.approvalId}`}\n`) }));
     }
     if (config.roles.includes("chat") && config.slack) {
       const slack = createSlackApp({
@@ -230,6 +244,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         sweepEvents,
         fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
         customRoutes: ops.routes,
+        ...(api ? { api } : {}),
       });
       const client = slack.app.client;
       ops.watchSlack(() => client.auth.test());
@@ -243,6 +258,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       closers.push(() => slack.stop());
       workers.push(startThreadUpdater({ connection: redis, prefix, keys, operations, client: slack.app.client, logger }));
       workers.push(startAlertsNotifier({ connection: redis, keys, logger, deliver: createAlertPoster(client, config.channels.alerts, logger) }));
+      workers.push(startApiEventsWorker({ connection: redis, prefix, logger, deliver: createApiEventPoster(client, dispatch, config.channels, logger) }));
       logger.info({ port: started.port, socketMode: Boolean(config.slack.appToken) }, "Slack surface started");
     }
     closers.push(async () => {
@@ -259,6 +275,12 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       handle.shellDone = runShell({ ...options.shell, dispatch, events, operations, sweeps, sweepEvents });
     }
     if (config.opsPort !== undefined) handle.opsPort = await ops.listen(config.opsPort);
+    // The provisioning API shares PORT with Slack's events in HTTP mode; elsewhere it has its own port when one is given.
+    if (api && config.api.port !== undefined && !(config.slack && !config.slack.appToken)) {
+      const server = await serveApi(api, config.api.port);
+      handle.apiPort = server.port;
+      closers.push(() => server.close());
+    }
     return handle;
   } catch (error) {
     await close();

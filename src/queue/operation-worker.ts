@@ -25,6 +25,7 @@ import { OPERATIONS_QUEUE, operationJobSchema, type OperationJob } from "./job-p
 import { publishUpdate } from "./publish-update.ts";
 import { handleOperation } from "./handle-operation.ts";
 import { customerOf } from "../commands/command-schema.ts";
+import type { ApiNotifications, OperationEnded } from "./api-notifications.ts";
 
 export interface OperationWorkerDeps {
   connection: Redis;
@@ -46,6 +47,8 @@ export interface OperationWorkerDeps {
   concurrency?: number;
   /** Upper bound on operations started per interval across all workers (BullMQ limiter). */
   limiter?: { max: number; duration: number };
+  /** Where the end of an operation the provisioning API started is announced (callbacks, a Slack line). */
+  apiNotifications?: ApiNotifications;
   /** How long a job waits before trying a busy customer's lock again. */
   lockRetryMs?: number;
   /** BullMQ's job lock (ms); a job whose worker stops renewing it for this long is run again. */
@@ -101,11 +104,23 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
           ...(detail ? { detail } : {}),
         })
         .catch((e: unknown) => log.warn({ err: (e as Error).message }, "could not write the audit entry"));
+    const announce = async (state: "completed" | "failed", error?: string) => {
+      if (data.requestedBy.surface !== "api" || !deps.apiNotifications) return;
+      const progress = (job.progress ?? {}) as Partial<OperationProgress>;
+      const ended: OperationEnded = {
+        event: state === "completed" ? "operation.completed" : "operation.failed",
+        operation: { id: job.id!, operation: data.operation, customer: customer ?? "", ...(progress.where ? { where: progress.where } : {}), state, ...(progress.summary ? { summary: progress.summary } : {}), ...(error ? { error } : {}) },
+        requestedBy: data.requestedBy.user,
+        at: new Date().toISOString(),
+      };
+      await deps.apiNotifications.ended(ended).catch((e: unknown) => log.error({ err: (e as Error).message }, "could not queue the API callback"));
+    };
     try {
       const run = () => handleOperation(job, data, deps, report, execution);
       const result = await (changing ? currentFence.run(fence, run) : run());
       log.info({ outcome: "done" }, `${data.operation} finished`);
       if (changing) await audit("completed");
+      await announce("completed");
       return result;
     } catch (error) {
       const err = toQoemError(error);
@@ -150,6 +165,7 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
       await attempt("thread", () => report({ ...base, phase: "failed", note: `${stepText}: ${err.message} (${err.code}). ${err.retryable ? "Retries are used up. " : ""}${nextStepHint(data, customer)}` }));
       log.error({ code: err.code, err: err.message }, `${data.operation} failed`);
       if (changing) await audit("failed", `${err.code}: ${err.message}`);
+      await attempt("callback", () => announce("failed", `${err.code}: ${err.message}`));
       throw new UnrecoverableError(`${err.code}: ${err.message}`);
     } finally {
       await held?.release().catch((e: unknown) => log.warn({ err: (e as Error).message }, "could not release the customer's lock; it expires on its own"));

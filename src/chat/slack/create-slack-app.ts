@@ -3,6 +3,7 @@
  * signature and age verified, a replayed one dropped: verify-slack-request.ts) or over Socket Mode.
  * It acks within Slack's 3 seconds, then enqueues; progress comes back through the thread updater.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { App, HTTPReceiver, type CustomRoute, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
 import { parseCommand } from "../../commands/parse-command.ts";
@@ -41,6 +42,8 @@ export interface SlackSurfaceOptions {
   follow(jobId: string, options?: FollowOptions): Promise<FollowResult>;
   /** More routes on the HTTP receiver's port (the ops endpoints); unused in Socket Mode. */
   customRoutes?: CustomRoute[];
+  /** The provisioning API, served beside /slack/events on the same port (answers `/api/...`). */
+  api?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 // A slash command's response_url takes answers for 30 minutes: stop following a little before.
@@ -53,9 +56,16 @@ export interface SlackSurface {
 }
 
 /** Bolt's HTTP receiver, with replay protection and both-way timestamp checks in front of its own signature check. */
-function createGuardedReceiver(signingSecret: string, logger: BoltLogger, replay: Omit<ReplayGuardOptions, "signingSecret">, customRoutes: CustomRoute[] = []): HTTPReceiver {
+function createGuardedReceiver(signingSecret: string, logger: BoltLogger, replay: Omit<ReplayGuardOptions, "signingSecret">, customRoutes: CustomRoute[] = [], api?: SlackSurfaceOptions["api"]): HTTPReceiver {
   const receiver = new HTTPReceiver({ signingSecret, logger, customRoutes });
-  receiver.requestListener = guardSlackRequests(receiver.requestListener, { ...replay, signingSecret });
+  const slack = guardSlackRequests(receiver.requestListener, { ...replay, signingSecret });
+  receiver.requestListener = api
+    ? (req, res) => {
+        void api(req, res).then((handled) => {
+          if (!handled) slack(req, res);
+        });
+      }
+    : slack;
   return receiver;
 }
 
@@ -70,7 +80,7 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
     // Socket Mode opens its connection through apps.connections.open, with its own Web API client.
     ...(options.appToken
       ? { appToken: options.appToken, socketMode: true, signingSecret: options.signingSecret, ...(apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: apiUrl } } } : {}) }
-      : { receiver: createGuardedReceiver(options.signingSecret, logger, options.replay, options.customRoutes) }),
+      : { receiver: createGuardedReceiver(options.signingSecret, logger, options.replay, options.customRoutes, options.api) }),
   });
   const log = options.logger.child({ surface: "slack" });
   registerApprovalActions(app, options.dispatch, options.logger);
