@@ -130,7 +130,11 @@ export class Approvals {
       const pending = await this.get(existingId);
       if (pending?.status === "pending" && pending.expiresAt > Date.now()) return { created: false, approval: pending };
       // Expired but not yet marked (the customer's status goes back with it), or a pointer that outlived its request.
-      if (pending?.status === "pending") await this.decide(existingId, "qoem", "expire");
+      if (pending?.status === "pending") {
+        const expired = await this.decide(existingId, "qoem", "expire");
+        // Redis's clock (which decides) may be behind this machine's: then the request still counts as pending.
+        if (!(!expired.ok && expired.code === "expired")) return { created: false, approval: pending };
+      }
       else await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.keys.approvalFor(input.customer), existingId);
       return this.create(input);
     }

@@ -41,7 +41,9 @@ export const templatesOf = (r: CustomerRecord): string[] => (r.templates ? r.tem
 
 export type ClaimResult = { claimed: true; fresh: boolean } | { claimed: false; where: string; status: CustomerStatus; samePlace: boolean };
 
-// KEYS: customer hash, customers zset, customers-at zset of the new place. ARGV: customer, kind, where, placeField, requestedBy, now, jobId, templates, features, customers-at prefix, residency.
+// KEYS: customer hash, customers zset, customers-at zset of the new place, customers-at zset of the place the record names now
+// (read before the call; 'moved' when it no longer does). ARGV: customer, kind, where, placeField, requestedBy, now, jobId, templates,
+// features, the record's current place as read, residency.
 // Claims the customer's one environment atomically: free (no record, or removed) -> claimed here; same place -> kept; elsewhere -> refused.
 const claimScript = `
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -65,9 +67,9 @@ local fresh = 1
 if status == 'removed' then
   fresh = 0
   local oldKind = redis.call('HGET', KEYS[1], 'kind')
-  local oldWhere = redis.call('HGET', KEYS[1], oldKind == 'cloud' and 'region' or 'site')
-  if oldWhere and oldWhere ~= ARGV[3] then redis.call('ZREM', ARGV[10] .. oldWhere, ARGV[1]) end
-  local requestedBy = redis.call('HGET', KEYS[1], 'requestedBy')
+  local oldWhere = redis.call('HGET', KEYS[1], oldKind == 'cloud' and 'region' or 'site') or ''
+  if oldWhere ~= ARGV[10] then return {'moved'} end
+  if oldWhere ~= '' and oldWhere ~= ARGV[3] then redis.call('ZREM', KEYS[4], ARGV[1]) end
   redis.call('DEL', KEYS[1])
 end
 redis.call('HSET', KEYS[1], 'customer', ARGV[1], 'kind', ARGV[2], ARGV[4], ARGV[3], 'status', 'onboarding', 'requestedBy', ARGV[5], 'requestedAt', ARGV[6], 'updatedAt', ARGV[6], 'lastJobId', ARGV[7], 'templates', ARGV[8], 'features', ARGV[9])
@@ -118,7 +120,11 @@ export class CustomerRegistry {
     const where = whereOf(target);
     const placeField = target.kind === "cloud" ? "region" : "site";
     const now = new Date().toISOString();
-    const out = (await this.redis.eval(claimScript, 3, this.keys.customer(customer), this.keys.customers(), this.keys.customersAt(where), customer, target.kind, where, placeField, requestedBy, now, jobId, options.templates.join("|"), options.features.join(","), this.keys.customersAt(""), options.residency ?? "")) as string[];
+    // The place the record names now, so the script can drop it from that place's index (a key it must be given).
+    const current = await this.get(customer);
+    const oldWhere = current ? whereOf(targetOf(current)) : "";
+    const out = (await this.redis.eval(claimScript, 4, this.keys.customer(customer), this.keys.customers(), this.keys.customersAt(where), this.keys.customersAt(oldWhere), customer, target.kind, where, placeField, requestedBy, now, jobId, options.templates.join("|"), options.features.join(","), oldWhere, options.residency ?? "")) as string[];
+    if (out[0] === "moved") return this.claim(customer, target, requestedBy, jobId, options);
     if (out[0] === "claimed") return { claimed: true, fresh: out[1] === "1" };
     if (out[0] === "same") return { claimed: true, fresh: false };
     return { claimed: false, where: out[1] ?? "", status: customerRecordSchema.shape.status.catch("onboarding").parse(out[2]), samePlace: out[0] === "busy" };
