@@ -20,6 +20,7 @@ import { tenantRoutes } from "./tenant-routes.ts";
 import { orgRoutes } from "./org-routes.ts";
 import { tenantConfigRoutes } from "./tenant-config-routes.ts";
 import { tenantContentRoutes } from "./tenant-content-routes.ts";
+import { tenantUserRoutes } from "./tenant-user-routes.ts";
 import { cloudRegionCodes, organizationHost } from "../regions.ts";
 
 export interface ClientCredentials {
@@ -74,7 +75,7 @@ export interface CloudEmulator {
   close(): Promise<void>;
 }
 
-export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes];
+export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes, ...tenantUserRoutes];
 
 /** The OEM's template apps in the source tenant's templates space. */
 export const defaultTemplates = ["Sales Overview", "Operations Monitor", "Customer Insights"];
@@ -106,9 +107,11 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
   const source = options.sourceTenant ?? { hostname: "oem-source.eu.qlikcloud.com", region: "eu" };
   const sourceTenant = state.addTenant({ datacenter: state.datacenterOf(source.region), region: source.region, hostname: source.hostname, name: "OEM source", createdBy: "emulator" });
   const sourceData = state.dataOf(sourceTenant.id);
-  const templateSpace = sourceData.addSpace(TEMPLATE_SPACE, "shared");
+  // The templates space belongs to a person at the OEM, not to qoem's OAuth client: qoem must join it to export.
+  const oemAdmin = sourceData.addUser("OEM admin", "auth0|oem-admin", ["TenantAdmin"]);
+  const templateSpace = sourceData.addSpace(TEMPLATE_SPACE, "shared", oemAdmin.id);
   for (const name of options.templates ?? defaultTemplates) {
-    sourceData.addApp(name, templateSpace.id, Buffer.from(`QVF emulated app: ${name}\n${"x".repeat(2048)}`));
+    sourceData.addApp(name, templateSpace.id, Buffer.from(`QVF emulated app: ${name}\n${"x".repeat(2048)}`), { ownerId: oemAdmin.id });
   }
 
   const limiter = new RateLimiter({ ...qlikRateLimits, ...options.rateLimits });

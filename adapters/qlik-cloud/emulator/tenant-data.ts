@@ -9,6 +9,8 @@ export interface EmuBrand { id: string; name: string; description: string; activ
 export interface EmuWebhook { id: string; name: string; url: string; eventTypes: string[]; enabled: boolean; description: string; filter?: string; level: string; secretKeyAdded: boolean; createdAt: string; }
 export interface EmuReload { id: string; appId: string; tenantId: string; userId: string; status: string; type: string; partial: boolean; creationTime: string; startTime: string; endTime: string; errorCode?: string; errorMessage?: string; }
 export interface EmuGroup { id: string; name: string; status: string; createdAt: string; lastUpdatedAt: string; }
+/** A user of the tenant; an OAuth client acts as a bot user of its own, a tenant admin. */
+export interface EmuUser { id: string; subject: string; name: string; tenantId: string; status: "active"; roles: string[]; createdAt: string; lastUpdatedAt: string; }
 
 export class TenantData {
   licenseSettings = { autoAssignProfessional: false, autoAssignAnalyzer: false };
@@ -25,8 +27,26 @@ export class TenantData {
   readonly brands = new Map<string, EmuBrand>();
   readonly webhooks = new Map<string, EmuWebhook>();
   readonly reloads: EmuReload[] = [];
+  readonly users = new Map<string, EmuUser>();
+  private readonly botUsers = new Map<string, string>();
 
   constructor(readonly tenantId: string) {}
+
+  addUser(name: string, subject: string, roles: string[] = []): EmuUser {
+    const now = new Date().toISOString();
+    const user: EmuUser = { id: randomId(24, "0123456789abcdef"), subject, name, tenantId: this.tenantId, status: "active", roles, createdAt: now, lastUpdatedAt: now };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  /** The bot user an OAuth client acts as in this tenant (created on its first call), with the TenantAdmin role. */
+  botFor(clientId: string): EmuUser {
+    const known = this.botUsers.get(clientId);
+    if (known) return this.users.get(known)!;
+    const bot = this.addUser(clientId, `qlikbot\\${clientId}`, ["TenantAdmin"]);
+    this.botUsers.set(clientId, bot.id);
+    return bot;
+  }
 
   addSpace(name: string, type: EmuSpace["type"], ownerId = "emulator"): EmuSpace {
     const now = new Date().toISOString();
