@@ -96,6 +96,8 @@ const siteSchema = z
     userId: z.string().min(1).default("sa_repository"),
     templateStream: z.string().min(1).default("OEM templates"),
     jwtPublicKey: z.string().min(1).optional(),
+    /** Origins (https://host[:port]) or host names of the pages embedding customers' apps: the JWT virtual proxies' WebSocket whitelist. */
+    allowedOrigins: z.array(z.string().regex(/^(https?:\/\/)?[a-z0-9.-]+(:\d+)?$/i, "an origin such as https://app.example.com, or a host name")).optional(),
     /** Where the site stands (ISO 3166 alpha-2, e.g. CH), for placing customers by data residency. */
     country: z.string().regex(/^[A-Z]{2}$/, "a country code such as CH").optional(),
   })
