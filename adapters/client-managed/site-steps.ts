@@ -8,7 +8,7 @@ import { z } from "zod";
 import { QoemError, permanent, userError, type OnboardStep, type StepContext } from "../port.ts";
 import { qrsGuid, qrsString, type QrsClient } from "./qrs-client.ts";
 import {
-  CUSTOMER_PROPERTY, appSchema, appsInStream, customerDirectory, definitionSchema, engineServiceSchema, findCustomerStream, findDefinition, list, proxyServiceSchema, readRule, ruleName, ruleSchema,
+  CUSTOMER_OBJECT_TYPES, CUSTOMER_PROPERTY, appSchema, appsInStream, customerDirectory, definitionSchema, engineServiceSchema, findCustomerStream, findDefinition, list, proxyServiceSchema, readRule, ruleName, ruleSchema,
   stagingName, streamSchema, virtualProxySchema, withRetryOnConflict,
 } from "./site-queries.ts";
 import type { SiteContext, SiteHandle } from "./site-adapter.ts";
@@ -24,12 +24,15 @@ function customerPropertyStep(site: SiteContext): OnboardStep {
       const def = await findDefinition(qrs);
       if (!def) {
         const created = await qrs.call("POST", "/qrs/custompropertydefinition", definitionSchema, {
-          body: { name: CUSTOMER_PROPERTY, valueType: "Text", choiceValues: [customer], objectTypes: ["App", "Stream", "User", "ReloadTask"], description: "The OEM customer an entity belongs to (qoem)" },
+          body: { name: CUSTOMER_PROPERTY, valueType: "Text", choiceValues: [customer], objectTypes: CUSTOMER_OBJECT_TYPES, description: "The OEM customer an entity belongs to (qoem)" },
         });
         return { id: created.id, outcome: "created" as const };
       }
-      if (def.choiceValues.includes(customer)) return { id: def.id, outcome: "unchanged" as const };
-      await qrs.call("PUT", `/qrs/custompropertydefinition/${qrsGuid(def.id)}`, definitionSchema, { body: { ...def, choiceValues: [...def.choiceValues, customer] } });
+      // An adopted definition may lack object types qoem tags: without them QRS refuses the tag on a stream or app.
+      const missingTypes = CUSTOMER_OBJECT_TYPES.filter((t) => !def.objectTypes.includes(t));
+      if (def.choiceValues.includes(customer) && !missingTypes.length) return { id: def.id, outcome: "unchanged" as const };
+      const choiceValues = def.choiceValues.includes(customer) ? def.choiceValues : [...def.choiceValues, customer];
+      await qrs.call("PUT", `/qrs/custompropertydefinition/${qrsGuid(def.id)}`, definitionSchema, { body: { ...def, choiceValues, objectTypes: [...def.objectTypes, ...missingTypes] } });
       return { id: def.id, outcome: "updated" as const };
     });
   return {
@@ -42,7 +45,7 @@ function customerPropertyStep(site: SiteContext): OnboardStep {
     },
     async plan(ctx) {
       const def = await findDefinition(siteOf(site, ctx).qrs);
-      const has = def?.choiceValues.includes(ctx.request.customer);
+      const has = def?.choiceValues.includes(ctx.request.customer) && CUSTOMER_OBJECT_TYPES.every((t) => def.objectTypes.includes(t));
       return { id: "customer-tag", title: "Tag the customer", action: has ? "none" : def ? "update" : "create", detail: `${CUSTOMER_PROPERTY}=${ctx.request.customer}`, ...(def ? { facts: { customerPropertyId: def.id } } : {}) };
     },
   };

@@ -76,9 +76,11 @@ const vpBody = z
   .refine((v) => v.authenticationMethod !== 4 || v.jwtPublicKeyCertificate.includes("-----BEGIN CERTIFICATE-----"), { message: "JWT authentication takes a certificate PEM in jwtPublicKeyCertificate", path: ["jwtPublicKeyCertificate"] })
   .refine((v) => v.authenticationMethod !== 4 || (v.jwtAttributeUserId !== "" && v.jwtAttributeUserDirectory !== ""), { message: "JWT authentication needs jwtAttributeUserId and jwtAttributeUserDirectory", path: ["jwtAttributeUserId"] });
 
-function resolveProperties(state: SiteState, values: Array<{ value: string; definition: { id: string } }>) {
+/** Custom property values as QRS stores them: each a choice value of a definition that lists the entity's object type. */
+function resolveProperties(state: SiteState, values: Array<{ value: string; definition: { id: string } }>, objectType: string) {
   return values.map((v) => {
     const def = byId(state.definitions, v.definition.id, "CustomPropertyDefinition");
+    if (!def.objectTypes.includes(objectType)) throw fail(400, `custom property ${def.name} is not for ${objectType} (its object types: ${def.objectTypes.join(", ") || "none"})`);
     if (!def.choiceValues.includes(v.value)) throw fail(400, `'${v.value}' is not a choice value of custom property ${def.name}`);
     return { value: v.value, definition: { id: def.id, name: def.name } };
   });
@@ -113,7 +115,7 @@ const routes: Array<[string, RegExp, Handler]> = [
   ["POST", /^\/qrs\/stream$/, (req) => {
     const body = streamBody.safeParse(req.body);
     if (!body.success) throw fail(400, "Invalid stream");
-    const stream = req.state.addStream(body.data.name, resolveProperties(req.state, body.data.customProperties));
+    const stream = req.state.addStream(body.data.name, resolveProperties(req.state, body.data.customProperties, "Stream"));
     return { status: 201, body: stream };
   }],
   ["DELETE", /^\/qrs\/stream\/([0-9a-f-]{36})$/, (req, [id]) => {
@@ -156,7 +158,7 @@ const routes: Array<[string, RegExp, Handler]> = [
     const body = z.object({ name: z.string().min(1), customProperties: z.array(customPropertyValue).default([]) }).passthrough().safeParse(req.body);
     if (!body.success) throw fail(400, "Invalid app");
     app.name = body.data.name;
-    app.customProperties = resolveProperties(req.state, body.data.customProperties);
+    app.customProperties = resolveProperties(req.state, body.data.customProperties, "App");
     req.state.touch(app);
     return { status: 200, body: strip(app) };
   }],
@@ -258,7 +260,11 @@ export function handleQrs(req: QrsRequest): QrsReply {
   for (const [method, pattern, handler] of routes) {
     if (method !== req.method) continue;
     const m = pattern.exec(req.path);
-    if (m) return handler(req, m.slice(1));
+    if (!m) continue;
+    // An update names its entity twice, in the URL and in the body: they must agree.
+    const bodyId = (req.body as { id?: unknown } | undefined)?.id;
+    if (method === "PUT" && typeof bodyId === "string" && m[1] && bodyId.toLowerCase() !== m[1].toLowerCase()) throw fail(400, `The id in the body (${bodyId}) is not the id in the URL (${m[1]})`);
+    return handler(req, m.slice(1));
   }
   throw fail(404, `${req.method} ${req.path} is not a QRS endpoint`);
 }
