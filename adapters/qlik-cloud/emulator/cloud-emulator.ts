@@ -90,6 +90,8 @@ const adminTenant = z.object({
   failedReloads: z.number().int().min(0).max(10_000).optional(),
   professionalUsed: z.number().int().min(0).optional(),
   analyzerUsed: z.number().int().min(0).optional(),
+  /** An administrator tested the tenant's pending identity providers and promoted their settings. */
+  verifyIdps: z.literal(true).optional(),
 });
 
 export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Promise<CloudEmulator> {
@@ -177,9 +179,10 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       if (!tenant) throw qlikError(404, "EMU-3", "Unknown tenant");
       const parsed = adminTenant.safeParse(body);
       if (!parsed.success) throw qlikError(400, "EMU-4", "Invalid tenant knob", parsed.error.issues[0]?.message);
-      const { failedReloads, professionalUsed, analyzerUsed, ...flags } = parsed.data;
+      const { failedReloads, professionalUsed, analyzerUsed, verifyIdps, ...flags } = parsed.data;
       Object.assign(tenant, flags);
       const content = state.dataOf(tenant.id);
+      if (verifyIdps) content.verifyPendingIdps();
       if (professionalUsed !== undefined) content.licenseUnits.professional.unitsUsed = professionalUsed;
       if (analyzerUsed !== undefined) content.licenseUnits.analyzer.unitsUsed = analyzerUsed;
       if (failedReloads !== undefined) {

@@ -30,8 +30,8 @@ const oidcIdp = z.object({
   description: z.string().max(256).optional(),
   tenantIds: z.array(z.string()).optional(),
   active: z.boolean().optional(),
-  options: z.object({ discoveryUrl: z.string().url() }).passthrough().optional(),
-  pendingOptions: z.object({ discoveryUrl: z.string().url(), clientId: z.string().min(1), clientSecret: z.string().min(1) }).passthrough().optional(),
+  options: z.object({ discoveryUrl: z.string().url(), claimsMapping: z.record(z.string(), z.array(z.string())) }).passthrough().optional(),
+  pendingOptions: z.object({ discoveryUrl: z.string().url(), clientId: z.string().min(1), clientSecret: z.string().min(1), claimsMapping: z.record(z.string(), z.array(z.string())) }).passthrough().optional(),
 }).passthrough();
 const webhookPost = z.object({
   name: z.string().min(1).max(256),
@@ -122,17 +122,19 @@ export const tenantConfigRoutes: Route[] = [
     }
     const p = parsed.data as Record<string, unknown> & { protocol: string; provider: string };
     const now = new Date().toISOString();
+    // Settings given as pendingOptions wait for an administrator to test them and promote them to options; until then the IdP cannot be active.
+    const pending = Boolean(p.pendingOptions);
     const idp: EmuIdp = {
       id: randomId(24, "0123456789abcdef"),
       protocol: p.protocol,
       provider: p.provider,
-      active: (p.active as boolean | undefined) ?? true,
+      active: pending ? false : ((p.active as boolean | undefined) ?? true),
       interactive: (p.interactive as boolean | undefined) ?? false,
       description: (p.description as string | undefined) ?? "",
       tenantIds: (p.tenantIds as string[] | undefined) ?? [req.tenant!.id],
       options: (p.options as Record<string, unknown> | undefined) ?? {},
       // Qlik keeps OIDC settings pending until the first login; it never echoes the client secret.
-      ...(p.pendingOptions ? { pendingOptions: Object.fromEntries(Object.entries(p.pendingOptions as Record<string, unknown>).filter(([k]) => k !== "clientSecret")) } : {}),
+      ...(pending ? { pendingOptions: Object.fromEntries(Object.entries(p.pendingOptions as Record<string, unknown>).filter(([k]) => k !== "clientSecret")), pendingState: "pending" as const, pendingResult: { status: "pending" } } : {}),
       created: now,
       lastUpdated: now,
     };
