@@ -81,7 +81,7 @@ export const tenantConfigRoutes: Route[] = [
           { name: "analyzer", units: u.analyzer.units, unitsUsed: u.analyzer.unitsUsed, usageClass: "assigned" },
         ],
         // A parameter set is valid over an interval (`./.`: open at both ends), as Qlik's licenseOverview says.
-        parameters: data(req).licenseFeatures.map((name) => ({ name, valid: "./.", values: {} })),
+        parameters: data(req).licenseParameters,
       },
     };
   }),

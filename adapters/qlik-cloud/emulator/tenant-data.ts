@@ -15,8 +15,8 @@ export interface EmuUser { id: string; subject: string; name: string; tenantId: 
 export class TenantData {
   licenseSettings = { autoAssignProfessional: false, autoAssignAnalyzer: false };
   groupSettings = { autoCreateGroups: false, syncIdpGroups: false };
-  /** Licence parameters naming the features this tenant's licence includes. */
-  licenseFeatures = ["automations", "alerting", "reporting", "insightAdvisor"];
+  /** The licence's parameter sets, in the shape of Qlik's LicenseOverview (its example: qlikAlerting). */
+  licenseParameters: Array<{ name: string; valid: string; values: Record<string, string> }> = [{ name: "qlikAlerting", valid: "./.", values: { saas_alerting: "FULL" } }];
   licenseUnits = { professional: { units: 50, unitsUsed: 0 }, analyzer: { units: 500, unitsUsed: 0 } };
   readonly groups = new Map<string, EmuGroup>();
   readonly idps = new Map<string, EmuIdp>();
