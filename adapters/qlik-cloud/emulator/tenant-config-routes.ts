@@ -50,6 +50,13 @@ function idpJson(idp: EmuIdp) {
   return { ...idp, options, meta: {} };
 }
 
+/** The brand files createBrand takes, by its specification: the part's content type and the largest size. */
+const brandFileRules: Record<string, { types: string[]; maxBytes: number }> = {
+  logo: { types: ["image/png", "image/jpeg"], maxBytes: 300 * 1024 },
+  favIcon: { types: ["image/x-icon", "image/vnd.microsoft.icon"], maxBytes: 100 * 1024 },
+  styles: { types: ["application/json"], maxBytes: 100 * 1024 },
+};
+
 const groupJson = (req: EmuRequest, g: EmuGroup) => ({ ...g, tenantId: req.tenant!.id, links: { self: { href: `${req.base}/api/v1/groups/${g.id}` } } });
 const brandJson = (b: EmuBrand) => b;
 const webhookJson = (w: EmuWebhook) => w;
@@ -156,11 +163,17 @@ export const tenantConfigRoutes: Route[] = [
     const form = await new Request("http://emulator/", { method: "POST", headers: { "content-type": type }, body: req.raw }).formData();
     const name = form.get("name");
     if (typeof name !== "string" || name.length === 0) throw qlikError(400, "BRANDS-2", "Invalid request", "name is required.");
+    if ([...data(req).brands.values()].some((b) => b.name === name)) throw qlikError(400, "BRANDS-3", "Invalid request", `A brand named '${name}' exists.`);
     const now = new Date().toISOString();
     const files: EmuBrand["files"] = [];
-    for (const id of ["logo", "favIcon", "styles"]) {
+    for (const [id, rule] of Object.entries(brandFileRules)) {
       const f = form.get(id);
-      if (f && typeof f !== "string") files.push({ id, path: `/api/v1/brands/${id}`, contentType: f.type || "application/octet-stream", eTag: randomId(16) });
+      if (f === null) continue;
+      if (typeof f === "string") throw qlikError(400, "BRANDS-4", "Invalid request", `${id} must be a file part.`);
+      const type = f.type.split(";")[0]!.trim().toLowerCase();
+      if (!rule.types.includes(type)) throw qlikError(400, "BRANDS-4", "Invalid request", `${id} must be ${rule.types.join(" or ")}, not '${f.type || "untyped"}'.`);
+      if (f.size > rule.maxBytes) throw qlikError(400, "BRANDS-5", "Invalid request", `${id} is larger than ${rule.maxBytes / 1024} KB.`);
+      files.push({ id, path: `/api/v1/brands/${id}`, contentType: type, eTag: randomId(16) });
     }
     const brand: EmuBrand = { id: randomId(24, "0123456789abcdef"), name, description: String(form.get("description") ?? ""), active: false, files, createdAt: now, updatedAt: now };
     data(req).brands.set(brand.id, brand);
