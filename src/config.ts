@@ -137,7 +137,7 @@ const fileSchema = z
         licenses: z.object({ autoAssignProfessional: z.boolean(), autoAssignAnalyzer: z.boolean() }).strict().optional(),
         branding: z.object({ default: brandSchema.optional(), customers: z.record(z.string(), brandSchema).default({}) }).strict().optional(),
         // Qlik's webhook secret is 32 to 64 characters (its specification's Webhook.secret).
-        monitoring: z.object({ webhookUrl: z.string().url(), secret: z.string().min(32, "Qlik takes a webhook secret of 32 to 64 characters").max(64, "Qlik takes a webhook secret of 32 to 64 characters").optional() }).strict().optional(),
+        monitoring: z.object({ webhookUrl: z.string().url().startsWith("https://", "Qlik calls webhooks over https only"), secret: z.string().min(32, "Qlik takes a webhook secret of 32 to 64 characters").max(64, "Qlik takes a webhook secret of 32 to 64 characters").optional() }).strict().optional(),
         rateLimits: z.object({ tier1PerMinute: z.number().int().positive(), tier2PerMinute: z.number().int().positive() }).strict().optional(),
       })
       .strict()

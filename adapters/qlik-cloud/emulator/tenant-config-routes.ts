@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { qlikError, randomId } from "./http-kit.ts";
 import { paginate } from "./paginate.ts";
-import { parseScimFilter, scimMatches, ScimSyntaxError } from "./scim-filter.ts";
+import { parseScimFilter, scimAttributes, scimMatches, ScimSyntaxError } from "./scim-filter.ts";
 import type { EmuBrand, EmuGroup, EmuIdp, EmuWebhook, TenantData } from "./tenant-data.ts";
 import type { EmuRequest, Route } from "./route.ts";
 import { specRoute } from "./spec-route.ts";
@@ -55,6 +55,40 @@ const brandFileRules: Record<string, { types: string[]; maxBytes: number }> = {
   logo: { types: ["image/png", "image/jpeg"], maxBytes: 300 * 1024 },
   favIcon: { types: ["image/x-icon", "image/vnd.microsoft.icon"], maxBytes: 100 * 1024 },
   styles: { types: ["application/json"], maxBytes: 100 * 1024 },
+};
+
+/**
+ * Event types the emulated tenant publishes (a real tenant lists its own at `GET /webhooks/event-types`;
+ * this list is the emulator's, from Qlik's event documentation, and stays unverified).
+ */
+export const webhookEventTypes = [
+  "com.qlik.v1.app.created", "com.qlik.v1.app.deleted", "com.qlik.v1.app.exported", "com.qlik.v1.app.published",
+  "com.qlik.v1.app.reload.finished", "com.qlik.v1.app.data.updated", "com.qlik.v1.user.created", "com.qlik.v1.user.deleted",
+];
+const RELOAD_FINISHED_EVENT = "com.qlik.v1.app.reload.finished";
+
+/** A webhook's filter as WebhookBase.filter describes it: id, spaceId, topLevelResourceId with eq or ne; `data.status` ("ok" or "error") only for the reload-finished event alone. */
+function webhookFilterProblem(filter: string, eventTypes: string[]): string | undefined {
+  let comparisons;
+  try {
+    comparisons = scimAttributes(parseScimFilter(filter));
+  } catch (e) {
+    return e instanceof ScimSyntaxError ? e.message : "bad filter";
+  }
+  for (const c of comparisons) {
+    if (c.attr === "data.status") {
+      if (eventTypes.length !== 1 || eventTypes[0] !== RELOAD_FINISHED_EVENT) return `data.status filters only the ${RELOAD_FINISHED_EVENT} event, alone`;
+      if (c.value !== "ok" && c.value !== "error") return `data.status is "ok" or "error", not "${c.value}"`;
+    } else if (!["id", "spaceId", "topLevelResourceId"].includes(c.attr)) return `a webhook filter cannot use '${c.attr}'`;
+  }
+  return undefined;
+}
+
+/** The reloads filter as GET /reloads documents it: status, partial and type, with eq only. */
+const reloadFilterValues: Record<string, string[]> = {
+  status: ["QUEUED", "RELOADING", "CANCELING", "SUCCEEDED", "FAILED", "CANCELED", "EXCEEDED_LIMIT"],
+  partial: ["true", "false"],
+  type: ["hub", "external", "chronos", "automations", "data-refresh", "choreographer"],
 };
 
 const groupJson = (req: EmuRequest, g: EmuGroup) => ({ ...g, tenantId: req.tenant!.id, links: { self: { href: `${req.base}/api/v1/groups/${g.id}` } } });
@@ -194,6 +228,11 @@ export const tenantConfigRoutes: Route[] = [
     const body = webhookPost.safeParse(req.body);
     if (!body.success) throw qlikError(400, "WEBHOOKS-1", "Invalid webhook", `${body.error.issues[0]?.path.join(".")}: ${body.error.issues[0]?.message}`);
     const w = body.data;
+    if (!w.url.startsWith("https://")) throw qlikError(400, "WEBHOOKS-2", "Invalid webhook", "Webhooks call an https URL.");
+    const unknown = (w.eventTypes ?? []).filter((t) => !webhookEventTypes.includes(t));
+    if (unknown.length) throw qlikError(400, "WEBHOOKS-3", "Invalid webhook", `Unknown event type(s): ${unknown.join(", ")}.`);
+    const filterProblem = w.filter ? webhookFilterProblem(w.filter, w.eventTypes ?? []) : undefined;
+    if (filterProblem) throw qlikError(400, "WEBHOOKS-4", "Invalid webhook filter", filterProblem);
     const hook: EmuWebhook = { id: crypto.randomUUID(), name: w.name, url: w.url, eventTypes: w.eventTypes ?? [], enabled: w.enabled ?? true, description: w.description ?? "", level: w.level ?? "tenant", secretKeyAdded: Boolean(w.secret), createdAt: new Date().toISOString(), ...(w.filter ? { filter: w.filter } : {}) };
     data(req).webhooks.set(hook.id, hook);
     return { status: 201, body: webhookJson(hook) };
@@ -206,6 +245,12 @@ export const tenantConfigRoutes: Route[] = [
     if (filter) {
       try {
         const node = parseScimFilter(filter);
+        for (const c of scimAttributes(node)) {
+          const allowed = reloadFilterValues[c.attr];
+          if (!allowed) throw new ScimSyntaxError(`reloads cannot be filtered by '${c.attr}' (status, partial, type)`);
+          if (c.op !== "eq") throw new ScimSyntaxError(`reloads filters take eq only, not ${c.op}`);
+          if (!allowed.includes(c.value)) throw new ScimSyntaxError(`${c.attr} is one of ${allowed.join(", ")}, not "${c.value}"`);
+        }
         reloads = reloads.filter((r) => scimMatches(node, (a) => (a === "status" || a === "type" ? (r as unknown as Record<string, string>)[a] : a === "partial" ? String(r.partial) : undefined)));
       } catch (e) {
         throw qlikError(400, "RELOADS-1", "Invalid filter", e instanceof ScimSyntaxError ? e.message : "bad filter");
