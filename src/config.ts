@@ -96,6 +96,8 @@ const siteSchema = z
     userId: z.string().min(1).default("sa_repository"),
     templateStream: z.string().min(1).default("OEM templates"),
     jwtPublicKey: z.string().min(1).optional(),
+    /** Origins (https://host[:port]) or host names of the pages embedding customers' apps: the JWT virtual proxies' WebSocket whitelist. */
+    allowedOrigins: z.array(z.string().regex(/^(https?:\/\/)?[a-z0-9.-]+(:\d+)?$/i, "an origin such as https://app.example.com, or a host name")).optional(),
     /** Where the site stands (ISO 3166 alpha-2, e.g. CH), for placing customers by data residency. */
     country: z.string().regex(/^[A-Z]{2}$/, "a country code such as CH").optional(),
   })
@@ -135,7 +137,7 @@ const fileSchema = z
         licenses: z.object({ autoAssignProfessional: z.boolean(), autoAssignAnalyzer: z.boolean() }).strict().optional(),
         branding: z.object({ default: brandSchema.optional(), customers: z.record(z.string(), brandSchema).default({}) }).strict().optional(),
         // Qlik's webhook secret is 32 to 64 characters (its specification's Webhook.secret).
-        monitoring: z.object({ webhookUrl: z.string().url(), secret: z.string().min(32, "Qlik takes a webhook secret of 32 to 64 characters").max(64, "Qlik takes a webhook secret of 32 to 64 characters").optional() }).strict().optional(),
+        monitoring: z.object({ webhookUrl: z.string().url().startsWith("https://", "Qlik calls webhooks over https only"), secret: z.string().min(32, "Qlik takes a webhook secret of 32 to 64 characters").max(64, "Qlik takes a webhook secret of 32 to 64 characters").optional() }).strict().optional(),
         rateLimits: z.object({ tier1PerMinute: z.number().int().positive(), tier2PerMinute: z.number().int().positive() }).strict().optional(),
       })
       .strict()

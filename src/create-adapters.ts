@@ -1,6 +1,7 @@
 // Builds the deployment adapters from the config, pointed at Qlik or at the emulators (the hostname seam).
 import { readFileSync } from "node:fs";
 import { ConfigError, type Config, type SiteConfig } from "./config.ts";
+import { emulatorJwtCertificate } from "../adapters/client-managed/emulator/emulator-jwt-signer.ts";
 import { createSiteAdapter, type SiteAccess } from "../adapters/client-managed/site-adapter.ts";
 import { type DeploymentAdapter, type Mutex, type RateGate, type Target } from "../adapters/port.ts";
 import type { TierLimits } from "./core/redis-rate-gate.ts";
@@ -53,12 +54,13 @@ function siteAccess(name: string, site: SiteConfig): SiteAccess {
     templateStream: site.templateStream,
     ...(tls.cert || tls.key || tls.ca ? { tls: Object.fromEntries(Object.entries(tls).filter(([, v]) => v)) } : {}),
     ...(jwtPublicKey ? { jwtPublicKey } : {}),
+    ...(site.allowedOrigins ? { allowedOrigins: site.allowedOrigins } : {}),
   };
 }
 
 /** The embedded site emulator as the site named `local`. */
 export function emulatedSite(url: string, engineUrl: string): SiteAccess {
-  return { qrsUrl: url, engineUrl, userDirectory: "INTERNAL", userId: "sa_repository", templateStream: "OEM templates", jwtPublicKey: emulatorOnboarding().identity!.jwt!.publicKey };
+  return { qrsUrl: url, engineUrl, userDirectory: "INTERNAL", userId: "sa_repository", templateStream: "OEM templates", jwtPublicKey: emulatorJwtCertificate };
 }
 
 export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}, siteGate?: RateGate): Adapters {

@@ -16,6 +16,7 @@ export const qrsOperations: ReadonlyArray<{ method: HttpMethod; path: string }> 
   { method: "GET", path: "/custompropertydefinition/full" },
   { method: "POST", path: "/custompropertydefinition" },
   { method: "PUT", path: "/custompropertydefinition/{id}" },
+  { method: "GET", path: "/engineservice/full" },
   { method: "GET", path: "/proxyservice/full" },
   { method: "PUT", path: "/proxyservice/{id}" },
   { method: "GET", path: "/reloadtask/full" },
@@ -29,6 +30,7 @@ export const qrsOperations: ReadonlyArray<{ method: HttpMethod; path: string }> 
   { method: "DELETE", path: "/systemrule/{id}" },
   { method: "GET", path: "/virtualproxyconfig/full" },
   { method: "POST", path: "/virtualproxyconfig" },
+  { method: "PUT", path: "/virtualproxyconfig/{id}" },
   { method: "DELETE", path: "/virtualproxyconfig/{id}" },
 ];
 

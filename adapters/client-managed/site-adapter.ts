@@ -17,8 +17,10 @@ export interface SiteAccess {
   tls?: SiteTls;
   /** The stream holding the OEM's template apps. */
   templateStream: string;
-  /** PEM public key (or certificate) the customers' JWT virtual proxies verify tokens with. */
+  /** The certificate (PEM) of the key that signs the customers' JWTs: their virtual proxies verify tokens with it. */
   jwtPublicKey?: string;
+  /** Origins (or host names) of the pages that embed the customers' apps: each virtual proxy's WebSocket whitelist. */
+  allowedOrigins?: string[];
 }
 
 export interface SiteHandle extends SiteAccess {

@@ -8,9 +8,23 @@ export const CUSTOMER_PROPERTY = "Customer";
 const cpv = z.object({ value: z.string(), definition: z.object({ id: z.string(), name: z.string().optional() }) });
 export const streamSchema = z.object({ id: z.string(), name: z.string(), customProperties: z.array(cpv).default([]), modifiedDate: z.string().optional() }).passthrough();
 export const appSchema = z.object({ id: z.string(), name: z.string(), published: z.boolean(), stream: z.object({ id: z.string(), name: z.string() }).nullable().default(null), customProperties: z.array(cpv).default([]), modifiedDate: z.string() }).passthrough();
-export const definitionSchema = z.object({ id: z.string(), name: z.string(), choiceValues: z.array(z.string()).default([]), modifiedDate: z.string() }).passthrough();
+export const definitionSchema = z.object({ id: z.string(), name: z.string(), choiceValues: z.array(z.string()).default([]), objectTypes: z.array(z.string()).default([]), modifiedDate: z.string() }).passthrough();
+/** The object types qoem tags with the customer (QRS refuses a value on a type its definition does not list). */
+export const CUSTOMER_OBJECT_TYPES = ["App", "Stream", "User", "ReloadTask"];
 export const ruleSchema = z.object({ id: z.string(), name: z.string(), rule: z.string(), resourceFilter: z.string(), actions: z.number(), disabled: z.boolean(), modifiedDate: z.string() }).passthrough();
-export const virtualProxySchema = z.object({ id: z.string(), prefix: z.string() }).passthrough();
+export const virtualProxySchema = z
+  .object({
+    id: z.string(),
+    prefix: z.string(),
+    authenticationMethod: z.number().optional(),
+    jwtPublicKeyCertificate: z.string().default(""),
+    jwtAttributeUserId: z.string().default(""),
+    jwtAttributeUserDirectory: z.string().default(""),
+    loadBalancingServerNodes: z.array(z.object({ id: z.string() }).passthrough()).default([]),
+    websocketCrossOriginWhiteList: z.array(z.string()).default([]),
+  })
+  .passthrough();
+export const engineServiceSchema = z.object({ id: z.string(), serverNodeConfiguration: z.object({ id: z.string() }).passthrough() }).passthrough();
 export const proxyServiceSchema = z.object({ id: z.string(), modifiedDate: z.string(), settings: z.object({ virtualProxies: z.array(z.object({ id: z.string() }).passthrough()) }).passthrough() }).passthrough();
 export type QrsStream = z.infer<typeof streamSchema>;
 export type QrsApp = z.infer<typeof appSchema>;

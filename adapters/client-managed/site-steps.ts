@@ -8,10 +8,10 @@ import { z } from "zod";
 import { QoemError, permanent, userError, type OnboardStep, type StepContext } from "../port.ts";
 import { qrsGuid, qrsString, type QrsClient } from "./qrs-client.ts";
 import {
-  CUSTOMER_PROPERTY, appSchema, appsInStream, definitionSchema, findCustomerStream, findDefinition, list, proxyServiceSchema, readRule, ruleName, ruleSchema,
+  CUSTOMER_OBJECT_TYPES, CUSTOMER_PROPERTY, appSchema, appsInStream, customerDirectory, definitionSchema, engineServiceSchema, findCustomerStream, findDefinition, list, proxyServiceSchema, readRule, ruleName, ruleSchema,
   stagingName, streamSchema, virtualProxySchema, withRetryOnConflict,
 } from "./site-queries.ts";
-import type { SiteContext } from "./site-adapter.ts";
+import type { SiteContext, SiteHandle } from "./site-adapter.ts";
 
 const siteOf = (site: SiteContext, ctx: StepContext) => {
   if (ctx.request.target.kind !== "client-managed") throw userError("not a client-managed target");
@@ -24,12 +24,15 @@ function customerPropertyStep(site: SiteContext): OnboardStep {
       const def = await findDefinition(qrs);
       if (!def) {
         const created = await qrs.call("POST", "/qrs/custompropertydefinition", definitionSchema, {
-          body: { name: CUSTOMER_PROPERTY, valueType: "Text", choiceValues: [customer], objectTypes: ["App", "Stream", "User", "ReloadTask"], description: "The OEM customer an entity belongs to (qoem)" },
+          body: { name: CUSTOMER_PROPERTY, valueType: "Text", choiceValues: [customer], objectTypes: CUSTOMER_OBJECT_TYPES, description: "The OEM customer an entity belongs to (qoem)" },
         });
         return { id: created.id, outcome: "created" as const };
       }
-      if (def.choiceValues.includes(customer)) return { id: def.id, outcome: "unchanged" as const };
-      await qrs.call("PUT", `/qrs/custompropertydefinition/${qrsGuid(def.id)}`, definitionSchema, { body: { ...def, choiceValues: [...def.choiceValues, customer] } });
+      // An adopted definition may lack object types qoem tags: without them QRS refuses the tag on a stream or app.
+      const missingTypes = CUSTOMER_OBJECT_TYPES.filter((t) => !def.objectTypes.includes(t));
+      if (def.choiceValues.includes(customer) && !missingTypes.length) return { id: def.id, outcome: "unchanged" as const };
+      const choiceValues = def.choiceValues.includes(customer) ? def.choiceValues : [...def.choiceValues, customer];
+      await qrs.call("PUT", `/qrs/custompropertydefinition/${qrsGuid(def.id)}`, definitionSchema, { body: { ...def, choiceValues, objectTypes: [...def.objectTypes, ...missingTypes] } });
       return { id: def.id, outcome: "updated" as const };
     });
   return {
@@ -42,7 +45,7 @@ function customerPropertyStep(site: SiteContext): OnboardStep {
     },
     async plan(ctx) {
       const def = await findDefinition(siteOf(site, ctx).qrs);
-      const has = def?.choiceValues.includes(ctx.request.customer);
+      const has = def?.choiceValues.includes(ctx.request.customer) && CUSTOMER_OBJECT_TYPES.every((t) => def.objectTypes.includes(t));
       return { id: "customer-tag", title: "Tag the customer", action: has ? "none" : def ? "update" : "create", detail: `${CUSTOMER_PROPERTY}=${ctx.request.customer}`, ...(def ? { facts: { customerPropertyId: def.id } } : {}) };
     },
   };
@@ -169,6 +172,36 @@ function templatesStep(site: SiteContext): OnboardStep {
   };
 }
 
+/**
+ * The customer's JWT virtual proxy as the proxy service can use it: JWT authentication with the
+ * site's certificate, routed to the site's engine nodes, open to the configured embedding origins,
+ * and linked to the proxy service. The user directory is the constant `[<CUSTOMER>]`, not a claim,
+ * so a token, whatever it says, reaches only this customer's stream through this proxy.
+ */
+function wantedVirtualProxy(s: SiteHandle, customer: string, engineNodes: string[]) {
+  return {
+    prefix: customer,
+    description: `qoem: embedded access for ${customer}`,
+    authenticationMethod: 4,
+    sessionCookieHeaderName: `X-Qlik-Session-${customer}`,
+    sessionInactivityTimeout: 30,
+    defaultVirtualProxy: false,
+    jwtPublicKeyCertificate: s.jwtPublicKey!,
+    jwtAttributeUserId: "sub",
+    jwtAttributeUserDirectory: `[${customerDirectory(customer)}]`,
+    loadBalancingServerNodes: engineNodes.map((id) => ({ id })),
+    websocketCrossOriginWhiteList: s.allowedOrigins ?? [],
+  };
+}
+
+const sameProxy = (vp: z.infer<typeof virtualProxySchema>, wanted: ReturnType<typeof wantedVirtualProxy>) =>
+  vp.authenticationMethod === wanted.authenticationMethod &&
+  vp.jwtPublicKeyCertificate === wanted.jwtPublicKeyCertificate &&
+  vp.jwtAttributeUserId === wanted.jwtAttributeUserId &&
+  vp.jwtAttributeUserDirectory === wanted.jwtAttributeUserDirectory &&
+  JSON.stringify(vp.loadBalancingServerNodes.map((n) => n.id).sort()) === JSON.stringify(wanted.loadBalancingServerNodes.map((n) => n.id).sort()) &&
+  JSON.stringify([...vp.websocketCrossOriginWhiteList].sort()) === JSON.stringify([...wanted.websocketCrossOriginWhiteList].sort());
+
 function virtualProxyStep(site: SiteContext): OnboardStep {
   return {
     id: "virtual-proxy",
@@ -177,13 +210,21 @@ function virtualProxyStep(site: SiteContext): OnboardStep {
       const s = siteOf(site, ctx);
       const { customer } = ctx.request;
       if (!s.jwtPublicKey) throw new QoemError("config_error", `site ${s.name} has no jwtPublicKey configured for its customers' JWT virtual proxies`);
+      if (!s.jwtPublicKey.includes("-----BEGIN CERTIFICATE-----")) {
+        throw new QoemError("config_error", `site ${s.name}: jwtPublicKey must be a certificate PEM (-----BEGIN CERTIFICATE-----); QRS's jwtPublicKeyCertificate takes the certificate of the key that signs the tokens, not a bare public key`);
+      }
+      const engineNodes = (await s.qrs.call("GET", "/qrs/engineservice/full", z.array(engineServiceSchema))).map((e) => e.serverNodeConfiguration.id);
+      if (!engineNodes.length) throw new QoemError("config_error", `site ${s.name} has no engine service for the virtual proxy to route to`);
+      const wanted = wantedVirtualProxy(s, customer, [...new Set(engineNodes)]);
       let outcome: "created" | "updated" | "unchanged" = "unchanged";
       let vp = (await list(s.qrs, "/qrs/virtualproxyconfig/full", virtualProxySchema, `prefix eq ${qrsString(customer)}`))[0];
       if (!vp) {
-        vp = await s.qrs.call("POST", "/qrs/virtualproxyconfig", virtualProxySchema, {
-          body: { prefix: customer, description: `qoem: embedded access for ${customer}`, authenticationMethod: 4, sessionCookieHeaderName: `X-Qlik-Session-${customer}`, jwtPublicKeyCertificate: s.jwtPublicKey, jwtAttributeUserId: "sub", jwtAttributeUserDirectory: "userDirectory" },
-        });
+        vp = await s.qrs.call("POST", "/qrs/virtualproxyconfig", virtualProxySchema, { body: wanted });
         outcome = "created";
+      } else if (!sameProxy(vp, wanted)) {
+        const current = vp;
+        vp = await s.qrs.call("PUT", `/qrs/virtualproxyconfig/${qrsGuid(current.id)}`, virtualProxySchema, { body: { ...current, ...wanted, id: current.id } });
+        outcome = "updated";
       }
       const vpId = vp.id;
       const linked = await withRetryOnConflict(async () => {
@@ -194,7 +235,8 @@ function virtualProxyStep(site: SiteContext): OnboardStep {
         return true;
       });
       if (linked && outcome === "unchanged") outcome = "updated";
-      return { outcome, detail: `/${customer} with JWT (userDirectory ${customer.toUpperCase()})`, facts: { virtualProxyId: vpId } };
+      const origins = wanted.websocketCrossOriginWhiteList.length ? `, origins ${wanted.websocketCrossOriginWhiteList.join(", ")}` : "";
+      return { outcome, detail: `/${customer} with JWT (user directory fixed to ${customerDirectory(customer)}), ${engineNodes.length} engine node(s)${origins}`, facts: { virtualProxyId: vpId } };
     },
     async plan(ctx) {
       const s = siteOf(site, ctx);

@@ -3,8 +3,8 @@
  * switches automation, alerting, reporting, AI or direct query on for a tenant; they come with the
  * licence. So this step checks the licence's parameters for each requested feature (on the OEM's
  * source tenant, whose licence new tenants get, before any tenant is created; without a source
- * tenant, on the new tenant) and fails with a clear reason when the licence lacks one, instead of
- * pretending to turn it on.
+ * tenant, on the new tenant) and fails with a clear reason when the licence lacks one, or when no
+ * documented parameter lets it tell, instead of pretending to turn it on.
  */
 import { getLicenseOverview } from "@qlik/api/licenses";
 import { z } from "zod";
@@ -12,25 +12,51 @@ import { QoemError, type OnboardStep, type StepContext } from "../port.ts";
 import { tenantHostOf } from "./settings-step.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
 
-/** Licence parameter names that carry each feature (case-insensitive). */
+/**
+ * The licence parameter sets (`LicenseOverview.parameters[].name`) known to carry each feature.
+ * Only what Qlik documents: its specification's LicenseOverview example shows `qlikAlerting`
+ * (values `saas_alerting`). For the others Qlik publishes no parameter name, so their presence
+ * cannot be read from a licence: qoem says so instead of claiming the licence lacks them.
+ */
 export const featureParameters: Record<string, string[]> = {
-  automation: ["automation", "automations"],
-  alerting: ["alerting", "dataalerts"],
-  reporting: ["reporting"],
-  ai: ["ai", "insightadvisor", "qlikanswers"],
-  "direct-query": ["directquery", "direct-query"],
+  alerting: ["qlikAlerting"],
+  automation: [],
+  reporting: [],
+  ai: [],
+  "direct-query": [],
 };
 
-const overviewSchema = z.object({ parameters: z.array(z.object({ name: z.string(), valid: z.union([z.string(), z.boolean()]).optional() }).passthrough()).default([]) });
+const parameterSchema = z.object({ name: z.string(), valid: z.string() }).passthrough();
+const overviewSchema = z.object({ status: z.string(), parameters: z.array(z.unknown()).default([]) });
 
-async function checkLicensed(cloud: CloudContext, ctx: StepContext): Promise<void> {
+/** Whether an ISO 8601 interval of dates (`./.` open at both ends, `2025-01-01/2030-12-31`) holds today. */
+function validToday(interval: string): boolean {
+  const [from, to] = interval.split("/");
+  const today = new Date().toISOString().slice(0, 10);
+  return (!from || from === "." || from <= today) && (!to || to === "." || today <= to);
+}
+
+async function checkLicensed(cloud: CloudContext, ctx: StepContext): Promise<string> {
   const source = cloud.options.sourceTenant;
   const host = source ? source.hostname : tenantHostOf(ctx);
   const creds = source ? cloud.region(source.region) : cloud.regionOf(ctx);
   const res = await cloud.caller.call(host, creds, "reading the licence", (hostConfig) => getLicenseOverview({ hostConfig, noCache: true }), "getLicenseOverview");
-  const params = overviewSchema.parse(res.data).parameters.filter((p) => p.valid !== false && p.valid !== "false").map((p) => p.name.toLowerCase());
-  const missing = ctx.request.features.filter((f) => !(featureParameters[f] ?? [f]).some((n) => params.includes(n)));
-  if (missing.length) throw new QoemError("permanent", `the tenant's licence does not include ${missing.join(", ")}; Qlik Cloud has no API to switch features on, so ask Qlik to add them to the licence`);
+  const overview = overviewSchema.parse(res.data);
+  if (overview.status !== "Ok") throw new QoemError("permanent", `the tenant's licence is ${overview.status}, so no feature can be offered under it; ask Qlik`);
+  const parameters = overview.parameters.flatMap((p) => {
+    const parsed = parameterSchema.safeParse(p);
+    return parsed.success ? [parsed.data] : [];
+  });
+  const current = new Set(parameters.filter((p) => validToday(p.valid)).map((p) => p.name.toLowerCase()));
+  const requested = ctx.request.features;
+  const unknowable = requested.filter((f) => !(featureParameters[f] ?? []).length);
+  const lacking = requested.filter((f) => (featureParameters[f] ?? []).length && !featureParameters[f]!.some((n) => current.has(n.toLowerCase())));
+  const problems = [
+    lacking.length && `the tenant's licence lacks ${lacking.join(", ")} (no current parameter ${lacking.flatMap((f) => featureParameters[f]!).join(" or ")}); ask Qlik to add ${lacking.length > 1 ? "them" : "it"} to the licence`,
+    unknowable.length && `qoem cannot verify ${unknowable.join(", ")} from the licence (Qlik does not document which licence parameter carries ${unknowable.length > 1 ? "them" : "it"}); confirm with Qlik that the licence includes ${unknowable.length > 1 ? "them" : "it"}, then onboard without --features ${unknowable.join(",")}`,
+  ].filter(Boolean);
+  if (problems.length) throw new QoemError("permanent", `${problems.join("; ")}. Qlik Cloud has no API to switch features on: they come with the licence`);
+  return requested.map((f) => `${f} (${featureParameters[f]!.find((n) => current.has(n.toLowerCase()))})`).join(", ");
 }
 
 export function featuresStep(cloud: CloudContext): OnboardStep {
@@ -39,15 +65,15 @@ export function featuresStep(cloud: CloudContext): OnboardStep {
     title: "Check licensed features",
     inputs: (request) => request.features.join(","),
     async run(ctx) {
-      await checkLicensed(cloud, ctx);
-      return { outcome: "unchanged", detail: `${ctx.request.features.join(", ")} included in the licence`, facts: { features: ctx.request.features.join(",") } };
+      const found = await checkLicensed(cloud, ctx);
+      return { outcome: "unchanged", detail: `${found} in the licence`, facts: { features: ctx.request.features.join(",") } };
     },
     async plan(ctx) {
       // A dry run reads the licence too: a plan that would fail says so now. Without a source tenant
       // the licence is the new tenant's, which a dry run cannot read before the tenant exists.
       if (!cloud.options.sourceTenant && !ctx.facts.tenantId) return { id: "features", title: "Check licensed features", action: "none", detail: `check that the new tenant's licence includes ${ctx.request.features.join(", ")}` };
-      await checkLicensed(cloud, ctx);
-      return { id: "features", title: "Check licensed features", action: "none", detail: `${ctx.request.features.join(", ")} included in the licence` };
+      const found = await checkLicensed(cloud, ctx);
+      return { id: "features", title: "Check licensed features", action: "none", detail: `${found} in the licence` };
     },
   };
 }

@@ -12,6 +12,8 @@ const idpSchema = z.object({
   active: z.boolean().optional(),
   options: z.object({ issuer: z.string().optional(), discoveryUrl: z.string().optional() }).passthrough().optional(),
   pendingOptions: z.object({ discoveryUrl: z.string().optional() }).passthrough().optional(),
+  /** The state of `pendingOptions` (OIDC, SAML): settings an administrator has not yet tested and promoted. */
+  pendingState: z.enum(["verified", "pending", "error"]).optional(),
 });
 export type IdpInfo = z.infer<typeof idpSchema>;
 
@@ -74,7 +76,9 @@ export function identityProviderStep(cloud: CloudContext): OnboardStep {
             ), "createIdp",
       );
       const id = z.object({ id: z.string() }).parse(res.data).id;
-      return { outcome: "created", detail: `${wanted.kind} ${wanted.key} (${id})`, facts: { idpId: id } };
+      // Qlik keeps OIDC settings pending until an administrator signs in through them and promotes them.
+      const awaiting = oidc ? ", awaiting verification by a tenant administrator" : "";
+      return { outcome: "created", detail: `${wanted.kind} ${wanted.key} (${id})${awaiting}`, facts: { idpId: id } };
     },
     async plan(ctx) {
       const wanted = wantedIdp(cloud);

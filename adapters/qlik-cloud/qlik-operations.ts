@@ -42,6 +42,9 @@ export const qlikOperations = {
   deleteSpace: { method: "DELETE", path: "/v1/spaces/{spaceId}", usedBy: "emulator" },
   getSpaceAssignments: { method: "GET", path: "/v1/spaces/{spaceId}/assignments", usedBy: "adapter" },
   createSpaceAssignment: { method: "POST", path: "/v1/spaces/{spaceId}/assignments", usedBy: "adapter" },
+  getMyUser: { method: "GET", path: "/v1/users/me", usedBy: "adapter" },
+  /** Reached by the adapter through getMyUser's redirect. */
+  getUser: { method: "GET", path: "/v1/users/{userId}", usedBy: "adapter" },
   getItems: { method: "GET", path: "/v1/items", usedBy: "adapter" },
   getAppInfo: { method: "GET", path: "/v1/apps/{appId}", usedBy: "emulator" },
   deleteApp: { method: "DELETE", path: "/v1/apps/{appId}", usedBy: "emulator" },

@@ -5,7 +5,8 @@
  */
 import { exportApp, importApp, publishApp, republishApp } from "@qlik/api/apps";
 import { getItems } from "@qlik/api/items";
-import { getSpaces } from "@qlik/api/spaces";
+import { createSpaceAssignment, getSpaces } from "@qlik/api/spaces";
+import { getMyUser } from "@qlik/api/users";
 import { downloadTempFile } from "@qlik/api/temp-contents";
 import { z } from "zod";
 import { QoemError, permanent, userError, type OnboardStep, type StepContext } from "../port.ts";
@@ -14,7 +15,10 @@ import { tenantHostOf } from "./settings-step.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
 
 const itemSchema = z.object({ name: z.string(), resourceId: z.string(), spaceId: z.string().optional() });
-const spaceSchema = z.object({ id: z.string(), name: z.string() });
+const spaceSchema = z.object({ id: z.string(), name: z.string(), type: z.string().optional(), ownerId: z.string().optional(), meta: z.object({ roles: z.array(z.string()).optional() }).passthrough().optional() });
+const userSchema = z.object({ id: z.string() });
+/** The roles that let a member of a shared space export its apps (the space's owner holds them all). */
+const EXPORT_ROLES = ["producer", "facilitator"];
 const appSchema = z.object({ attributes: z.object({ id: z.string() }).passthrough() });
 const EXPORT_TTL_MS = 10 * 60_000;
 
@@ -27,20 +31,62 @@ export async function appsInSpace(cloud: CloudContext, host: string, creds: Cred
   return validItems(items, itemSchema);
 }
 
-/** The OEM's templates in the source tenant: name -> app id. */
+/** The source tenant's templates space, as qoem's OAuth client sees it (its own roles in `meta.roles`). */
+async function templatesSpace(cloud: CloudContext) {
+  const source = cloud.options.sourceTenant;
+  if (!source) throw new QoemError("config_error", "cloud.sourceTenant is not configured, so there are no templates to deploy");
+  const creds = cloud.region(source.region);
+  const spaceName = cloud.onboarding.templates.space;
+  const spaces = await listAll(cloud.caller, source.hostname, creds, "finding the templates space", "getSpaces", (hostConfig, next) =>
+    getSpaces({ name: spaceName, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
+  );
+  const space = validItems(spaces, spaceSchema).find((s) => s.name === spaceName);
+  if (!space) throw new QoemError("config_error", `the source tenant has no space named '${spaceName}' (qoem's OAuth client, a tenant admin, sees every shared and managed space)`);
+  return { source, creds, space };
+}
+
+/** The OEM's templates in the source tenant: name -> app id. A tenant admin sees a shared space's apps without being a member. */
 async function sourceTemplates(cloud: CloudContext): Promise<Map<string, string>> {
   return cloud.memo("source-templates", 60_000, async () => {
-    const source = cloud.options.sourceTenant;
-    if (!source) throw new QoemError("config_error", "cloud.sourceTenant is not configured, so there are no templates to deploy");
-    const creds = cloud.region(source.region);
-    const spaceName = cloud.onboarding.templates.space;
-    const spaces = await listAll(cloud.caller, source.hostname, creds, "finding the templates space", "getSpaces", (hostConfig, next) =>
-      getSpaces({ name: spaceName, limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true }),
-    );
-    const space = validItems(spaces, spaceSchema).find((s) => s.name === spaceName);
-    if (!space) throw new QoemError("config_error", `the source tenant has no space named '${spaceName}'`);
+    const { source, creds, space } = await templatesSpace(cloud);
     const apps = await appsInSpace(cloud, source.hostname, creds, space.id);
     return new Map(apps.map((a) => [a.name, a.resourceId]));
+  });
+}
+
+/**
+ * Exporting needs a role in the templates space that a tenant admin does not have by default: as
+ * Qlik's own deployment scripts do, qoem's OAuth client adds its bot user to the (shared) space as
+ * producer ("Can edit") unless it already owns it or holds such a role; anything else stops with
+ * what to change in the source tenant.
+ */
+function exportAccess(cloud: CloudContext): Promise<void> {
+  return cloud.memo("source-templates-access", 10 * 60_000, async () => {
+    const { source, creds, space } = await templatesSpace(cloud);
+    const where = `the source tenant's templates space '${space.name}'`;
+    if (space.type && space.type !== "shared") {
+      throw new QoemError("config_error", `${where} is a ${space.type} space; Qlik exports apps only from shared spaces, so move the templates to a shared space`);
+    }
+    const roles = space.meta?.roles ?? [];
+    if (roles.some((r) => EXPORT_ROLES.includes(r))) return;
+    const me = await cloud.caller.call(source.hostname, creds, "reading qoem's own user", (hostConfig) => getMyUser({ hostConfig, noCache: true }), "getMyUser");
+    const myId = userSchema.parse(me.data).id;
+    if (space.ownerId === myId) return;
+    if (roles.length) {
+      throw new QoemError("config_error", `qoem's OAuth client is a member of ${where} as ${roles.join(", ")}, which cannot export apps: give it Can edit (producer) there`);
+    }
+    try {
+      await cloud.caller.call(source.hostname, creds, `joining ${where}`, (hostConfig) =>
+        createSpaceAssignment(space.id, { type: "user", assigneeId: myId, roles: ["producer"] }, { hostConfig }), "createSpaceAssignment",
+      );
+    } catch (error) {
+      // Another worker joined first: the assignment is the one asked for.
+      if (error instanceof QoemError && error.code === "conflict") return;
+      if (error instanceof QoemError && error.code === "permanent") {
+        throw new QoemError("config_error", `qoem could not add its OAuth client to ${where} (${error.message}); add it there with Can edit (producer), or make it a tenant admin`);
+      }
+      throw error;
+    }
   });
 }
 
@@ -59,6 +105,7 @@ function templateFile(cloud: CloudContext, sourceAppId: string): Promise<Uint8Ar
   return cloud.memo(`template-file:${sourceAppId}`, EXPORT_TTL_MS, async () => {
     const source = cloud.options.sourceTenant!;
     const creds = cloud.region(source.region);
+    await exportAccess(cloud);
     const exported = await cloud.caller.call(source.hostname, creds, "exporting a template", (hostConfig) => exportApp(sourceAppId, {}, { hostConfig }), "exportApp");
     const location = exported.headers.get("location");
     const tempId = location ? /\/temp-contents\/([^/?]+)/.exec(location)?.[1] : undefined;

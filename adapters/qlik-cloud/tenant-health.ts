@@ -62,6 +62,9 @@ export async function tenantHealth(cloud: CloudContext, env: CustomerEnvironment
   const idps = await listIdps(cloud, ctx);
   const idp = wanted ? idps.find(wanted.matches) : idps[0];
   if (!idp) f.add("red", wanted ? `identity provider ${wanted.kind} ${wanted.key} is missing: users cannot sign in` : "no identity provider: users cannot sign in");
+  else if (idp.pendingState === "pending" && idp.active === false) {
+    f.add("amber", `identity provider ${wanted?.kind ?? idp.protocol} ${idp.id} is awaiting verification: a tenant administrator must sign in through it and promote its settings before users can`);
+  } else if (idp.pendingState === "error" && idp.active === false) f.add("red", `identity provider ${idp.id} failed its verification test: check its settings in the tenant`);
   else if (idp.active === false) f.add("red", `identity provider ${idp.id} is inactive`);
 
   const names = spaceNames(env.customer);

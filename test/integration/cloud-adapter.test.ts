@@ -113,10 +113,17 @@ describe("Qlik Cloud adapter: tenant steps", () => {
 
   it("checks requested features against the licence before creating anything", async () => {
     fixture = await startCloudFixture();
-    const licensed = await runSteps(fixture.adapter, { ...onboardRequest("acme"), features: ["reporting", "ai"] });
+    const licensed = await runSteps(fixture.adapter, { ...onboardRequest("acme"), features: ["alerting"] });
     expect(licensed.outcomes[1]).toEqual({ id: "features", outcome: "unchanged" });
     const before = fixture.emulator.state.tenants.size;
-    await expect(runSteps(fixture.adapter, { ...onboardRequest("bolt"), features: ["direct-query"] })).rejects.toThrow(/licence does not include direct-query/);
+    // No parameter Qlik documents carries direct query: qoem cannot tell, and says so rather than "lacks".
+    const unknowable = runSteps(fixture.adapter, { ...onboardRequest("bolt"), features: ["direct-query", "reporting"] });
+    await expect(unknowable).rejects.toThrow(/cannot verify direct-query, reporting from the licence/);
+    await expect(unknowable).rejects.not.toThrow(/lacks/);
+    // The parameter set of alerting (qlikAlerting, from Qlik's LicenseOverview) past its validity: the licence lacks it.
+    const source = fixture.emulator.state.dataOf(fixture.emulator.state.tenantByHost(fixture.emulator.sourceTenantHost)!.id);
+    source.licenseParameters = [{ name: "qlikAlerting", valid: "2020-01-01/2021-12-31", values: { saas_alerting: "FULL" } }];
+    await expect(runSteps(fixture.adapter, { ...onboardRequest("colt"), features: ["alerting"] })).rejects.toThrow(/licence lacks alerting \(no current parameter qlikAlerting\)/);
     expect(fixture.emulator.state.tenants.size).toBe(before);
   });
 

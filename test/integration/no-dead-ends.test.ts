@@ -35,7 +35,7 @@ describe("a failed onboard has a way out", () => {
     qoem = await startTestQoem("dead-ends-features");
     const bad = await say("onboard omega eu --features direct-query");
     expect(bad.outcome?.state).toBe("failed");
-    expect(bad.outcome?.progress?.note).toMatch(/licence does not include direct-query/);
+    expect(bad.outcome?.progress?.note).toMatch(/cannot verify direct-query from the licence/);
     const elsewhere = await say("onboard omega us");
     expect(elsewhere.answer.kind).toBe("error");
     expect(elsewhere.text).toMatch(/already has an environment on eu .*\/qoem abandon omega/);
@@ -104,11 +104,11 @@ describe("checks before anything is made", () => {
     const tenants = qoem.cloudEmulator!.state.tenants.size;
     const features = await say("onboard sigma eu --features direct-query --dry-run");
     expect(features.outcome?.state).toBe("failed");
-    expect(features.outcome?.error).toMatch(/licence does not include direct-query/);
+    expect(features.outcome?.error).toMatch(/cannot verify direct-query from the licence/);
     const template = await say('onboard sigma eu --template "Nope Template" --dry-run');
     expect(template.outcome?.state).toBe("failed");
     expect(template.outcome?.error).toMatch(/template 'Nope Template' is not in the source tenant/);
-    const fine = await say("onboard sigma eu --features reporting --dry-run");
+    const fine = await say("onboard sigma eu --features alerting --dry-run");
     expect(fine.outcome?.state).toBe("completed");
     expect(await qoem.registry.get("sigma")).toBeUndefined();
     expect(qoem.cloudEmulator!.state.tenants.size).toBe(tenants);

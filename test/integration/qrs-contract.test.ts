@@ -28,6 +28,8 @@ describe("QRS, vendored", () => {
     await runSiteSteps(fixture.adapter, siteRequest("globex"));
     // Someone disabled the customer's rule by hand: the rerun puts it right (PUT systemrule).
     [...fixture.emulator.state.rules.values()].find((r) => r.name === "qoem-globex-stream")!.disabled = true;
+    // ... and took the engine nodes off its virtual proxy: the rerun routes it again (PUT virtualproxyconfig).
+    [...fixture.emulator.state.virtualProxies.values()].find((v) => v.prefix === "globex")!.loadBalancingServerNodes = [];
     await runSiteSteps(fixture.adapter, siteRequest("globex"));
     await fixture.adapter.health(env);
     await fixture.adapter.offboard(env, { purgeAfterDays: 30 });

@@ -71,6 +71,8 @@ describe("engine emulator with enigma.js", () => {
     const doc = await global.openDoc(docs[0]!.qDocId);
     expect((await doc.getAppLayout()).qTitle).toBe(docs[0]!.qTitle);
     await expect(global.openDoc("00000000-0000-0000-0000-000000000000")).rejects.toMatchObject({ code: 1003 });
+    // An app open on this socket cannot be opened on it again: LOCERR_APP_ALREADY_OPEN.
+    await expect(global.openDoc(docs[0]!.qDocId)).rejects.toMatchObject({ code: 1002 });
     expect(notifications).toEqual(["OnConnected"]);
     await session.close();
   });

@@ -5,15 +5,16 @@ import { createCloudAdapter } from "../../adapters/qlik-cloud/cloud-adapter.ts";
 import { emulatedHosts } from "../../adapters/hostname-seam.ts";
 import { cloudRegions, organizationHost, registerHost } from "../../adapters/qlik-cloud/regions.ts";
 import type { OnboardRequest, StepFacts } from "../../adapters/port.ts";
+import type { CloudOnboardingOptions } from "../../adapters/qlik-cloud/onboarding-options.ts";
 
-export async function startCloudFixture(options: CloudEmulatorOptions = {}) {
+export async function startCloudFixture(options: CloudEmulatorOptions = {}, onboarding: Partial<CloudOnboardingOptions> = {}) {
   const emulator = await startCloudEmulator({ ...emulatorDefaults(), ...options });
   const adapter = createCloudAdapter({
     resolveHost: emulatedHosts(emulator.url),
     regions: Object.fromEntries(cloudRegions.map((r) => [r.code, { ...emulator.regionClients[r.code]!, datacenter: r.datacenter, registerHost: registerHost(r.code) }])),
     organization: { ...emulator.organizationClient, host: organizationHost, subscriptionId: emulator.subscriptionId },
     sourceTenant: { hostname: emulator.sourceTenantHost, region: "eu" },
-    onboarding: emulatorOnboarding(),
+    onboarding: { ...emulatorOnboarding(), ...onboarding },
   });
   const close = async () => {
     await emulator.close();

@@ -1,12 +1,12 @@
 // A client-managed site emulator plus the site adapter pointed at it, and a snapshot of what a customer owns there.
 import { startSiteEmulator, type SiteEmulator, type SiteEmulatorOptions } from "../../adapters/client-managed/emulator/site-emulator.ts";
-import { createSiteAdapter } from "../../adapters/client-managed/site-adapter.ts";
+import { createSiteAdapter, type SiteAccess } from "../../adapters/client-managed/site-adapter.ts";
 import { emulatedSite } from "../../src/create-adapters.ts";
 import type { OnboardRequest, StepFacts } from "../../adapters/port.ts";
 
-export async function startSiteFixture(options: SiteEmulatorOptions = {}) {
+export async function startSiteFixture(options: SiteEmulatorOptions = {}, access: Partial<SiteAccess> = {}) {
   const emulator = await startSiteEmulator(options);
-  const adapter = createSiteAdapter({ onprem: emulatedSite(emulator.qrsUrl, emulator.engineUrl) });
+  const adapter = createSiteAdapter({ onprem: { ...emulatedSite(emulator.qrsUrl, emulator.engineUrl), ...access } });
   return { emulator, adapter, close: () => emulator.close() };
 }
 

@@ -109,6 +109,7 @@ describe("readConfig", () => {
       [`cloud:\n  identity:\n    oidc: {provider: ${SECRET}, discoveryUrl: "https://idp.example", clientId: a, clientSecret: b}\n`, {}, /cloud\.identity\.oidc\.provider/],
       [`cloud:\n  monitoring: {webhookUrl: ${SECRET}}\n`, {}, /cloud\.monitoring\.webhookUrl/],
       [`cloud:\n  monitoring: {webhookUrl: "https://qoem.example.com/hook", secret: ${SECRET}}\n`, {}, /cloud\.monitoring\.secret: Qlik takes a webhook secret of 32 to 64 characters/],
+      ["cloud:\n  monitoring: {webhookUrl: \"http://qoem.example.com/hook\"}\n", {}, /cloud\.monitoring\.webhookUrl: Qlik calls webhooks over https only/],
       [`roles:\n  approvers: [${SECRET}]\n`, {}, /roles\.approvers\[0\]: must be a Slack user/],
       [`sites:\n  ${SECRET}: {engineUrl: "wss://x", qrsUrl: "https://x"}\n`, {}, /sites\.\(a key not shown\)/],
       ["{}\n", { SLACK_APP_TOKEN: `xoxp-${SECRET}` }, /environment SLACK_APP_TOKEN: must be an app-level token/],

@@ -85,6 +85,8 @@ export function serveEngineSession(ws: WebSocket, state: SiteState, identity: st
           const appId = String(params[0] ?? "");
           const app = visibleApps(state, identity).find((a) => a.id === appId);
           if (!app) return error(1003, "App not found", appId);
+          // One socket holds an app open once: a second OpenDoc of it is LOCERR_APP_ALREADY_OPEN.
+          if ([...docs.values()].includes(app.id)) return error(1002, "App already open", appId);
           const handle = nextHandle++;
           docs.set(handle, app.id);
           return send({ id, result: { qReturn: { qType: "Doc", qHandle: handle, qGenericId: app.id } }, change: [handle] });

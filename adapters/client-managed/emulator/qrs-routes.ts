@@ -57,11 +57,30 @@ const customPropertyValue = z.object({ value: z.string(), definition: z.object({
 const streamBody = z.object({ name: z.string().min(1), customProperties: z.array(customPropertyValue).default([]), tags: z.array(z.unknown()).default([]) }).passthrough();
 const ruleBody = z.object({ name: z.string().min(1), category: z.enum(["Security", "License", "Sync"]), type: z.string().default("Custom"), rule: z.string(), resourceFilter: z.string().min(1), actions: z.number().int().min(0), ruleContext: z.number().int().min(0).max(2).default(0), disabled: z.boolean().default(false), comment: z.string().default("") }).passthrough();
 const defBody = z.object({ name: z.string().min(1), valueType: z.string().default("Text"), choiceValues: z.array(z.string()).default([]), objectTypes: z.array(z.string()).default([]), description: z.string().default("") }).passthrough();
-const vpBody = z.object({ prefix: z.string().min(1).regex(/^[a-z0-9-]+$/), description: z.string().default(""), authenticationMethod: z.number().int().min(0).max(5), sessionCookieHeaderName: z.string().min(1), jwtPublicKeyCertificate: z.string().default(""), jwtAttributeUserId: z.string().default(""), jwtAttributeUserDirectory: z.string().default("") }).passthrough();
+// Required as VirtualProxyConfig in Qlik's QRS specification: sessionCookieHeaderName, sessionInactivityTimeout, defaultVirtualProxy.
+const vpBody = z
+  .object({
+    prefix: z.string().min(1).regex(/^[a-z0-9-]+$/),
+    description: z.string().default(""),
+    authenticationMethod: z.number().int().min(0).max(5),
+    sessionCookieHeaderName: z.string().min(1).max(255),
+    sessionInactivityTimeout: z.number().int().min(1),
+    defaultVirtualProxy: z.boolean(),
+    jwtPublicKeyCertificate: z.string().max(100_000).default(""),
+    jwtAttributeUserId: z.string().max(255).default(""),
+    jwtAttributeUserDirectory: z.string().max(255).default(""),
+    loadBalancingServerNodes: z.array(z.object({ id: z.string() }).passthrough()).default([]),
+    websocketCrossOriginWhiteList: z.array(z.string()).default([]),
+  })
+  .passthrough()
+  .refine((v) => v.authenticationMethod !== 4 || v.jwtPublicKeyCertificate.includes("-----BEGIN CERTIFICATE-----"), { message: "JWT authentication takes a certificate PEM in jwtPublicKeyCertificate", path: ["jwtPublicKeyCertificate"] })
+  .refine((v) => v.authenticationMethod !== 4 || (v.jwtAttributeUserId !== "" && v.jwtAttributeUserDirectory !== ""), { message: "JWT authentication needs jwtAttributeUserId and jwtAttributeUserDirectory", path: ["jwtAttributeUserId"] });
 
-function resolveProperties(state: SiteState, values: Array<{ value: string; definition: { id: string } }>) {
+/** Custom property values as QRS stores them: each a choice value of a definition that lists the entity's object type. */
+function resolveProperties(state: SiteState, values: Array<{ value: string; definition: { id: string } }>, objectType: string) {
   return values.map((v) => {
     const def = byId(state.definitions, v.definition.id, "CustomPropertyDefinition");
+    if (!def.objectTypes.includes(objectType)) throw fail(400, `custom property ${def.name} is not for ${objectType} (its object types: ${def.objectTypes.join(", ") || "none"})`);
     if (!def.choiceValues.includes(v.value)) throw fail(400, `'${v.value}' is not a choice value of custom property ${def.name}`);
     return { value: v.value, definition: { id: def.id, name: def.name } };
   });
@@ -70,7 +89,7 @@ function resolveProperties(state: SiteState, values: Array<{ value: string; defi
 type Handler = (req: QrsRequest, params: string[]) => QrsReply;
 const routes: Array<[string, RegExp, Handler]> = [
   ["GET", /^\/qrs\/about$/, () => ({ status: 200, body: { buildVersion: "14.254.6.0", buildDate: "2026-08-01", databaseProvider: "Devart.Data.PostgreSql", nodeType: 1, sharedPersistence: true, requiresBootstrap: false, singleNodeOnly: false, schemaPath: "About" } })],
-  ["GET", /^\/qrs\/servicestatus\/full$/, (req) => ({ status: 200, body: req.state.services.map((s) => ({ ...s, timestamp: new Date().toISOString(), serverNodeConfiguration: { id: "node-1", name: "Central", hostName: "qlik-central.local" }, schemaPath: "ServiceStatus" })) })],
+  ["GET", /^\/qrs\/servicestatus\/full$/, (req) => ({ status: 200, body: req.state.services.map((s) => ({ ...s, timestamp: new Date().toISOString(), serverNodeConfiguration: req.state.node, schemaPath: "ServiceStatus" })) })],
 
   ["GET", /^\/qrs\/custompropertydefinition(\/full)?$/, (req, [full]) => listOf(req, [...req.state.definitions.values()], (d) => ({ id: d.id, name: d.name, valueType: d.valueType, choiceValues: d.choiceValues }), Boolean(full))],
   ["POST", /^\/qrs\/custompropertydefinition$/, (req) => {
@@ -96,7 +115,7 @@ const routes: Array<[string, RegExp, Handler]> = [
   ["POST", /^\/qrs\/stream$/, (req) => {
     const body = streamBody.safeParse(req.body);
     if (!body.success) throw fail(400, "Invalid stream");
-    const stream = req.state.addStream(body.data.name, resolveProperties(req.state, body.data.customProperties));
+    const stream = req.state.addStream(body.data.name, resolveProperties(req.state, body.data.customProperties, "Stream"));
     return { status: 201, body: stream };
   }],
   ["DELETE", /^\/qrs\/stream\/([0-9a-f-]{36})$/, (req, [id]) => {
@@ -139,7 +158,7 @@ const routes: Array<[string, RegExp, Handler]> = [
     const body = z.object({ name: z.string().min(1), customProperties: z.array(customPropertyValue).default([]) }).passthrough().safeParse(req.body);
     if (!body.success) throw fail(400, "Invalid app");
     app.name = body.data.name;
-    app.customProperties = resolveProperties(req.state, body.data.customProperties);
+    app.customProperties = resolveProperties(req.state, body.data.customProperties, "App");
     req.state.touch(app);
     return { status: 200, body: strip(app) };
   }],
@@ -180,9 +199,31 @@ const routes: Array<[string, RegExp, Handler]> = [
     if (!body.success) throw fail(400, `Invalid virtual proxy: ${body.error.issues[0]?.path.join(".")} ${body.error.issues[0]?.message}`);
     const all = [...req.state.virtualProxies.values()];
     if (all.some((v) => v.prefix === body.data.prefix || v.sessionCookieHeaderName === body.data.sessionCookieHeaderName)) throw fail(409, "prefix and sessionCookieHeaderName must be unique");
-    const vp = req.state.stamp({ prefix: body.data.prefix, description: body.data.description, authenticationMethod: body.data.authenticationMethod, sessionCookieHeaderName: body.data.sessionCookieHeaderName, jwtPublicKeyCertificate: body.data.jwtPublicKeyCertificate, jwtAttributeUserId: body.data.jwtAttributeUserId, jwtAttributeUserDirectory: body.data.jwtAttributeUserDirectory });
+    const d = body.data;
+    for (const n of d.loadBalancingServerNodes) if (n.id !== req.state.node.id) throw fail(400, `Invalid virtual proxy: server node ${n.id} does not exist`);
+    const vp = req.state.stamp({
+      prefix: d.prefix, description: d.description, authenticationMethod: d.authenticationMethod, sessionCookieHeaderName: d.sessionCookieHeaderName, sessionInactivityTimeout: d.sessionInactivityTimeout, defaultVirtualProxy: d.defaultVirtualProxy,
+      jwtPublicKeyCertificate: d.jwtPublicKeyCertificate, jwtAttributeUserId: d.jwtAttributeUserId, jwtAttributeUserDirectory: d.jwtAttributeUserDirectory,
+      loadBalancingServerNodes: d.loadBalancingServerNodes.map((n) => ({ id: n.id })), websocketCrossOriginWhiteList: d.websocketCrossOriginWhiteList,
+    });
     req.state.virtualProxies.set(vp.id, vp);
     return { status: 201, body: vp };
+  }],
+  ["PUT", /^\/qrs\/virtualproxyconfig\/([0-9a-f-]{36})$/, (req, [id]) => {
+    const vp = byId(req.state.virtualProxies, id!, "VirtualProxyConfig");
+    checkModified(vp, req.body);
+    const body = vpBody.safeParse(req.body);
+    if (!body.success) throw fail(400, `Invalid virtual proxy: ${body.error.issues[0]?.path.join(".")} ${body.error.issues[0]?.message}`);
+    const d = body.data;
+    for (const n of d.loadBalancingServerNodes) if (n.id !== req.state.node.id) throw fail(400, `Invalid virtual proxy: server node ${n.id} does not exist`);
+    if ([...req.state.virtualProxies.values()].some((v) => v.id !== vp.id && (v.prefix === d.prefix || v.sessionCookieHeaderName === d.sessionCookieHeaderName))) throw fail(409, "prefix and sessionCookieHeaderName must be unique");
+    Object.assign(vp, {
+      prefix: d.prefix, description: d.description, authenticationMethod: d.authenticationMethod, sessionCookieHeaderName: d.sessionCookieHeaderName, sessionInactivityTimeout: d.sessionInactivityTimeout, defaultVirtualProxy: d.defaultVirtualProxy,
+      jwtPublicKeyCertificate: d.jwtPublicKeyCertificate, jwtAttributeUserId: d.jwtAttributeUserId, jwtAttributeUserDirectory: d.jwtAttributeUserDirectory,
+      loadBalancingServerNodes: d.loadBalancingServerNodes.map((n) => ({ id: n.id })), websocketCrossOriginWhiteList: d.websocketCrossOriginWhiteList,
+    });
+    req.state.touch(vp);
+    return { status: 200, body: vp };
   }],
   ["DELETE", /^\/qrs\/virtualproxyconfig\/([0-9a-f-]{36})$/, (req, [id]) => {
     byId(req.state.virtualProxies, id!, "VirtualProxyConfig");
@@ -190,6 +231,7 @@ const routes: Array<[string, RegExp, Handler]> = [
     req.state.virtualProxies.delete(id!);
     return { status: 204 };
   }],
+  ["GET", /^\/qrs\/engineservice\/full$/, (req) => listOf(req, req.state.engineServices.map((e) => ({ ...e, schemaPath: "EngineService" })), (e) => e, true)],
   ["GET", /^\/qrs\/proxyservice\/full$/, (req) => ({ status: 200, body: [...req.state.proxyServices.values()] })],
   ["PUT", /^\/qrs\/proxyservice\/([0-9a-f-]{36})$/, (req, [id]) => {
     const proxy = byId(req.state.proxyServices, id!, "ProxyService");
@@ -218,7 +260,11 @@ export function handleQrs(req: QrsRequest): QrsReply {
   for (const [method, pattern, handler] of routes) {
     if (method !== req.method) continue;
     const m = pattern.exec(req.path);
-    if (m) return handler(req, m.slice(1));
+    if (!m) continue;
+    // An update names its entity twice, in the URL and in the body: they must agree.
+    const bodyId = (req.body as { id?: unknown } | undefined)?.id;
+    if (method === "PUT" && typeof bodyId === "string" && m[1] && bodyId.toLowerCase() !== m[1].toLowerCase()) throw fail(400, `The id in the body (${bodyId}) is not the id in the URL (${m[1]})`);
+    return handler(req, m.slice(1));
   }
   throw fail(404, `${req.method} ${req.path} is not a QRS endpoint`);
 }

@@ -13,6 +13,7 @@ import { HttpError, parseJson, readBody } from "../../qlik-cloud/emulator/http-k
 import { handleQrs } from "./qrs-routes.ts";
 import { serveEngineSession, ENGINE_VERSION } from "./engine-rpc.ts";
 import { SiteState } from "./site-state.ts";
+import { authenticateThroughProxy } from "./authenticate-through-proxy.ts";
 
 export interface SiteEmulatorOptions {
   port?: number;
@@ -27,7 +28,8 @@ export interface SiteEmulator {
   state: SiteState;
   faults: FaultInjector;
   /** `qrsCalls`: each QRS request as `METHOD /qrs/path`, for checks of what a client sent. */
-  stats: { qrsRequests: number; refusedXrf: number; engineSessions: number; qrsCalls: string[] };
+  /** `refusedProxySessions`: why each session through a virtual proxy was refused. */
+  stats: { qrsRequests: number; refusedXrf: number; engineSessions: number; qrsCalls: string[]; refusedProxySessions: string[] };
   close(): Promise<void>;
 }
 
@@ -50,7 +52,7 @@ export async function startSiteEmulator(options: SiteEmulatorOptions = {}): Prom
   const state = new SiteState(options.templates);
   const faults = new FaultInjector();
   if (options.faults) faults.set(options.faults);
-  const stats = { qrsRequests: 0, refusedXrf: 0, engineSessions: 0, qrsCalls: [] as string[] };
+  const stats = { qrsRequests: 0, refusedXrf: 0, engineSessions: 0, qrsCalls: [] as string[], refusedProxySessions: [] as string[] };
   const sockets = new WebSocketServer({ noServer: true });
 
   const health = () => ({
@@ -135,13 +137,26 @@ export async function startSiteEmulator(options: SiteEmulatorOptions = {}): Prom
   });
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://emulator");
-    const identity = req.headers["x-qlik-user"];
-    const user = Array.isArray(identity) ? identity[0] : identity;
-    const dropped = faults.match("GET", url.pathname).some((f) => f.action === "drop" || f.action === "status");
-    if (dropped || !url.pathname.startsWith("/app/") || !user || state.health.down) {
-      socket.write(`HTTP/1.1 ${dropped || state.health.down ? "503 Service Unavailable" : "403 Forbidden"}\r\nConnection: close\r\n\r\n`);
+    const refuse = (status: string) => {
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       socket.destroy();
-      return;
+    };
+    const dropped = faults.match("GET", url.pathname).some((f) => f.action === "drop" || f.action === "status");
+    if (dropped || state.health.down) return refuse("503 Service Unavailable");
+    // Through a virtual proxy (`/<prefix>/app/<id>`, a bearer JWT), or straight to the engine with the certificates' X-Qlik-User.
+    const viaProxy = /^\/([a-z0-9-]+)\/app\//.exec(url.pathname);
+    let user: string | undefined;
+    if (viaProxy && viaProxy[1] !== "app") {
+      const verdict = authenticateThroughProxy(state, viaProxy[1]!, req.headers);
+      if ("status" in verdict) {
+        stats.refusedProxySessions.push(verdict.reason);
+        return refuse(verdict.status === 404 ? "404 Not Found" : verdict.status === 503 ? "503 Service Unavailable" : verdict.status === 403 ? "403 Forbidden" : "401 Unauthorized");
+      }
+      user = verdict.identity;
+    } else {
+      const identity = req.headers["x-qlik-user"];
+      user = Array.isArray(identity) ? identity[0] : identity;
+      if (!url.pathname.startsWith("/app/") || !user) return refuse("403 Forbidden");
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
       stats.engineSessions++;

@@ -10,8 +10,10 @@ export interface QrsStream extends Entity { name: string; customProperties: Cust
 export interface QrsApp extends Entity { name: string; appId: string; published: boolean; publishTime: string; stream: { id: string; name: string } | null; customProperties: CustomPropertyValue[]; tags: unknown[]; owner: Owner; fileSize: number; lastReloadTime: string; content: string }
 export interface QrsDefinition extends Entity { name: string; valueType: string; choiceValues: string[]; objectTypes: string[]; description: string }
 export interface QrsRule extends Entity { name: string; category: string; type: string; rule: string; resourceFilter: string; actions: number; ruleContext: number; disabled: boolean; comment: string }
-export interface QrsVirtualProxy extends Entity { prefix: string; description: string; authenticationMethod: number; sessionCookieHeaderName: string; jwtPublicKeyCertificate: string; jwtAttributeUserId: string; jwtAttributeUserDirectory: string }
-export interface QrsProxyService extends Entity { settings: { virtualProxies: Array<{ id: string }> }; serverNodeConfiguration: { id: string; name: string; hostName: string } }
+export interface QrsVirtualProxy extends Entity { prefix: string; description: string; authenticationMethod: number; sessionCookieHeaderName: string; sessionInactivityTimeout: number; defaultVirtualProxy: boolean; jwtPublicKeyCertificate: string; jwtAttributeUserId: string; jwtAttributeUserDirectory: string; loadBalancingServerNodes: Array<{ id: string }>; websocketCrossOriginWhiteList: string[] }
+export interface ServerNode { id: string; name: string; hostName: string }
+export interface QrsProxyService extends Entity { settings: { virtualProxies: Array<{ id: string }> }; serverNodeConfiguration: ServerNode }
+export interface QrsEngineService { id: string; serverNodeConfiguration: ServerNode }
 export interface QrsReloadTask extends Entity { name: string; app: { id: string; name: string }; enabled: boolean; lastStatus: number; lastStopTime: string; lastMessage: string }
 
 export interface EngineHealthKnobs { saturated: boolean; cpuTotal: number; memFreeMB: number; totalPhysicalMB: number; down: boolean }
@@ -29,11 +31,14 @@ export class SiteState {
   readonly reloadTasks = new Map<string, QrsReloadTask>();
   readonly services: Array<{ id: string; serviceType: number; serviceState: number }> = [0, 1, 2, 3].map((t) => ({ id: randomUUID(), serviceType: t, serviceState: 2 }));
   health: EngineHealthKnobs = { saturated: false, cpuTotal: 3, memFreeMB: 20_480, totalPhysicalMB: 32_768, down: false };
+  /** The site's one (central) node: it runs the proxy and the engine. */
+  readonly node: ServerNode = { id: randomUUID(), name: "Central", hostName: "qlik-central.local" };
+  readonly engineServices: QrsEngineService[] = [{ id: randomUUID(), serverNodeConfiguration: this.node }];
   readonly owner: Owner = { id: randomUUID(), userId: "sa_repository", userDirectory: "INTERNAL", name: "sa_repository" };
   readonly started = new Date().toISOString();
 
   constructor(templates: string[] = defaultSiteTemplates) {
-    const proxy = this.stamp({ settings: { virtualProxies: [] }, serverNodeConfiguration: { id: randomUUID(), name: "Central", hostName: "qlik-central.local" } });
+    const proxy = this.stamp({ settings: { virtualProxies: [] }, serverNodeConfiguration: this.node });
     this.proxyServices.set(proxy.id, proxy);
     const stream = this.addStream(TEMPLATE_STREAM, []);
     for (const name of templates) {

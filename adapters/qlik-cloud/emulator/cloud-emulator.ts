@@ -20,6 +20,7 @@ import { tenantRoutes } from "./tenant-routes.ts";
 import { orgRoutes } from "./org-routes.ts";
 import { tenantConfigRoutes } from "./tenant-config-routes.ts";
 import { tenantContentRoutes } from "./tenant-content-routes.ts";
+import { tenantUserRoutes } from "./tenant-user-routes.ts";
 import { cloudRegionCodes, organizationHost } from "../regions.ts";
 
 export interface ClientCredentials {
@@ -74,7 +75,7 @@ export interface CloudEmulator {
   close(): Promise<void>;
 }
 
-export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes];
+export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes, ...tenantUserRoutes];
 
 /** The OEM's template apps in the source tenant's templates space. */
 export const defaultTemplates = ["Sales Overview", "Operations Monitor", "Customer Insights"];
@@ -89,6 +90,8 @@ const adminTenant = z.object({
   failedReloads: z.number().int().min(0).max(10_000).optional(),
   professionalUsed: z.number().int().min(0).optional(),
   analyzerUsed: z.number().int().min(0).optional(),
+  /** An administrator tested the tenant's pending identity providers and promoted their settings. */
+  verifyIdps: z.literal(true).optional(),
 });
 
 export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Promise<CloudEmulator> {
@@ -106,9 +109,11 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
   const source = options.sourceTenant ?? { hostname: "oem-source.eu.qlikcloud.com", region: "eu" };
   const sourceTenant = state.addTenant({ datacenter: state.datacenterOf(source.region), region: source.region, hostname: source.hostname, name: "OEM source", createdBy: "emulator" });
   const sourceData = state.dataOf(sourceTenant.id);
-  const templateSpace = sourceData.addSpace(TEMPLATE_SPACE, "shared");
+  // The templates space belongs to a person at the OEM, not to qoem's OAuth client: qoem must join it to export.
+  const oemAdmin = sourceData.addUser("OEM admin", "auth0|oem-admin", ["TenantAdmin"]);
+  const templateSpace = sourceData.addSpace(TEMPLATE_SPACE, "shared", oemAdmin.id);
   for (const name of options.templates ?? defaultTemplates) {
-    sourceData.addApp(name, templateSpace.id, Buffer.from(`QVF emulated app: ${name}\n${"x".repeat(2048)}`));
+    sourceData.addApp(name, templateSpace.id, Buffer.from(`QVF emulated app: ${name}\n${"x".repeat(2048)}`), { ownerId: oemAdmin.id });
   }
 
   const limiter = new RateLimiter({ ...qlikRateLimits, ...options.rateLimits });
@@ -174,9 +179,10 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       if (!tenant) throw qlikError(404, "EMU-3", "Unknown tenant");
       const parsed = adminTenant.safeParse(body);
       if (!parsed.success) throw qlikError(400, "EMU-4", "Invalid tenant knob", parsed.error.issues[0]?.message);
-      const { failedReloads, professionalUsed, analyzerUsed, ...flags } = parsed.data;
+      const { failedReloads, professionalUsed, analyzerUsed, verifyIdps, ...flags } = parsed.data;
       Object.assign(tenant, flags);
       const content = state.dataOf(tenant.id);
+      if (verifyIdps) content.verifyPendingIdps();
       if (professionalUsed !== undefined) content.licenseUnits.professional.unitsUsed = professionalUsed;
       if (analyzerUsed !== undefined) content.licenseUnits.analyzer.unitsUsed = analyzerUsed;
       if (failedReloads !== undefined) {

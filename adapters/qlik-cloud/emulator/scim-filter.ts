@@ -98,8 +98,8 @@ export function parseScimFilter(input: string): ScimNode {
   return node;
 }
 
-export function scimAttributes(node: ScimNode, out: Array<{ attr: string; op: string }> = []) {
-  if (node.type === "cmp") out.push({ attr: node.attr, op: node.op });
+export function scimAttributes(node: ScimNode, out: Array<{ attr: string; op: string; value: string }> = []) {
+  if (node.type === "cmp") out.push({ attr: node.attr, op: node.op, value: node.value });
   else if (node.type === "not") scimAttributes(node.inner, out);
   else {
     scimAttributes(node.left, out);

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { qlikError, randomId } from "./http-kit.ts";
 import { paginate } from "./paginate.ts";
-import { parseScimFilter, scimMatches, ScimSyntaxError } from "./scim-filter.ts";
+import { parseScimFilter, scimAttributes, scimMatches, ScimSyntaxError } from "./scim-filter.ts";
 import type { EmuBrand, EmuGroup, EmuIdp, EmuWebhook, TenantData } from "./tenant-data.ts";
 import type { EmuRequest, Route } from "./route.ts";
 import { specRoute } from "./spec-route.ts";
@@ -30,8 +30,8 @@ const oidcIdp = z.object({
   description: z.string().max(256).optional(),
   tenantIds: z.array(z.string()).optional(),
   active: z.boolean().optional(),
-  options: z.object({ discoveryUrl: z.string().url() }).passthrough().optional(),
-  pendingOptions: z.object({ discoveryUrl: z.string().url(), clientId: z.string().min(1), clientSecret: z.string().min(1) }).passthrough().optional(),
+  options: z.object({ discoveryUrl: z.string().url(), claimsMapping: z.record(z.string(), z.array(z.string())) }).passthrough().optional(),
+  pendingOptions: z.object({ discoveryUrl: z.string().url(), clientId: z.string().min(1), clientSecret: z.string().min(1), claimsMapping: z.record(z.string(), z.array(z.string())) }).passthrough().optional(),
 }).passthrough();
 const webhookPost = z.object({
   name: z.string().min(1).max(256),
@@ -49,6 +49,47 @@ function idpJson(idp: EmuIdp) {
   const options = { ...idp.options, staticKeys: (idp.options.staticKeys as Array<{ kid: string }> | undefined)?.map((k) => ({ kid: k.kid })) };
   return { ...idp, options, meta: {} };
 }
+
+/** The brand files createBrand takes, by its specification: the part's content type and the largest size. */
+const brandFileRules: Record<string, { types: string[]; maxBytes: number }> = {
+  logo: { types: ["image/png", "image/jpeg"], maxBytes: 300 * 1024 },
+  favIcon: { types: ["image/x-icon", "image/vnd.microsoft.icon"], maxBytes: 100 * 1024 },
+  styles: { types: ["application/json"], maxBytes: 100 * 1024 },
+};
+
+/**
+ * Event types the emulated tenant publishes (a real tenant lists its own at `GET /webhooks/event-types`;
+ * this list is the emulator's, from Qlik's event documentation, and stays unverified).
+ */
+export const webhookEventTypes = [
+  "com.qlik.v1.app.created", "com.qlik.v1.app.deleted", "com.qlik.v1.app.exported", "com.qlik.v1.app.published",
+  "com.qlik.v1.app.reload.finished", "com.qlik.v1.app.data.updated", "com.qlik.v1.user.created", "com.qlik.v1.user.deleted",
+];
+const RELOAD_FINISHED_EVENT = "com.qlik.v1.app.reload.finished";
+
+/** A webhook's filter as WebhookBase.filter describes it: id, spaceId, topLevelResourceId with eq or ne; `data.status` ("ok" or "error") only for the reload-finished event alone. */
+function webhookFilterProblem(filter: string, eventTypes: string[]): string | undefined {
+  let comparisons;
+  try {
+    comparisons = scimAttributes(parseScimFilter(filter));
+  } catch (e) {
+    return e instanceof ScimSyntaxError ? e.message : "bad filter";
+  }
+  for (const c of comparisons) {
+    if (c.attr === "data.status") {
+      if (eventTypes.length !== 1 || eventTypes[0] !== RELOAD_FINISHED_EVENT) return `data.status filters only the ${RELOAD_FINISHED_EVENT} event, alone`;
+      if (c.value !== "ok" && c.value !== "error") return `data.status is "ok" or "error", not "${c.value}"`;
+    } else if (!["id", "spaceId", "topLevelResourceId"].includes(c.attr)) return `a webhook filter cannot use '${c.attr}'`;
+  }
+  return undefined;
+}
+
+/** The reloads filter as GET /reloads documents it: status, partial and type, with eq only. */
+const reloadFilterValues: Record<string, string[]> = {
+  status: ["QUEUED", "RELOADING", "CANCELING", "SUCCEEDED", "FAILED", "CANCELED", "EXCEEDED_LIMIT"],
+  partial: ["true", "false"],
+  type: ["hub", "external", "chronos", "automations", "data-refresh", "choreographer"],
+};
 
 const groupJson = (req: EmuRequest, g: EmuGroup) => ({ ...g, tenantId: req.tenant!.id, links: { self: { href: `${req.base}/api/v1/groups/${g.id}` } } });
 const brandJson = (b: EmuBrand) => b;
@@ -81,7 +122,7 @@ export const tenantConfigRoutes: Route[] = [
           { name: "analyzer", units: u.analyzer.units, unitsUsed: u.analyzer.unitsUsed, usageClass: "assigned" },
         ],
         // A parameter set is valid over an interval (`./.`: open at both ends), as Qlik's licenseOverview says.
-        parameters: data(req).licenseFeatures.map((name) => ({ name, valid: "./.", values: {} })),
+        parameters: data(req).licenseParameters,
       },
     };
   }),
@@ -122,17 +163,19 @@ export const tenantConfigRoutes: Route[] = [
     }
     const p = parsed.data as Record<string, unknown> & { protocol: string; provider: string };
     const now = new Date().toISOString();
+    // Settings given as pendingOptions wait for an administrator to test them and promote them to options; until then the IdP cannot be active.
+    const pending = Boolean(p.pendingOptions);
     const idp: EmuIdp = {
       id: randomId(24, "0123456789abcdef"),
       protocol: p.protocol,
       provider: p.provider,
-      active: (p.active as boolean | undefined) ?? true,
+      active: pending ? false : ((p.active as boolean | undefined) ?? true),
       interactive: (p.interactive as boolean | undefined) ?? false,
       description: (p.description as string | undefined) ?? "",
       tenantIds: (p.tenantIds as string[] | undefined) ?? [req.tenant!.id],
       options: (p.options as Record<string, unknown> | undefined) ?? {},
       // Qlik keeps OIDC settings pending until the first login; it never echoes the client secret.
-      ...(p.pendingOptions ? { pendingOptions: Object.fromEntries(Object.entries(p.pendingOptions as Record<string, unknown>).filter(([k]) => k !== "clientSecret")) } : {}),
+      ...(pending ? { pendingOptions: Object.fromEntries(Object.entries(p.pendingOptions as Record<string, unknown>).filter(([k]) => k !== "clientSecret")), pendingState: "pending" as const, pendingResult: { status: "pending" } } : {}),
       created: now,
       lastUpdated: now,
     };
@@ -154,11 +197,17 @@ export const tenantConfigRoutes: Route[] = [
     const form = await new Request("http://emulator/", { method: "POST", headers: { "content-type": type }, body: req.raw }).formData();
     const name = form.get("name");
     if (typeof name !== "string" || name.length === 0) throw qlikError(400, "BRANDS-2", "Invalid request", "name is required.");
+    if ([...data(req).brands.values()].some((b) => b.name === name)) throw qlikError(400, "BRANDS-3", "Invalid request", `A brand named '${name}' exists.`);
     const now = new Date().toISOString();
     const files: EmuBrand["files"] = [];
-    for (const id of ["logo", "favIcon", "styles"]) {
+    for (const [id, rule] of Object.entries(brandFileRules)) {
       const f = form.get(id);
-      if (f && typeof f !== "string") files.push({ id, path: `/api/v1/brands/${id}`, contentType: f.type || "application/octet-stream", eTag: randomId(16) });
+      if (f === null) continue;
+      if (typeof f === "string") throw qlikError(400, "BRANDS-4", "Invalid request", `${id} must be a file part.`);
+      const type = f.type.split(";")[0]!.trim().toLowerCase();
+      if (!rule.types.includes(type)) throw qlikError(400, "BRANDS-4", "Invalid request", `${id} must be ${rule.types.join(" or ")}, not '${f.type || "untyped"}'.`);
+      if (f.size > rule.maxBytes) throw qlikError(400, "BRANDS-5", "Invalid request", `${id} is larger than ${rule.maxBytes / 1024} KB.`);
+      files.push({ id, path: `/api/v1/brands/${id}`, contentType: type, eTag: randomId(16) });
     }
     const brand: EmuBrand = { id: randomId(24, "0123456789abcdef"), name, description: String(form.get("description") ?? ""), active: false, files, createdAt: now, updatedAt: now };
     data(req).brands.set(brand.id, brand);
@@ -179,6 +228,11 @@ export const tenantConfigRoutes: Route[] = [
     const body = webhookPost.safeParse(req.body);
     if (!body.success) throw qlikError(400, "WEBHOOKS-1", "Invalid webhook", `${body.error.issues[0]?.path.join(".")}: ${body.error.issues[0]?.message}`);
     const w = body.data;
+    if (!w.url.startsWith("https://")) throw qlikError(400, "WEBHOOKS-2", "Invalid webhook", "Webhooks call an https URL.");
+    const unknown = (w.eventTypes ?? []).filter((t) => !webhookEventTypes.includes(t));
+    if (unknown.length) throw qlikError(400, "WEBHOOKS-3", "Invalid webhook", `Unknown event type(s): ${unknown.join(", ")}.`);
+    const filterProblem = w.filter ? webhookFilterProblem(w.filter, w.eventTypes ?? []) : undefined;
+    if (filterProblem) throw qlikError(400, "WEBHOOKS-4", "Invalid webhook filter", filterProblem);
     const hook: EmuWebhook = { id: crypto.randomUUID(), name: w.name, url: w.url, eventTypes: w.eventTypes ?? [], enabled: w.enabled ?? true, description: w.description ?? "", level: w.level ?? "tenant", secretKeyAdded: Boolean(w.secret), createdAt: new Date().toISOString(), ...(w.filter ? { filter: w.filter } : {}) };
     data(req).webhooks.set(hook.id, hook);
     return { status: 201, body: webhookJson(hook) };
@@ -191,6 +245,12 @@ export const tenantConfigRoutes: Route[] = [
     if (filter) {
       try {
         const node = parseScimFilter(filter);
+        for (const c of scimAttributes(node)) {
+          const allowed = reloadFilterValues[c.attr];
+          if (!allowed) throw new ScimSyntaxError(`reloads cannot be filtered by '${c.attr}' (status, partial, type)`);
+          if (c.op !== "eq") throw new ScimSyntaxError(`reloads filters take eq only, not ${c.op}`);
+          if (!allowed.includes(c.value)) throw new ScimSyntaxError(`${c.attr} is one of ${allowed.join(", ")}, not "${c.value}"`);
+        }
         reloads = reloads.filter((r) => scimMatches(node, (a) => (a === "status" || a === "type" ? (r as unknown as Record<string, string>)[a] : a === "partial" ? String(r.partial) : undefined)));
       } catch (e) {
         throw qlikError(400, "RELOADS-1", "Invalid filter", e instanceof ScimSyntaxError ? e.message : "bad filter");

@@ -4,17 +4,19 @@ import { randomId } from "./http-kit.ts";
 export interface EmuSpace { id: string; name: string; type: "shared" | "managed" | "data"; description: string; ownerId: string; tenantId: string; createdAt: string; updatedAt: string; }
 export interface EmuAssignment { id: string; spaceId: string; tenantId: string; type: string; assigneeId: string; roles: string[]; createdAt: string; }
 export interface EmuApp { id: string; name: string; description: string; spaceId?: string; published: boolean; publishTime?: string; originAppId?: string; content: Buffer; createdDate: string; modifiedDate: string; ownerId: string; lastReloadTime?: string; }
-export interface EmuIdp { id: string; protocol: string; provider: string; active: boolean; interactive: boolean; description: string; tenantIds: string[]; options: Record<string, unknown>; pendingOptions?: Record<string, unknown>; created: string; lastUpdated: string; }
+export interface EmuIdp { id: string; protocol: string; provider: string; active: boolean; interactive: boolean; description: string; tenantIds: string[]; options: Record<string, unknown>; pendingOptions?: Record<string, unknown>; pendingState?: "verified" | "pending" | "error"; pendingResult?: { status: string }; created: string; lastUpdated: string; }
 export interface EmuBrand { id: string; name: string; description: string; active: boolean; files: Array<{ id: string; path: string; contentType: string; eTag: string }>; createdAt: string; updatedAt: string; }
 export interface EmuWebhook { id: string; name: string; url: string; eventTypes: string[]; enabled: boolean; description: string; filter?: string; level: string; secretKeyAdded: boolean; createdAt: string; }
 export interface EmuReload { id: string; appId: string; tenantId: string; userId: string; status: string; type: string; partial: boolean; creationTime: string; startTime: string; endTime: string; errorCode?: string; errorMessage?: string; }
 export interface EmuGroup { id: string; name: string; status: string; createdAt: string; lastUpdatedAt: string; }
+/** A user of the tenant; an OAuth client acts as a bot user of its own, a tenant admin. */
+export interface EmuUser { id: string; subject: string; name: string; tenantId: string; status: "active"; roles: string[]; createdAt: string; lastUpdatedAt: string; }
 
 export class TenantData {
   licenseSettings = { autoAssignProfessional: false, autoAssignAnalyzer: false };
   groupSettings = { autoCreateGroups: false, syncIdpGroups: false };
-  /** Licence parameters naming the features this tenant's licence includes. */
-  licenseFeatures = ["automations", "alerting", "reporting", "insightAdvisor"];
+  /** The licence's parameter sets, in the shape of Qlik's LicenseOverview (its example: qlikAlerting). */
+  licenseParameters: Array<{ name: string; valid: string; values: Record<string, string> }> = [{ name: "qlikAlerting", valid: "./.", values: { saas_alerting: "FULL" } }];
   licenseUnits = { professional: { units: 50, unitsUsed: 0 }, analyzer: { units: 500, unitsUsed: 0 } };
   readonly groups = new Map<string, EmuGroup>();
   readonly idps = new Map<string, EmuIdp>();
@@ -25,8 +27,39 @@ export class TenantData {
   readonly brands = new Map<string, EmuBrand>();
   readonly webhooks = new Map<string, EmuWebhook>();
   readonly reloads: EmuReload[] = [];
+  readonly users = new Map<string, EmuUser>();
+  private readonly botUsers = new Map<string, string>();
 
   constructor(readonly tenantId: string) {}
+
+  addUser(name: string, subject: string, roles: string[] = []): EmuUser {
+    const now = new Date().toISOString();
+    const user: EmuUser = { id: randomId(24, "0123456789abcdef"), subject, name, tenantId: this.tenantId, status: "active", roles, createdAt: now, lastUpdatedAt: now };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  /** The bot user an OAuth client acts as in this tenant (created on its first call), with the TenantAdmin role. */
+  botFor(clientId: string): EmuUser {
+    const known = this.botUsers.get(clientId);
+    if (known) return this.users.get(known)!;
+    const bot = this.addUser(clientId, `qlikbot\\${clientId}`, ["TenantAdmin"]);
+    this.botUsers.set(clientId, bot.id);
+    return bot;
+  }
+
+  /** What an administrator's successful test and "promote-options" do: pending settings become the IdP's options, and it is active. */
+  verifyPendingIdps(): void {
+    for (const idp of this.idps.values()) {
+      if (idp.pendingState !== "pending" || !idp.pendingOptions) continue;
+      idp.options = { ...idp.pendingOptions };
+      delete idp.pendingOptions;
+      idp.pendingState = "verified";
+      idp.pendingResult = { status: "success" };
+      idp.active = true;
+      idp.lastUpdated = new Date().toISOString();
+    }
+  }
 
   addSpace(name: string, type: EmuSpace["type"], ownerId = "emulator"): EmuSpace {
     const now = new Date().toISOString();
