@@ -30,7 +30,7 @@ const sitePaths = ["/qrs/stream", "/qrs/systemrule", "/qrs/app/", "/qrs/virtualp
 const templates = ["Sales Overview", "Operations Monitor"];
 
 const onboard = (kind: Kind): fc.Arbitrary<Action> =>
-  fc.record({ do: fc.constant("onboard" as const), templates: fc.subarray(templates), features: kind === "cloud" ? fc.subarray(["automation", "direct-query"]) : fc.constant<string[]>([]) });
+  fc.record({ do: fc.constant("onboard" as const), templates: fc.subarray(templates), features: kind === "cloud" ? fc.subarray(["alerting", "direct-query"]) : fc.constant<string[]>([]) });
 
 const action = (kind: Kind): fc.Arbitrary<Action> =>
   fc.oneof(
