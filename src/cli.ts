@@ -24,11 +24,18 @@ const usage = `Usage:
                                   starts; exit 0 done, 1 failed or refused, 2 malformed
   qoem help                       this text`;
 
+/** Within this after SIGTERM or SIGINT the process has exited, whatever the state (a second signal: at once). */
+const STOP_WITHIN_MS = 9_000;
+
 function onSignals(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = () => {
     if (stopping) process.exit(1);
     stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`qoem: not stopped within ${STOP_WITHIN_MS / 1000} s; exiting\n`);
+      process.exit(1);
+    }, STOP_WITHIN_MS).unref();
     stop().then(
       () => process.exit(0),
       () => process.exit(1),

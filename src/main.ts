@@ -46,6 +46,8 @@ import { RedisMutex } from "./core/redis-mutex.ts";
 import { startCloudEmulator, type CloudEmulator, type CloudEmulatorOptions } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { createOps } from "./ops/create-ops.ts";
+import { RedisState } from "./queue/track-redis-state.ts";
+import { createShutdown, cutBullConnections, cutConnection } from "./create-shutdown.ts";
 
 export interface StartOptions {
   logger?: Logger;
@@ -61,6 +63,8 @@ export interface StartOptions {
   approvalExpiryEveryMs?: number;
   /** Options for the embedded Qlik Cloud emulator (benchmarks: scaled rate limits). */
   cloudEmulator?: CloudEmulatorOptions;
+  /** How long close() lets running jobs finish before it cuts workers and connections (default 6 s; 1 s while Redis is away). */
+  shutdownGraceMs?: number;
 }
 
 export interface QoemHandle {
@@ -87,14 +91,21 @@ export interface QoemHandle {
   opsPort?: number;
   /** Resolves when the shell (if any) ends. */
   shellDone?: Promise<void>;
+  /** Whether Redis answers, as every connection of this process sees it (logged once per change). */
+  redisState: RedisState;
+  /** Stops everything within the grace period plus a second, whatever the state of Redis. */
   close(): Promise<void>;
 }
 
 export async function startQoem(config: Config, options: StartOptions = {}): Promise<QoemHandle> {
   const logger = options.logger ?? createLogger(config.logLevel ?? (options.shell ? "warn" : "info"));
-  const closers: Array<() => Promise<void>> = [];
+  const shutdown = createShutdown(logger);
+  const closers = { push: (step: () => Promise<void>) => shutdown.add(step) };
+  const redisState = new RedisState(logger, redisAddress(config.redisUrl));
+  const graceMs = options.shutdownGraceMs ?? 6000;
   const close = async () => {
-    for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: (e as Error).message }, "shutdown step failed"));
+    redisState.stop();
+    await shutdown.run(redisState.available ? graceMs : Math.min(graceMs, 1000));
   };
   try {
     let cloudEmulator: CloudEmulator | undefined;
@@ -111,10 +122,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     }
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     let lastRedisError: Error | undefined;
-    redis.on("error", (e: Error) => {
-      lastRedisError = e;
-      logger.warn({ err: e.message }, "Redis connection error");
-    });
+    const firstErrors = (e: Error) => void (lastRedisError = e);
+    redis.on("error", firstErrors);
     try {
       await redis.connect();
       await redis.ping();
@@ -123,24 +132,31 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       const why = lastRedisError?.message ?? (error as Error).message;
       throw new Error(`cannot reach Redis at ${config.redisUrl.replace(/\/\/[^@]*@/, "//***@")} (${why}); start one (see the README) or set REDIS_URL`);
     }
-    closers.push(async () => {
-      await redis.quit();
-    });
+    redis.off("error", firstErrors);
+    redisState.watchConnection(redis);
+    shutdown.add(
+      async () => void (await redis.quit()),
+      () => cutConnection(redis),
+    );
     const keys = new RedisKeys(config.prefix);
     const prefix = keys.tag;
     const registry = new CustomerRegistry(redis, keys);
     const lock = new CustomerLock(redis, keys);
     const checkpoints = new OnboardCheckpoints(redis, keys);
-    const operations = new Queue(OPERATIONS_QUEUE, { connection: redis, prefix });
-    const updates = new Queue(UPDATES_QUEUE, { connection: redis, prefix });
-    const eventsConnection = redis.duplicate();
-    const events = new QueueEvents(OPERATIONS_QUEUE, { connection: eventsConnection, prefix });
+    // Every BullMQ object reports its errors to the one Redis state (else BullMQ prints them itself).
+    const queue = (name: string) => watched(new Queue(name, { connection: redis, prefix }));
+    const watched = <T extends Queue | QueueEvents>(owner: T): T => {
+      redisState.watch(owner);
+      shutdown.add(() => owner.close(), () => cutBullConnections(owner));
+      return owner;
+    };
+    // QueueEvents opens a connection of its own (a copy of this one) for its blocking reads.
+    const eventStream = (name: string) => watched(new QueueEvents(name, { connection: redis, prefix }));
+    const operations = queue(OPERATIONS_QUEUE);
+    const updates = queue(UPDATES_QUEUE);
+    const events = eventStream(OPERATIONS_QUEUE);
     // Every surface follows its own jobs on this one stream: many listeners are expected.
     events.setMaxListeners(0);
-    closers.push(() => operations.close(), () => updates.close(), async () => {
-      await events.close();
-      eventsConnection.disconnect();
-    });
 
     const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
     const extraSites: Record<string, SiteAccess> = siteEmulator ? { local: emulatedSite(siteEmulator.qrsUrl, siteEmulator.engineUrl) } : {};
@@ -153,16 +169,11 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const slackGroups: { resolve?: (user: string) => Promise<string[]> } = {};
     const access = new AccessPolicy(config.access, config.mode, options.groupsOf ?? ((user) => slackGroups.resolve?.(user) ?? Promise.resolve([])));
     const history = new HealthHistory(redis, keys);
-    const sweeps = new Queue(SWEEPS_QUEUE, { connection: redis, prefix });
-    const alerts = new Queue(ALERTS_QUEUE, { connection: redis, prefix });
+    const sweeps = queue(SWEEPS_QUEUE);
+    const alerts = queue(ALERTS_QUEUE);
     sweeps.setMaxListeners(0);
-    const sweepEventsConnection = redis.duplicate();
-    const sweepEvents = new QueueEvents(SWEEPS_QUEUE, { connection: sweepEventsConnection, prefix });
+    const sweepEvents = eventStream(SWEEPS_QUEUE);
     sweepEvents.setMaxListeners(0);
-    closers.push(() => sweeps.close(), () => alerts.close(), async () => {
-      await sweepEvents.close();
-      sweepEventsConnection.disconnect();
-    });
     const scopes: SweepScope[] = [
       ...(emulatorUrl ? cloudRegionCodes : Object.keys(config.cloud.regions)).map((region) => ({ kind: "cloud" as const, region })),
       ...[...Object.keys(config.sites), ...Object.keys(extraSites)].map((site) => ({ kind: "client-managed" as const, site })),
@@ -181,9 +192,10 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     closers.push(() => ops.close());
     const placement = placementTable(config, Boolean(emulatorUrl), Object.keys(extraSites));
     const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement }, registry, operations, redis, access, approvals, audit, checkpoints, fleet };
-    const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
+    const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, redisState, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
     const apiNotifications = new ApiNotifications(redis, prefix, Boolean(config.api.callback));
-    closers.push(() => apiNotifications.close());
+    for (const q of apiNotifications.queues) redisState.watch(q);
+    shutdown.add(() => apiNotifications.close(), () => apiNotifications.queues.forEach(cutBullConnections));
     const api = config.roles.includes("chat")
       ? createApiHandler({ dispatch, keys, tokens: config.api.tokens, ratePerMinute: config.api.ratePerMinute, logger, onApprovalRequested: (id) => apiNotifications.approvalRequested(id) })
       : undefined;
@@ -261,10 +273,12 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       workers.push(startApiEventsWorker({ connection: redis, prefix, logger, deliver: createApiEventPoster(client, dispatch, config.channels, logger) }));
       logger.info({ port: started.port, socketMode: Boolean(config.slack.appToken) }, "Slack surface started");
     }
-    closers.push(async () => {
-      await Promise.all(workers.map((w) => w.close()));
-    });
-    for (const w of workers) w.on("error", (e) => logger.error({ err: e.message }, "worker error"));
+    // Running jobs get the grace period to finish; past it a worker is force-closed and its jobs are left for another.
+    shutdown.add(
+      async () => void (await Promise.all(workers.map((w) => w.close()))),
+      () => workers.forEach((w) => (void w.close(true).catch(() => undefined), cutBullConnections(w))),
+    );
+    for (const w of workers) redisState.watch(w);
     ops.watchWorkers(workers);
     if (!(config.roles.includes("chat") && config.slack)) {
       // Without a Slack surface here there is no request message to edit; the status still goes back.
@@ -285,5 +299,14 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/** host:port of a Redis URL, for log lines (never its credentials). */
+function redisAddress(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(unparsable REDIS_URL)";
   }
 }
