@@ -11,6 +11,7 @@ import { emulatorDefaults, emulatorOrganizationClient, emulatorRegionClient, emu
 import { endEvent, exitCodes, runCommand } from "./chat/cli/run-command.ts";
 import { ensureLocalRedis } from "./ensure-local-redis.ts";
 import type { PrivateRedis } from "./start-private-redis.ts";
+import { portInUseMessage } from "./check-ports-free.ts";
 
 const tierLimit = z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable();
 const rateLimitsSchema = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional() }).strict();
@@ -115,8 +116,14 @@ async function emulate(args: string[]): Promise<number> {
     process.stderr.write(`--host takes a host name or address, not '${bindHost ?? ""}'\n`);
     return 2;
   }
-  const emu = await startCloudEmulator({ ...emulatorDefaults(), port, ...(bindHost ? { bindHost } : {}), ...(rateLimits ? { rateLimits } : {}) });
-  const site = await startSiteEmulator({ port: port === 0 ? 0 : port + 1 });
+  const inUse = (wanted: number, setting: string) => (e: NodeJS.ErrnoException) => {
+    throw e.code === "EADDRINUSE" ? new Error(portInUseMessage({ port: wanted, setting })) : e;
+  };
+  const emu = await startCloudEmulator({ ...emulatorDefaults(), port, ...(bindHost ? { bindHost } : {}), ...(rateLimits ? { rateLimits } : {}) }).catch(inUse(port, "qoem emulate --port"));
+  const site = await startSiteEmulator({ port: port === 0 ? 0 : port + 1 }).catch(async (e: NodeJS.ErrnoException) => {
+    await emu.close();
+    return inUse(port + 1, "the site emulator's port, qoem emulate --port plus one")(e);
+  });
   const eu = emulatorRegionClient("eu");
   process.stdout.write(
     [

@@ -48,6 +48,8 @@ import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-crede
 import { createOps } from "./ops/create-ops.ts";
 import { RedisState } from "./queue/track-redis-state.ts";
 import { createShutdown, cutBullConnections, cutConnection } from "./create-shutdown.ts";
+import { checkPortsFree, portInUseMessage, type WantedPort } from "./check-ports-free.ts";
+import { checkSlackAuth } from "./chat/slack/check-slack-auth.ts";
 
 export interface StartOptions {
   logger?: Logger;
@@ -108,6 +110,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     await shutdown.run(redisState.available ? graceMs : Math.min(graceMs, 1000));
   };
   try {
+    // Start-up checks, each failing in one line: the ports, then Redis, then Slack (below).
+    await checkPortsFree(wantedPorts(config));
     let cloudEmulator: CloudEmulator | undefined;
     if (config.emulators.embedded) {
       cloudEmulator = await startCloudEmulator({ ...emulatorDefaults(), ...options.cloudEmulator });
@@ -134,6 +138,10 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     }
     redis.off("error", firstErrors);
     redisState.watchConnection(redis);
+    if (config.roles.includes("chat") && config.slack) {
+      const slackUser = await checkSlackAuth({ botToken: config.slack.botToken, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}) });
+      logger.info(slackUser, "Slack accepted the bot token");
+    }
     shutdown.add(
       async () => void (await redis.quit()),
       () => cutConnection(redis),
@@ -201,8 +209,13 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       : undefined;
 
     const workers: Worker[] = [];
+    // Watched from the start: a worker's errors go to the Redis state, never to BullMQ's console printing.
+    const startWorker = (worker: Worker) => {
+      redisState.watch(worker);
+      workers.push(worker);
+    };
     if (config.roles.includes("worker")) {
-      workers.push(
+      startWorker(
         startOperationWorker({
           connection: redis,
           prefix,
@@ -221,10 +234,10 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           ...options.worker,
         }),
       );
-      if (config.api.callback) workers.push(startCallbackWorker({ connection: redis, prefix, ...config.api.callback, logger }));
+      if (config.api.callback) startWorker(startCallbackWorker({ connection: redis, prefix, ...config.api.callback, logger }));
     }
     if (config.roles.includes("worker")) {
-      workers.push(
+      startWorker(
         startSweepWorker({
           connection: redis,
           prefix,
@@ -242,8 +255,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     if (config.roles.includes("scheduler")) await upsertSweepSchedulers(sweeps, scopes, config.sweep.everyMs);
     if (config.roles.includes("chat") && !config.slack && options.shell) {
       const out = options.shell.output;
-      workers.push(startAlertsNotifier({ connection: redis, keys, logger, deliver: async (text) => void out.write(`\n[alert] ${text}\n`) }));
-      workers.push(startApiEventsWorker({ connection: redis, prefix, logger, deliver: async (e) => void out.write(`\n[api] ${e.kind === "ended" ? `${e.ended.operation.operation} ${e.ended.operation.customer}: ${e.ended.operation.state}` : `approval ${e.approvalId} requested; approve with: approve ${e.approvalId}`}\n`) }));
+      startWorker(startAlertsNotifier({ connection: redis, keys, logger, deliver: async (text) => void out.write(`\n[alert] ${text}\n`) }));
+      startWorker(startApiEventsWorker({ connection: redis, prefix, logger, deliver: async (e) => void out.write(`\n[api] ${e.kind === "ended" ? `${e.ended.operation.operation} ${e.ended.operation.customer}: ${e.ended.operation.state}` : `approval ${e.approvalId} requested; approve with: approve ${e.approvalId}`}\n`) }));
     }
     if (config.roles.includes("chat") && config.slack) {
       const slack = createSlackApp({
@@ -265,12 +278,14 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       }, options.approvalExpiryEveryMs);
       closers.push(async () => stopExpiry());
       slackGroups.resolve = createGroupResolver(slack.app.client, [...config.access.engineers, ...config.access.oncall, ...config.access.approvers]);
-      const started = await slack.start();
+      const started = await slack.start().catch((e: NodeJS.ErrnoException) => {
+        throw e.code === "EADDRINUSE" ? new Error(portInUseMessage({ port: config.slack!.port, setting: "PORT" })) : e;
+      });
       if (started.port !== undefined) handle.slackPort = started.port;
       closers.push(() => slack.stop());
-      workers.push(startThreadUpdater({ connection: redis, prefix, keys, operations, client: slack.app.client, logger }));
-      workers.push(startAlertsNotifier({ connection: redis, keys, logger, deliver: createAlertPoster(client, config.channels.alerts, logger) }));
-      workers.push(startApiEventsWorker({ connection: redis, prefix, logger, deliver: createApiEventPoster(client, dispatch, config.channels, logger) }));
+      startWorker(startThreadUpdater({ connection: redis, prefix, keys, operations, client: slack.app.client, logger }));
+      startWorker(startAlertsNotifier({ connection: redis, keys, logger, deliver: createAlertPoster(client, config.channels.alerts, logger) }));
+      startWorker(startApiEventsWorker({ connection: redis, prefix, logger, deliver: createApiEventPoster(client, dispatch, config.channels, logger) }));
       logger.info({ port: started.port, socketMode: Boolean(config.slack.appToken) }, "Slack surface started");
     }
     // Running jobs get the grace period to finish; past it a worker is force-closed and its jobs are left for another.
@@ -278,15 +293,11 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       async () => void (await Promise.all(workers.map((w) => w.close()))),
       () => workers.forEach((w) => (void w.close(true).catch(() => undefined), cutBullConnections(w))),
     );
-    for (const w of workers) redisState.watch(w);
     ops.watchWorkers(workers);
     if (!(config.roles.includes("chat") && config.slack)) {
       // Without a Slack surface here there is no request message to edit; the status still goes back.
       const stop = startApprovalExpiry(approvals, audit, logger, undefined, options.approvalExpiryEveryMs);
       closers.push(async () => stop());
-    }
-    if (config.roles.includes("chat") && !config.slack && options.shell) {
-      handle.shellDone = runShell({ ...options.shell, dispatch, events, operations, sweeps, sweepEvents });
     }
     if (config.opsPort !== undefined) handle.opsPort = await ops.listen(config.opsPort);
     // The provisioning API shares PORT with Slack's events in HTTP mode; elsewhere it has its own port when one is given.
@@ -294,6 +305,10 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       const server = await serveApi(api, config.api.port);
       handle.apiPort = server.port;
       closers.push(() => server.close());
+    }
+    // The shell last: its prompt means everything else is up.
+    if (config.roles.includes("chat") && !config.slack && options.shell) {
+      handle.shellDone = runShell({ ...options.shell, dispatch, events, operations, sweeps, sweepEvents });
     }
     return handle;
   } catch (error) {
@@ -309,4 +324,15 @@ function redisAddress(url: string): string {
   } catch {
     return "(unparsable REDIS_URL)";
   }
+}
+
+/** Every port this process will listen on, with the setting that chose it. */
+function wantedPorts(config: Config): WantedPort[] {
+  const chat = config.roles.includes("chat");
+  const slackHttp = Boolean(chat && config.slack && !config.slack.appToken);
+  return [
+    ...(slackHttp ? [{ port: config.slack!.port, setting: "PORT" }] : []),
+    ...(config.opsPort !== undefined ? [{ port: config.opsPort, setting: "QOEM_OPS_PORT" }] : []),
+    ...(chat && config.api.port !== undefined && !(config.slack && !config.slack.appToken) ? [{ port: config.api.port, setting: "QOEM_API_PORT" }] : []),
+  ];
 }
