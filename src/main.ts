@@ -46,6 +46,8 @@ import { RedisMutex } from "./core/redis-mutex.ts";
 import { startCloudEmulator, type CloudEmulator, type CloudEmulatorOptions } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { createOps } from "./ops/create-ops.ts";
+import { recordQlikCall, recordRateGateWait } from "./ops/metrics.ts";
+import { cloudHostKind, tierLabel } from "../adapters/qlik-cloud/qlik-call.ts";
 import { RedisState } from "./queue/track-redis-state.ts";
 import { createShutdown, cutBullConnections, cutConnection } from "./create-shutdown.ts";
 import { checkPortsFree, portInUseMessage, type WantedPort } from "./check-ports-free.ts";
@@ -168,7 +170,10 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
 
     const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
     const extraSites: Record<string, SiteAccess> = siteEmulator ? { local: emulatedSite(siteEmulator.qrsUrl, siteEmulator.engineUrl) } : {};
-    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config)), new RedisMutex(redis, keys), extraSites, new RedisRateGate(redis, keys, { tier1: null, tier2: null }));
+    const gateWaits = (w: { host: string; tier: "tier1" | "tier2"; seconds: number }) => recordRateGateWait({ hostKind: cloudHostKind(w.host), tier: tierLabel(w.tier), seconds: w.seconds });
+    const cloudGate = new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config), gateWaits);
+    const siteGate = new RedisRateGate(redis, keys, { tier1: null, tier2: null });
+    const adapters = createAdapters(config, emulatorUrl, cloudGate, new RedisMutex(redis, keys), extraSites, siteGate, recordQlikCall);
     closers.push(() => adapters.close());
 
     const approvals = new Approvals(redis, keys, config.approvalExpiryMs);

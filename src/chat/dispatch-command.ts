@@ -26,6 +26,7 @@ import type { HealthHistory } from "../core/health-history.ts";
 import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
 import type { RedisAvailability } from "../queue/track-redis-state.ts";
 import { withinRedisDeadline } from "./within-redis-deadline.ts";
+import { recordOperation } from "../ops/metrics.ts";
 
 export type Surface = "slack" | "shell" | "cli" | "api";
 
@@ -126,6 +127,8 @@ export async function dispatchParsed(command: Command, req: ChatRequest, deps: D
     const decided = answer.kind === "decision" && answer.decision.approval ? answer.decision.approval.customer : undefined;
     const customer = customerOf(command) ?? decided;
     await deps.audit.record({ user: req.user, surface: req.surface, action: describeCommand(command), ...(customer ? { customer } : {}), ...resultOf(answer) });
+    // Turned down (a role, the customer's state, a guardrail, an approval that may not be decided): counted by command.
+    if (answer.kind === "error" || (answer.kind === "decision" && !answer.decision.ok)) recordOperation(command.name, "refused");
     return answer;
   });
 }
