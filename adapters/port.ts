@@ -113,6 +113,18 @@ export interface RateGate {
 }
 
 /**
+ * One answer from Qlik (or "error" when none came), told to whoever counts them (qoem's metrics):
+ * which kind of host (an organisation's register and console hosts, a tenant, a site's QRS), the
+ * call's rate tier ("none" outside Qlik Cloud's tiers) and the HTTP status. Adapters call it once per answer.
+ */
+export interface QlikCall {
+  hostKind: "register" | "tenant" | "console" | "qrs" | "engine";
+  tier: "1" | "2" | "none";
+  status: number | "error";
+}
+export type OnQlikCall = (call: QlikCall) => void;
+
+/**
  * A readers-writer lock by key (across processes where the implementation allows): `shared` holders
  * run side by side; an `exclusive` holder runs alone, after the shared holders in flight finish, and
  * no new shared holder starts while it waits or runs.

@@ -11,6 +11,7 @@ import { emulatorDefaults, emulatorOrganizationClient, emulatorRegionClient, emu
 import { endEvent, exitCodes, runCommand } from "./chat/cli/run-command.ts";
 import { ensureLocalRedis } from "./ensure-local-redis.ts";
 import type { PrivateRedis } from "./start-private-redis.ts";
+import { portInUseMessage } from "./check-ports-free.ts";
 
 const tierLimit = z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable();
 const rateLimitsSchema = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional() }).strict();
@@ -24,11 +25,18 @@ const usage = `Usage:
                                   starts; exit 0 done, 1 failed or refused, 2 malformed
   qoem help                       this text`;
 
+/** Within this after SIGTERM or SIGINT the process has exited, whatever the state (a second signal: at once). */
+const STOP_WITHIN_MS = 9_000;
+
 function onSignals(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = () => {
     if (stopping) process.exit(1);
     stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`qoem: not stopped within ${STOP_WITHIN_MS / 1000} s; exiting\n`);
+      process.exit(1);
+    }, STOP_WITHIN_MS).unref();
     stop().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -108,8 +116,14 @@ async function emulate(args: string[]): Promise<number> {
     process.stderr.write(`--host takes a host name or address, not '${bindHost ?? ""}'\n`);
     return 2;
   }
-  const emu = await startCloudEmulator({ ...emulatorDefaults(), port, ...(bindHost ? { bindHost } : {}), ...(rateLimits ? { rateLimits } : {}) });
-  const site = await startSiteEmulator({ port: port === 0 ? 0 : port + 1 });
+  const inUse = (wanted: number, setting: string) => (e: NodeJS.ErrnoException) => {
+    throw e.code === "EADDRINUSE" ? new Error(portInUseMessage({ port: wanted, setting })) : e;
+  };
+  const emu = await startCloudEmulator({ ...emulatorDefaults(), port, ...(bindHost ? { bindHost } : {}), ...(rateLimits ? { rateLimits } : {}) }).catch(inUse(port, "qoem emulate --port"));
+  const site = await startSiteEmulator({ port: port === 0 ? 0 : port + 1 }).catch(async (e: NodeJS.ErrnoException) => {
+    await emu.close();
+    return inUse(port + 1, "the site emulator's port, qoem emulate --port plus one")(e);
+  });
   const eu = emulatorRegionClient("eu");
   process.stdout.write(
     [

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, type Config, type SiteConfig } from "./config.ts";
 import { emulatorJwtCertificate } from "../adapters/client-managed/emulator/emulator-jwt-signer.ts";
 import { createSiteAdapter, type SiteAccess } from "../adapters/client-managed/site-adapter.ts";
-import { type DeploymentAdapter, type Mutex, type RateGate, type Target } from "../adapters/port.ts";
+import { type DeploymentAdapter, type Mutex, type OnQlikCall, type RateGate, type Target } from "../adapters/port.ts";
 import type { TierLimits } from "./core/redis-rate-gate.ts";
 import type { OrgTenantView } from "./core/list-fleet.ts";
 import { emulatedHosts, productionHosts } from "../adapters/hostname-seam.ts";
@@ -63,9 +63,11 @@ export function emulatedSite(url: string, engineUrl: string): SiteAccess {
   return { qrsUrl: url, engineUrl, userDirectory: "INTERNAL", userId: "sa_repository", templateStream: "OEM templates", jwtPublicKey: emulatorJwtCertificate };
 }
 
-export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}, siteGate?: RateGate): Adapters {
-  const sites = createSiteAdapter({ ...Object.fromEntries(Object.entries(config.sites).map(([name, site]) => [name, siteAccess(name, site)])), ...extraSites }, siteGate ? { rateGate: siteGate } : {});
-  const shared = { ...(rateGate ? { rateGate } : {}), ...(mutex ? { mutex } : {}) };
+/** `onCall` is told of every answer from Qlik Cloud and the sites' repositories (the metrics). */
+export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}, siteGate?: RateGate, onCall?: OnQlikCall): Adapters {
+  const observed = onCall ? { onCall } : {};
+  const sites = createSiteAdapter({ ...Object.fromEntries(Object.entries(config.sites).map(([name, site]) => [name, siteAccess(name, site)])), ...extraSites }, { ...(siteGate ? { rateGate: siteGate } : {}), ...observed });
+  const shared = { ...(rateGate ? { rateGate } : {}), ...(mutex ? { mutex } : {}), ...observed };
   const cloud = emulatorUrl
     ? createCloudAdapter({
         resolveHost: emulatedHosts(emulatorUrl),

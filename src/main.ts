@@ -46,6 +46,12 @@ import { RedisMutex } from "./core/redis-mutex.ts";
 import { startCloudEmulator, type CloudEmulator, type CloudEmulatorOptions } from "../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { emulatorDefaults } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { createOps } from "./ops/create-ops.ts";
+import { recordQlikCall, recordRateGateWait } from "./ops/metrics.ts";
+import { cloudHostKind, tierLabel } from "../adapters/qlik-cloud/qlik-call.ts";
+import { RedisState } from "./queue/track-redis-state.ts";
+import { createShutdown, cutBullConnections, cutConnection } from "./create-shutdown.ts";
+import { checkPortsFree, portInUseMessage, type WantedPort } from "./check-ports-free.ts";
+import { checkSlackAuth } from "./chat/slack/check-slack-auth.ts";
 
 export interface StartOptions {
   logger?: Logger;
@@ -61,6 +67,8 @@ export interface StartOptions {
   approvalExpiryEveryMs?: number;
   /** Options for the embedded Qlik Cloud emulator (benchmarks: scaled rate limits). */
   cloudEmulator?: CloudEmulatorOptions;
+  /** How long close() lets running jobs finish before it cuts workers and connections (default 6 s; 1 s while Redis is away). */
+  shutdownGraceMs?: number;
 }
 
 export interface QoemHandle {
@@ -87,16 +95,25 @@ export interface QoemHandle {
   opsPort?: number;
   /** Resolves when the shell (if any) ends. */
   shellDone?: Promise<void>;
+  /** Whether Redis answers, as every connection of this process sees it (logged once per change). */
+  redisState: RedisState;
+  /** Stops everything within the grace period plus a second, whatever the state of Redis. */
   close(): Promise<void>;
 }
 
 export async function startQoem(config: Config, options: StartOptions = {}): Promise<QoemHandle> {
   const logger = options.logger ?? createLogger(config.logLevel ?? (options.shell ? "warn" : "info"));
-  const closers: Array<() => Promise<void>> = [];
+  const shutdown = createShutdown(logger);
+  const closers = { push: (step: () => Promise<void>) => shutdown.add(step) };
+  const redisState = new RedisState(logger, redisAddress(config.redisUrl));
+  const graceMs = options.shutdownGraceMs ?? 6000;
   const close = async () => {
-    for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: (e as Error).message }, "shutdown step failed"));
+    redisState.stop();
+    await shutdown.run(redisState.available ? graceMs : Math.min(graceMs, 1000));
   };
   try {
+    // Start-up checks, each failing in one line: the ports, then Redis, then Slack (below).
+    await checkPortsFree(wantedPorts(config));
     let cloudEmulator: CloudEmulator | undefined;
     if (config.emulators.embedded) {
       cloudEmulator = await startCloudEmulator({ ...emulatorDefaults(), ...options.cloudEmulator });
@@ -111,10 +128,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     }
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     let lastRedisError: Error | undefined;
-    redis.on("error", (e: Error) => {
-      lastRedisError = e;
-      logger.warn({ err: e.message }, "Redis connection error");
-    });
+    const firstErrors = (e: Error) => void (lastRedisError = e);
+    redis.on("error", firstErrors);
     try {
       await redis.connect();
       await redis.ping();
@@ -123,28 +138,42 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       const why = lastRedisError?.message ?? (error as Error).message;
       throw new Error(`cannot reach Redis at ${config.redisUrl.replace(/\/\/[^@]*@/, "//***@")} (${why}); start one (see the README) or set REDIS_URL`);
     }
-    closers.push(async () => {
-      await redis.quit();
-    });
+    redis.off("error", firstErrors);
+    redisState.watchConnection(redis);
+    if (config.roles.includes("chat") && config.slack) {
+      const slackUser = await checkSlackAuth({ botToken: config.slack.botToken, ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}) });
+      logger.info(slackUser, "Slack accepted the bot token");
+    }
+    shutdown.add(
+      async () => void (await redis.quit()),
+      () => cutConnection(redis),
+    );
     const keys = new RedisKeys(config.prefix);
     const prefix = keys.tag;
     const registry = new CustomerRegistry(redis, keys);
     const lock = new CustomerLock(redis, keys);
     const checkpoints = new OnboardCheckpoints(redis, keys);
-    const operations = new Queue(OPERATIONS_QUEUE, { connection: redis, prefix });
-    const updates = new Queue(UPDATES_QUEUE, { connection: redis, prefix });
-    const eventsConnection = redis.duplicate();
-    const events = new QueueEvents(OPERATIONS_QUEUE, { connection: eventsConnection, prefix });
+    // Every BullMQ object reports its errors to the one Redis state (else BullMQ prints them itself).
+    const queue = (name: string) => watched(new Queue(name, { connection: redis, prefix }));
+    const watched = <T extends Queue | QueueEvents>(owner: T): T => {
+      redisState.watch(owner);
+      shutdown.add(() => owner.close(), () => cutBullConnections(owner));
+      return owner;
+    };
+    // QueueEvents opens a connection of its own (a copy of this one) for its blocking reads.
+    const eventStream = (name: string) => watched(new QueueEvents(name, { connection: redis, prefix }));
+    const operations = queue(OPERATIONS_QUEUE);
+    const updates = queue(UPDATES_QUEUE);
+    const events = eventStream(OPERATIONS_QUEUE);
     // Every surface follows its own jobs on this one stream: many listeners are expected.
     events.setMaxListeners(0);
-    closers.push(() => operations.close(), () => updates.close(), async () => {
-      await events.close();
-      eventsConnection.disconnect();
-    });
 
     const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
     const extraSites: Record<string, SiteAccess> = siteEmulator ? { local: emulatedSite(siteEmulator.qrsUrl, siteEmulator.engineUrl) } : {};
-    const adapters = createAdapters(config, emulatorUrl, new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config)), new RedisMutex(redis, keys), extraSites, new RedisRateGate(redis, keys, { tier1: null, tier2: null }));
+    const gateWaits = (w: { host: string; tier: "tier1" | "tier2"; seconds: number }) => recordRateGateWait({ hostKind: cloudHostKind(w.host), tier: tierLabel(w.tier), seconds: w.seconds });
+    const cloudGate = new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config), gateWaits);
+    const siteGate = new RedisRateGate(redis, keys, { tier1: null, tier2: null });
+    const adapters = createAdapters(config, emulatorUrl, cloudGate, new RedisMutex(redis, keys), extraSites, siteGate, recordQlikCall);
     closers.push(() => adapters.close());
 
     const approvals = new Approvals(redis, keys, config.approvalExpiryMs);
@@ -153,16 +182,11 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const slackGroups: { resolve?: (user: string) => Promise<string[]> } = {};
     const access = new AccessPolicy(config.access, config.mode, options.groupsOf ?? ((user) => slackGroups.resolve?.(user) ?? Promise.resolve([])));
     const history = new HealthHistory(redis, keys);
-    const sweeps = new Queue(SWEEPS_QUEUE, { connection: redis, prefix });
-    const alerts = new Queue(ALERTS_QUEUE, { connection: redis, prefix });
+    const sweeps = queue(SWEEPS_QUEUE);
+    const alerts = queue(ALERTS_QUEUE);
     sweeps.setMaxListeners(0);
-    const sweepEventsConnection = redis.duplicate();
-    const sweepEvents = new QueueEvents(SWEEPS_QUEUE, { connection: sweepEventsConnection, prefix });
+    const sweepEvents = eventStream(SWEEPS_QUEUE);
     sweepEvents.setMaxListeners(0);
-    closers.push(() => sweeps.close(), () => alerts.close(), async () => {
-      await sweepEvents.close();
-      sweepEventsConnection.disconnect();
-    });
     const scopes: SweepScope[] = [
       ...(emulatorUrl ? cloudRegionCodes : Object.keys(config.cloud.regions)).map((region) => ({ kind: "cloud" as const, region })),
       ...[...Object.keys(config.sites), ...Object.keys(extraSites)].map((site) => ({ kind: "client-managed" as const, site })),
@@ -180,17 +204,23 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const ops = createOps({ redis, queues: [operations, updates, sweeps, alerts], eventStreams: [events, sweepEvents] });
     closers.push(() => ops.close());
     const placement = placementTable(config, Boolean(emulatorUrl), Object.keys(extraSites));
-    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement }, registry, operations, redis, access, approvals, audit, checkpoints, fleet };
-    const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
+    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement }, registry, operations, redis, access, approvals, audit, checkpoints, fleet, redisState };
+    const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, redisState, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
     const apiNotifications = new ApiNotifications(redis, prefix, Boolean(config.api.callback));
-    closers.push(() => apiNotifications.close());
+    for (const q of apiNotifications.queues) redisState.watch(q);
+    shutdown.add(() => apiNotifications.close(), () => apiNotifications.queues.forEach(cutBullConnections));
     const api = config.roles.includes("chat")
       ? createApiHandler({ dispatch, keys, tokens: config.api.tokens, ratePerMinute: config.api.ratePerMinute, logger, onApprovalRequested: (id) => apiNotifications.approvalRequested(id) })
       : undefined;
 
     const workers: Worker[] = [];
+    // Watched from the start: a worker's errors go to the Redis state, never to BullMQ's console printing.
+    const startWorker = (worker: Worker) => {
+      redisState.watch(worker);
+      workers.push(worker);
+    };
     if (config.roles.includes("worker")) {
-      workers.push(
+      startWorker(
         startOperationWorker({
           connection: redis,
           prefix,
@@ -209,10 +239,10 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           ...options.worker,
         }),
       );
-      if (config.api.callback) workers.push(startCallbackWorker({ connection: redis, prefix, ...config.api.callback, logger }));
+      if (config.api.callback) startWorker(startCallbackWorker({ connection: redis, prefix, ...config.api.callback, logger }));
     }
     if (config.roles.includes("worker")) {
-      workers.push(
+      startWorker(
         startSweepWorker({
           connection: redis,
           prefix,
@@ -230,8 +260,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     if (config.roles.includes("scheduler")) await upsertSweepSchedulers(sweeps, scopes, config.sweep.everyMs);
     if (config.roles.includes("chat") && !config.slack && options.shell) {
       const out = options.shell.output;
-      workers.push(startAlertsNotifier({ connection: redis, keys, logger, deliver: async (text) => void out.write(`\n[alert] ${text}\n`) }));
-      workers.push(startApiEventsWorker({ connection: redis, prefix, logger, deliver: async (e) => void out.write(`\n[api] ${e.kind === "ended" ? `${e.ended.operation.operation} ${e.ended.operation.customer}: ${e.ended.operation.state}` : `approval ${e.approvalId} requested; approve with: approve ${e.approvalId}`}\n`) }));
+      startWorker(startAlertsNotifier({ connection: redis, keys, logger, deliver: async (text) => void out.write(`\n[alert] ${text}\n`) }));
+      startWorker(startApiEventsWorker({ connection: redis, prefix, logger, deliver: async (e) => void out.write(`\n[api] ${e.kind === "ended" ? `${e.ended.operation.operation} ${e.ended.operation.customer}: ${e.ended.operation.state}` : `approval ${e.approvalId} requested; approve with: approve ${e.approvalId}`}\n`) }));
     }
     if (config.roles.includes("chat") && config.slack) {
       const slack = createSlackApp({
@@ -253,26 +283,26 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       }, options.approvalExpiryEveryMs);
       closers.push(async () => stopExpiry());
       slackGroups.resolve = createGroupResolver(slack.app.client, [...config.access.engineers, ...config.access.oncall, ...config.access.approvers]);
-      const started = await slack.start();
+      const started = await slack.start().catch((e: NodeJS.ErrnoException) => {
+        throw e.code === "EADDRINUSE" ? new Error(portInUseMessage({ port: config.slack!.port, setting: "PORT" })) : e;
+      });
       if (started.port !== undefined) handle.slackPort = started.port;
       closers.push(() => slack.stop());
-      workers.push(startThreadUpdater({ connection: redis, prefix, keys, operations, client: slack.app.client, logger }));
-      workers.push(startAlertsNotifier({ connection: redis, keys, logger, deliver: createAlertPoster(client, config.channels.alerts, logger) }));
-      workers.push(startApiEventsWorker({ connection: redis, prefix, logger, deliver: createApiEventPoster(client, dispatch, config.channels, logger) }));
+      startWorker(startThreadUpdater({ connection: redis, prefix, keys, operations, client: slack.app.client, logger }));
+      startWorker(startAlertsNotifier({ connection: redis, keys, logger, deliver: createAlertPoster(client, config.channels.alerts, logger) }));
+      startWorker(startApiEventsWorker({ connection: redis, prefix, logger, deliver: createApiEventPoster(client, dispatch, config.channels, logger) }));
       logger.info({ port: started.port, socketMode: Boolean(config.slack.appToken) }, "Slack surface started");
     }
-    closers.push(async () => {
-      await Promise.all(workers.map((w) => w.close()));
-    });
-    for (const w of workers) w.on("error", (e) => logger.error({ err: e.message }, "worker error"));
+    // Running jobs get the grace period to finish; past it a worker is force-closed and its jobs are left for another.
+    shutdown.add(
+      async () => void (await Promise.all(workers.map((w) => w.close()))),
+      () => workers.forEach((w) => (void w.close(true).catch(() => undefined), cutBullConnections(w))),
+    );
     ops.watchWorkers(workers);
     if (!(config.roles.includes("chat") && config.slack)) {
       // Without a Slack surface here there is no request message to edit; the status still goes back.
       const stop = startApprovalExpiry(approvals, audit, logger, undefined, options.approvalExpiryEveryMs);
       closers.push(async () => stop());
-    }
-    if (config.roles.includes("chat") && !config.slack && options.shell) {
-      handle.shellDone = runShell({ ...options.shell, dispatch, events, operations, sweeps, sweepEvents });
     }
     if (config.opsPort !== undefined) handle.opsPort = await ops.listen(config.opsPort);
     // The provisioning API shares PORT with Slack's events in HTTP mode; elsewhere it has its own port when one is given.
@@ -281,9 +311,33 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       handle.apiPort = server.port;
       closers.push(() => server.close());
     }
+    // The shell last: its prompt means everything else is up.
+    if (config.roles.includes("chat") && !config.slack && options.shell) {
+      handle.shellDone = runShell({ ...options.shell, dispatch, events, operations, sweeps, sweepEvents });
+    }
     return handle;
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/** host:port of a Redis URL, for log lines (never its credentials). */
+function redisAddress(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(unparsable REDIS_URL)";
+  }
+}
+
+/** Every port this process will listen on, with the setting that chose it. */
+function wantedPorts(config: Config): WantedPort[] {
+  const chat = config.roles.includes("chat");
+  const slackHttp = Boolean(chat && config.slack && !config.slack.appToken);
+  return [
+    ...(slackHttp ? [{ port: config.slack!.port, setting: "PORT" }] : []),
+    ...(config.opsPort !== undefined ? [{ port: config.opsPort, setting: "QOEM_OPS_PORT" }] : []),
+    ...(chat && config.api.port !== undefined && !(config.slack && !config.slack.appToken) ? [{ port: config.api.port, setting: "QOEM_API_PORT" }] : []),
+  ];
 }

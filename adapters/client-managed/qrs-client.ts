@@ -7,7 +7,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
-import { QoemError, type RateGate } from "../port.ts";
+import { QoemError, type OnQlikCall, type RateGate } from "../port.ts";
 
 export interface SiteTls {
   cert?: string;
@@ -39,6 +39,8 @@ export class QrsClient {
     private readonly access: QrsAccess,
     /** Passed before every call (the caller's pacing, and where core checks that the operation still owns the customer). */
     private readonly gate?: RateGate,
+    /** Told of every answer from the repository (metrics). */
+    private readonly onCall?: OnQlikCall,
   ) {}
 
   async call<T>(method: string, path: string, schema: z.ZodType<T>, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<T> {
@@ -74,11 +76,17 @@ export class QrsClient {
       const req = send(url, { method, headers, ...(url.protocol === "https:" ? { ...this.access.tls } : {}), timeout: this.access.timeoutMs ?? 30_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("end", () => {
+          this.onCall?.({ hostKind: "qrs", tier: "none", status: res.statusCode ?? "error" });
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
+        });
         res.on("error", reject);
       });
       req.on("timeout", () => req.destroy(new Error("timed out")));
-      req.on("error", (e) => reject(new QoemError("transient", `${what}: the connection to the repository failed (${e.message})`)));
+      req.on("error", (e) => {
+        this.onCall?.({ hostKind: "qrs", tier: "none", status: "error" });
+        reject(new QoemError("transient", `${what}: the connection to the repository failed (${e.message})`));
+      });
       if (payload !== undefined) req.write(payload);
       req.end();
     }).finally(() => done?.());

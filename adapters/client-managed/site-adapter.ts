@@ -3,7 +3,7 @@
  * (stream, tag, rules, apps, virtual proxy), driven through the QRS and the engine (enigma.js).
  * Client-managed has no Platform Operations API: this adapter is that automation.
  */
-import { QoemError, userError, unsupported, type CustomerEnvironment, type DeploymentAdapter, type OffboardResult, type OnboardRequest, type OnboardStep, type RateGate } from "../port.ts";
+import { QoemError, userError, unsupported, type CustomerEnvironment, type DeploymentAdapter, type OffboardResult, type OnboardRequest, type OnboardStep, type OnQlikCall, type RateGate } from "../port.ts";
 import { QrsClient, type SiteTls } from "./qrs-client.ts";
 import { siteSteps } from "./site-steps.ts";
 import { siteHealth } from "./site-health.ts";
@@ -32,8 +32,8 @@ export interface SiteContext {
   site(name: string): SiteHandle;
 }
 
-export function createSiteAdapter(sites: Record<string, SiteAccess>, options: { rateGate?: RateGate } = {}): DeploymentAdapter & { context: SiteContext } {
-  const handles = new Map(Object.entries(sites).map(([name, access]) => [name, { ...access, name, qrs: new QrsClient(access, options.rateGate) }]));
+export function createSiteAdapter(sites: Record<string, SiteAccess>, options: { rateGate?: RateGate; onCall?: OnQlikCall } = {}): DeploymentAdapter & { context: SiteContext } {
+  const handles = new Map(Object.entries(sites).map(([name, access]) => [name, { ...access, name, qrs: new QrsClient(access, options.rateGate, options.onCall) }]));
   const context: SiteContext = {
     site(name) {
       const handle = handles.get(name);

@@ -6,7 +6,7 @@
 import { AsyncResource } from "node:async_hooks";
 import { getLicenseOverview } from "@qlik/api/licenses";
 import { z } from "zod";
-import { LocalMutex, QoemError, permanent, userError, type Mutex, type RateGate, type StepContext, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
+import { LocalMutex, QoemError, permanent, userError, type Mutex, type OnQlikCall, type RateGate, type StepContext, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import { TokenCache, type ClientCredentials } from "./token-cache.ts";
 import { QlikCaller } from "./qlik-call.ts";
@@ -41,6 +41,8 @@ export interface CloudAdapterOptions {
   /** Serialises tenant creation per region (see tenant-steps.ts); shared across processes where possible. */
   mutex?: Mutex;
   fetch?: typeof fetch;
+  /** Told of every answer from Qlik (metrics). */
+  onCall?: OnQlikCall;
 }
 
 /** What the steps of this adapter share: calls, tokens, and the reads they all need. */
@@ -61,7 +63,7 @@ export interface CloudContext {
 
 export function createCloudContext(options: CloudAdapterOptions): CloudContext {
   const tokens = new TokenCache(options.resolveHost, options.fetch);
-  const caller = new QlikCaller(tokens, options.resolveHost, options.rateGate);
+  const caller = new QlikCaller(tokens, options.resolveHost, options.rateGate, options.onCall);
   let license: Promise<string> | undefined;
   // Created with the adapter, outside any operation: work shared between operations runs in this scope.
   const detached = new AsyncResource("qoem-shared-work");
@@ -110,7 +112,7 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
     },
     async findOrgTenants(filter) {
       if (!options.organization) return undefined;
-      return listOrgTenants(options.organization, tokens, options.resolveHost, filter, options.fetch, options.rateGate);
+      return listOrgTenants(options.organization, tokens, options.resolveHost, filter, options.fetch, options.rateGate, options.onCall);
     },
   };
 }

@@ -4,10 +4,10 @@
  * plain fetch, following `links.next.href` until the last page, every answer validated.
  */
 import { z } from "zod";
-import { QoemError, transient, type RateGate } from "../port.ts";
+import { QoemError, transient, type OnQlikCall, type RateGate } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import type { ClientCredentials, TokenCache } from "./token-cache.ts";
-import { describeQlikErrors } from "./qlik-call.ts";
+import { describeQlikErrors, tierLabel } from "./qlik-call.ts";
 import { tierOf } from "./spec/read-qlik-spec.ts";
 
 export const orgTenantSchema = z.object({
@@ -41,6 +41,7 @@ export async function listOrgTenants(
   extraFilter?: string,
   fetchImpl: typeof fetch = fetch,
   gate?: RateGate,
+  onCall?: OnQlikCall,
 ): Promise<OrgTenant[]> {
   const filter = `subscriptionId eq ${scimString(org.subscriptionId)}${extraFilter ? ` and (${extraFilter})` : ""}`;
   let url: string | undefined = `${resolveHost(org.host)}/api/core/tenants?${new URLSearchParams({ filter, limit: "100" })}`;
@@ -48,11 +49,15 @@ export async function listOrgTenants(
   let retriedAuth = false;
   while (url) {
     const token = await tokens.token(org.host, org);
-    const answered = await gate?.wait(org.host, tierOf("listOrgTenants"));
+    const tier = tierOf("listOrgTenants");
+    const answered = await gate?.wait(org.host, tier);
+    const told = (status: number | "error") => onCall?.({ hostKind: "console", tier: tierLabel(tier), status });
     let res: Response;
     try {
       res = await fetchImpl(url, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } });
+      told(res.status);
     } catch (e) {
+      told("error");
       throw transient(`listing tenants: ${org.host} could not be reached (${(e as Error).message})`);
     } finally {
       answered?.();

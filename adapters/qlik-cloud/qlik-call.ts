@@ -5,11 +5,20 @@
  */
 import { z } from "zod";
 import type { HostConfig } from "@qlik/api/auth";
-import { QoemError, type RateGate } from "../port.ts";
+import { QoemError, type OnQlikCall, type QlikCall, type RateGate } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import type { ClientCredentials, TokenCache } from "./token-cache.ts";
 import type { QlikOperationId } from "./qlik-operations.ts";
 import { tierOf } from "./spec/read-qlik-spec.ts";
+import { organizationHost } from "./regions.ts";
+
+/** The kind of a Qlik Cloud host, for counting calls: a region's register host, the console, or a tenant. */
+export function cloudHostKind(hostname: string): QlikCall["hostKind"] {
+  if (hostname === organizationHost) return "console";
+  return /^register\.[a-z0-9-]+\.qlikcloud\.com$/.test(hostname) ? "register" : "tenant";
+}
+
+export const tierLabel = (tier: "tier1" | "tier2"): QlikCall["tier"] => (tier === "tier1" ? "1" : "2");
 
 const fetchError = z.object({
   status: z.number(),
@@ -78,6 +87,7 @@ export class QlikCaller {
     private readonly tokens: TokenCache,
     private readonly resolveHost: HostResolver,
     private readonly gate?: RateGate,
+    private readonly onCall?: OnQlikCall,
   ) {}
 
   /**
@@ -91,9 +101,14 @@ export class QlikCaller {
       const apiKey = await this.tokens.token(hostname, creds);
       const answered = await this.gate?.wait(hostname, tier);
       const hostConfig: HostConfig = { authType: "apikey", host: this.resolveHost(hostname), apiKey };
+      const told = (status: number | "error") => this.onCall?.({ hostKind: cloudHostKind(hostname), tier: tierLabel(tier), status });
       try {
-        return await fn(hostConfig);
+        const answer = await fn(hostConfig);
+        const status = (answer as { status?: unknown } | undefined)?.status;
+        told(typeof status === "number" ? status : 200);
+        return answer;
       } catch (error) {
+        told(statusOf(error) || "error");
         if (attempt === 0 && tokenMayBeStale(error)) {
           this.tokens.invalidate(hostname, creds);
           continue;

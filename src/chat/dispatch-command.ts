@@ -24,6 +24,9 @@ import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
 import { operationJobId } from "../queue/job-payload.ts";
 import type { HealthHistory } from "../core/health-history.ts";
 import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
+import type { RedisAvailability } from "../queue/track-redis-state.ts";
+import { withinRedisDeadline } from "./within-redis-deadline.ts";
+import { recordOperation } from "../ops/metrics.ts";
 
 export type Surface = "slack" | "shell" | "cli" | "api";
 
@@ -54,6 +57,8 @@ export interface DispatchDeps {
   checkpoints: OnboardCheckpoints;
   /** Fleet health: the latest verdicts, and sweeps to start now. */
   fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string> };
+  /** Whether Redis answers: while it does not, commands are refused at once (RedisUnavailable) instead of waiting. */
+  redisState?: RedisAvailability;
 }
 
 export interface DispatchHooks {
@@ -112,13 +117,20 @@ export async function dispatchCommand(req: ChatRequest, deps: DispatchDeps, hook
   return dispatchParsed(parsed.command, req, deps, hooks);
 }
 
-/** A command already parsed (a button click carries one): authorise, answer, audit. */
+/**
+ * A command already parsed (a button click carries one): authorise, answer, audit. Bounded in time:
+ * throws RedisUnavailable (its message is the answer to show) when Redis is away or does not answer.
+ */
 export async function dispatchParsed(command: Command, req: ChatRequest, deps: DispatchDeps, hooks: DispatchHooks = {}): Promise<ChatAnswer> {
-  const answer = await answerCommand(command, req, deps, hooks);
-  const decided = answer.kind === "decision" && answer.decision.approval ? answer.decision.approval.customer : undefined;
-  const customer = customerOf(command) ?? decided;
-  await deps.audit.record({ user: req.user, surface: req.surface, action: describeCommand(command), ...(customer ? { customer } : {}), ...resultOf(answer) });
-  return answer;
+  return withinRedisDeadline(deps.redisState, async () => {
+    const answer = await answerCommand(command, req, deps, hooks);
+    const decided = answer.kind === "decision" && answer.decision.approval ? answer.decision.approval.customer : undefined;
+    const customer = customerOf(command) ?? decided;
+    await deps.audit.record({ user: req.user, surface: req.surface, action: describeCommand(command), ...(customer ? { customer } : {}), ...resultOf(answer) });
+    // Turned down (a role, the customer's state, a guardrail, an approval that may not be decided): counted by command.
+    if (answer.kind === "error" || (answer.kind === "decision" && !answer.decision.ok)) recordOperation(command.name, "refused");
+    return answer;
+  });
 }
 
 async function answerCommand(command: Command, req: ChatRequest, deps: DispatchDeps, hooks: DispatchHooks): Promise<ChatAnswer> {

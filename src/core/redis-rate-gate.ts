@@ -40,11 +40,15 @@ export interface TierLimits {
   tier2: { max: number; windowMs: number } | null;
 }
 
+/** How long one call waited for its slot (told for limited tiers only; metrics). */
+export type OnGateWait = (wait: { host: string; tier: "tier1" | "tier2"; seconds: number }) => void;
+
 export class RedisRateGate implements RateGate {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly limits: TierLimits,
+    private readonly onWait?: OnGateWait,
   ) {}
 
   /**
@@ -63,10 +67,14 @@ export class RedisRateGate implements RateGate {
     const key = this.keys.rate(tier, host);
     const member = `${Date.now()}-${randomBytes(6).toString("hex")}`;
     const checks = fence?.checks ?? [];
+    const asked = Date.now();
     for (;;) {
       const waitMs = Number(await this.redis.eval(takeScript, 1 + checks.length, key, ...checks.map((c) => c.key), String(limit.windowMs), String(limit.max), member, ...checks.map((c) => c.value)));
       if (waitMs === -1) throw superseded("another execution took over");
-      if (waitMs <= 0) return () => void this.redis.eval(doneScript, 1, key, member).catch(() => undefined);
+      if (waitMs <= 0) {
+        this.onWait?.({ host, tier, seconds: (Date.now() - asked) / 1000 });
+        return () => void this.redis.eval(doneScript, 1, key, member).catch(() => undefined);
+      }
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { CustomRoute } from "@slack/bolt";
 import type { Readiness } from "./check-readiness.ts";
 import { metricsRegistry } from "./metrics.ts";
+import { portInUseMessage } from "../check-ports-free.ts";
 
 export const opsPaths = ["/healthz", "/readyz", "/metrics"] as const;
 
@@ -49,7 +50,7 @@ export interface OpsServer {
 export async function startOpsServer(port: number, handler: OpsHandler): Promise<OpsServer> {
   const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE" ? new Error(portInUseMessage({ port, setting: "QOEM_OPS_PORT" })) : e));
     server.listen(port, () => {
       server.off("error", reject);
       resolve();

@@ -53,6 +53,11 @@ export class ApiNotifications {
     await this.events.add("approval", { kind: "approval", approvalId } satisfies ApiEvent, { jobId: `approval.${approvalId}`, attempts: 5, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: true, removeOnFail: { count: 1000 } });
   }
 
+  /** Its queues, for the process's Redis state and shutdown. */
+  get queues(): Queue[] {
+    return [this.callbacks, this.events];
+  }
+
   async close(): Promise<void> {
     await this.callbacks.close();
     await this.events.close();

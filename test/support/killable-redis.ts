@@ -29,7 +29,8 @@ export async function startKillableRedis(): Promise<KillableRedis> {
   };
   const kill = async () => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    // Already gone (it exited, or a kill before this one ended it): nothing to wait for.
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((r) => c.once("exit", r));
     c.kill("SIGKILL");
     await exited;

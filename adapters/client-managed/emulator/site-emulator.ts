@@ -163,7 +163,14 @@ export async function startSiteEmulator(options: SiteEmulatorOptions = {}): Prom
       serveEngineSession(ws, state, user);
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  // A port in use rejects (the caller says which port); it is never an unhandled 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   return {

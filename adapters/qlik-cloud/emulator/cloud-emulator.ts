@@ -316,7 +316,14 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       sendJson(res, 500, { errors: [{ code: "HTTP-500", title: "Internal emulator error", status: "500", detail: String(error) }] });
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.bindHost ?? "127.0.0.1", resolve));
+  // A port in use rejects (the caller says which port); it is never an unhandled 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.bindHost ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const address = server.address() as AddressInfo;
   publicBase = `http://${options.bindHost ?? "127.0.0.1"}:${address.port}`;
 

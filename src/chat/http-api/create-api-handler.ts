@@ -20,6 +20,8 @@ import { offboardingRequestSchema, onboardingRequestSchema, type ApiError } from
 import { describeOperation } from "./describe-operation.ts";
 import { hasScope, verifyApiToken } from "./verify-api-token.ts";
 import { openApiDocument } from "./openapi-document.ts";
+import { withinRedisDeadline } from "../within-redis-deadline.ts";
+import { RedisUnavailable } from "../../queue/track-redis-state.ts";
 
 export interface ApiDeps {
   dispatch: DispatchDeps;
@@ -206,8 +208,13 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     const path = (req.url ?? "/").split("?")[0]!;
     if (!path.startsWith("/api/")) return false;
     try {
-      send(res, await route(req, path));
+      // Every request's Redis work is bounded: while Redis is away the answer is a quick 503, never a hang.
+      send(res, await withinRedisDeadline(deps.dispatch.redisState, () => route(req, path)));
     } catch (error) {
+      if (error instanceof RedisUnavailable) {
+        send(res, fail(503, { code: "unavailable", message: `${error.message}; repeat the request (with the same Idempotency-Key)` }, { "retry-after": "5" }));
+        return true;
+      }
       log.error({ err: (error as Error).message, path }, "API request failed");
       send(res, fail(503, { code: "unavailable", message: "qoem could not handle the request now (is Redis reachable?); repeat it with the same Idempotency-Key" }));
     }

@@ -1,6 +1,7 @@
 // The provisioning API on a port of its own (local mode, Socket Mode): anything outside /api/ is 404.
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { portInUseMessage } from "../../check-ports-free.ts";
 
 export async function serveApi(api: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>, port: number): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
@@ -11,7 +12,7 @@ export async function serveApi(api: (req: IncomingMessage, res: ServerResponse) 
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) => reject(new Error(e.code === "EADDRINUSE" ? `the API port ${port} is already in use (QOEM_API_PORT)` : `the API cannot listen on port ${port}: ${e.message}`)));
+    server.once("error", (e: NodeJS.ErrnoException) => reject(new Error(e.code === "EADDRINUSE" ? portInUseMessage({ port, setting: "QOEM_API_PORT" }) : `the API cannot listen on port ${port}: ${e.message}`)));
     server.listen(port, "0.0.0.0", () => resolve());
   });
   const address = server.address();

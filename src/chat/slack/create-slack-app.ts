@@ -20,6 +20,7 @@ import { postFleetHealth } from "./post-fleet-health.ts";
 import { homeBlocks } from "./home-view.ts";
 import type { ReplyTo } from "../../queue/job-payload.ts";
 import { observedSlackFetch } from "./observe-slack-calls.ts";
+import { RedisUnavailable } from "../../queue/track-redis-state.ts";
 import { answerBlock, answerLine, approvalNotPostedText, commandErrorBlock, commandErrorText, onboardAckText, onboardNotStartedText, onboardParentText, onboardTitle } from "./command-answers.ts";
 
 export interface SlackSurfaceOptions {
@@ -93,7 +94,15 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       return;
     }
     if (parsed.command.name !== "onboard") {
-      const answer = await dispatchCommand(request, options.dispatch);
+      // Dispatch is bounded (a few seconds at most, at once while Redis is known to be away): say so rather than time out.
+      const answer = await dispatchCommand(request, options.dispatch).catch((error: unknown) => {
+        if (error instanceof RedisUnavailable) return error;
+        throw error;
+      });
+      if (answer instanceof RedisUnavailable) {
+        await ack({ response_type: "ephemeral", text: answer.message });
+        return;
+      }
       if (answer.kind === "fleet") {
         await ack();
         await postFleetHealth(client, command.channel_id, answer.text, answer.jobIds, { ...options, jobState: options.dispatch.fleet.jobState }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "health all message failed"));
