@@ -1,14 +1,15 @@
 /**
  * The Slack surface on Bolt: `/qoem` over the HTTP receiver at /slack/events (every request's
  * signature and age verified, a replayed one dropped: verify-slack-request.ts) or over Socket Mode.
- * It acks within Slack's 3 seconds, then enqueues; progress comes back through the thread updater.
+ * It acks before anything that can wait (Redis, Slack's Web API), then answers through `respond`
+ * or enqueues; progress comes back through the thread updater.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { App, HTTPReceiver, type CustomRoute, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
 import { parseCommand } from "../../commands/parse-command.ts";
 import { whereOf } from "../../core/customer-registry.ts";
-import { dispatchCommand, dispatchParsed, type DispatchDeps } from "../dispatch-command.ts";
+import { dispatchParsed, type DispatchDeps } from "../dispatch-command.ts";
 import { createBoltLogger } from "./bolt-logger.ts";
 import { guardSlackRequests, type ReplayGuardOptions } from "./verify-slack-request.ts";
 import { renderResult, renderStillRunning } from "../render-text.ts";
@@ -20,7 +21,7 @@ import { postFleetHealth } from "./post-fleet-health.ts";
 import { homeBlocks } from "./home-view.ts";
 import type { ReplyTo } from "../../queue/job-payload.ts";
 import { observedSlackFetch } from "./observe-slack-calls.ts";
-import { answerBlock, answerLine, approvalNotPostedText, commandErrorBlock, commandErrorText, onboardAckText, onboardNotStartedText, onboardParentText, onboardTitle } from "./command-answers.ts";
+import { answerBlock, answerLine, approvalNotPostedText, commandErrorBlock, commandErrorText, notAnsweredText, onboardAckText, onboardNotStartedText, onboardParentText, onboardTitle } from "./command-answers.ts";
 
 export interface SlackSurfaceOptions {
   botToken: string;
@@ -92,14 +93,24 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       await ack({ response_type: "ephemeral", text: commandErrorText(parsed.error) });
       return;
     }
-    if (parsed.command.name !== "onboard") {
-      const answer = await dispatchCommand(request, options.dispatch);
+    const c = parsed.command;
+    // Acks first: the ack carries only what is known without I/O; role lookups, Redis reads, audit
+    // writes, enqueues and Slack calls all come after it, and the answer follows through `respond`.
+    if (c.name !== "onboard") {
+      await ack();
+      let answer: Awaited<ReturnType<typeof dispatchParsed>>;
+      try {
+        answer = await dispatchParsed(c, request, options.dispatch);
+      } catch (error) {
+        log.error({ err: (error as Error).message, command: c.name }, "could not answer");
+        await respond({ response_type: "ephemeral", text: notAnsweredText((error as Error).message) }).catch(() => undefined);
+        return;
+      }
       if (answer.kind === "fleet") {
-        await ack();
         await postFleetHealth(client, command.channel_id, answer.text, answer.jobIds, { ...options, jobState: options.dispatch.fleet.jobState }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "health all message failed"));
         return;
       }
-      await ack({ response_type: "ephemeral", text: answer.kind === "error" ? commandErrorBlock(answer.error) : answerBlock(answer.text) });
+      await respond({ response_type: "ephemeral", text: answer.kind === "error" ? commandErrorBlock(answer.error) : answerBlock(answer.text) }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "answer not delivered"));
       try {
         if (answer.kind === "approval" && answer.created) {
           await postApprovalRequest(client, options.dispatch, answer.approval, { ...(options.approvalsChannel ? { approvalsChannel: options.approvalsChannel } : {}), requesterChannel: command.channel_id });
@@ -121,17 +132,11 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       await respond({ response_type: visible ? "in_channel" : "ephemeral", text: answerBlock(result, visible ? command.user_id : undefined) });
       return;
     }
-    const c = parsed.command;
-    if (!(await options.dispatch.access.check(command.user_id, c)).ok) {
-      // Refused before the ack, so the refusal is the answer (dispatch records it in the audit log).
-      const refused = await dispatchParsed(c, request, options.dispatch);
-      await ack({ response_type: "ephemeral", text: refused.kind === "error" ? commandErrorText(refused.error) : "refused" });
-      return;
-    }
     const title = onboardTitle(c.dryRun, c.customer, whereOf(c.target));
     await ack({ response_type: "ephemeral", text: onboardAckText(title) });
     try {
-      const answer = await dispatchCommand(request, options.dispatch, {
+      // A refusal (role, lifecycle) comes back here as an error answer, recorded in the audit log by dispatch.
+      const answer = await dispatchParsed(c, request, options.dispatch, {
         beforeAdd: async (): Promise<ReplyTo> => {
           const parent = await client.chat.postMessage({ channel: command.channel_id, text: onboardParentText(title, command.user_id) });
           const progress = await client.chat.postMessage({ channel: command.channel_id, thread_ts: parent.ts!, text: "queued" });
