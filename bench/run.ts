@@ -1,9 +1,11 @@
 // Benchmark runner: `npm run bench` runs every scenario, `npm run bench -- <name>` one of them.
 // Each scenario prints its figures and ends with one JSON line of its own.
+import { ackLatency } from "./ack-latency.ts";
 import { bulkOnboard } from "./bulk-onboard.ts";
 import { fleetSweep } from "./fleet-sweep.ts";
 
 const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
+  ack: ackLatency,
   "bulk-onboard": bulkOnboard,
   "fleet-sweep": fleetSweep,
 };

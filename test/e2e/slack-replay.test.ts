@@ -84,6 +84,8 @@ describe("replayed Slack requests", () => {
     expect(again.status).toBe(200);
     expect(await again.text()).toBe("");
     expect(replayLogs()).toBe(logged + 2);
+    // The dialog is acked before the decision: wait for the request message to say it was rejected.
+    await slack.waitFor((calls) => calls.some((c) => c.method === "chat.update" && JSON.stringify(c.body.blocks ?? "").includes("Rejected by")));
     const audit = await qoem.dispatch.audit.read("globex");
     expect(audit.filter((e) => e.action === `reject ${id}`)).toHaveLength(1);
     expect(await qoem.dispatch.approvals.get(id)).toMatchObject({ status: "rejected", decidedBy: APPROVER });
