@@ -1,10 +1,14 @@
 // Benchmark runner: `npm run bench` runs every scenario, `npm run bench -- <name>` one of them.
 // Each scenario prints its figures and ends with one JSON line of its own.
+import { ackLatency } from "./ack-latency.ts";
 import { bulkOnboard } from "./bulk-onboard.ts";
+import { estateSweep } from "./estate-sweep.ts";
 import { fleetSweep } from "./fleet-sweep.ts";
 
 const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
+  ack: ackLatency,
   "bulk-onboard": bulkOnboard,
+  "estate-sweep": estateSweep,
   "fleet-sweep": fleetSweep,
 };
 

@@ -18,6 +18,13 @@ let url: string;
 let n = 0;
 
 const slash = (text: string, user: string) => postSigned(url, SECRET, slashCommandBody(text, { user, responseUrl: slack.responseUrl(`cmd-${n++}`) }));
+/** Sends a command and returns its answer, which follows the ack at the command's response_url. */
+async function answerOf(text: string, user: string): Promise<string> {
+  const res = await slash(text, user);
+  expect(res.status).toBe(200);
+  await res.text();
+  return slack.answerTo(`cmd-${n - 1}`);
+}
 
 async function onboard(customer: string) {
   await slash(`onboard ${customer} eu`, ENGINEER);
@@ -28,9 +35,7 @@ async function onboard(customer: string) {
 async function requestOffboard(customer: string, user: string) {
   const requests = () => slack.calls.filter((c) => c.method === "chat.postMessage" && c.body.channel === "C0APPROVALS" && String(c.body.text).includes(`Offboard of ${customer}`));
   const before = requests().length;
-  const res = await slash(`offboard ${customer} --purge-after 15`, user);
-  expect(res.status).toBe(200);
-  expect(((await res.json()) as { text: string }).text).toMatch(/approval r[a-z0-9]{10} is pending/);
+  expect(await answerOf(`offboard ${customer} --purge-after 15`, user)).toMatch(/approval r[a-z0-9]{10} is pending/);
   await slack.waitFor(() => requests().length > before);
   const post = requests().at(-1)!;
   const id = /approval (r[a-z0-9]{10})/.exec(String(post.body.text))![1]!;
@@ -61,10 +66,8 @@ const click = (action: "qoem_approve" | "qoem_reject", id: string, user: string,
 
 describe("offboard approvals", () => {
   it("refuses commands to users without the role, saying which role", async () => {
-    const res = await slash("onboard hooli eu", ONCALL);
-    expect(((await res.json()) as { text: string }).text).toMatch(/needs the engineer role/);
-    const health = await slash("health acme", ENGINEER);
-    expect(((await health.json()) as { text: string }).text).toMatch(/needs the on-call role/);
+    expect(await answerOf("onboard hooli eu", ONCALL)).toMatch(/needs the engineer role/);
+    expect(await answerOf("health acme", ENGINEER)).toMatch(/needs the on-call role/);
     expect(await qoem.registry.get("hooli")).toBeUndefined();
   });
 
@@ -130,6 +133,14 @@ describe("offboard approvals", () => {
     const audit = await qoem.dispatch.audit.read("globex");
     expect(audit[0]).toMatchObject({ user: APPROVER, action: `reject ${id}`, result: "rejected", detail: "reason: customer renewed their contract" });
     expect(tenantsNamed(qoem.cloudEmulator!, "globex")[0]!.status).toBe("active");
+
+    // A dialog submitted after the decision is acked empty (the dialog closes) and its refusal reaches that approver.
+    const late = await postInteraction(url, SECRET, rejectSubmission(APPROVER2, id, "too late"));
+    expect(late.status).toBe(200);
+    expect(await late.text()).toBe("");
+    await slack.waitFor((calls) => calls.some((c) => c.method === "chat.postEphemeral" && c.body.user === APPROVER2));
+    expect(slack.callsOf("chat.postEphemeral").at(-1)!.body).toMatchObject({ channel: "C0APPROVALS", text: expect.stringMatching(/^You cannot reject this: .*rejected/) });
+    expect(await qoem.dispatch.approvals.get(id)).toMatchObject({ status: "rejected", decidedBy: APPROVER });
   });
 
   it("keeps a pending request across a restart of qoem", async () => {

@@ -16,7 +16,8 @@ const send = (text: string, user = "U0ENGINEER") => postSigned(eventsUrl, SIGNIN
 
 beforeAll(async () => {
   slack = await startFakeSlack();
-  qoem = await startTestQoem("e2e", { SLACK_BOT_TOKEN: "xoxb-e2e-token", SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl });
+  // On-call: one user by id, and a user group whose members only Slack knows (usergroups.users.list).
+  qoem = await startTestQoem("e2e", { SLACK_BOT_TOKEN: "xoxb-e2e-token", SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, QOEM_ONCALL: "U0ENGINEER,S0ONCALL" });
   eventsUrl = `http://127.0.0.1:${qoem.slackPort}/slack/events`;
 });
 afterAll(async () => {
@@ -55,11 +56,28 @@ describe("/qoem onboard acme eu over Slack", () => {
     expect(await qoem.operations.getJobCounts("completed", "waiting", "active", "delayed", "failed")).toEqual({ completed: 1, waiting: 0, active: 0, delayed: 0, failed: 0 });
   });
 
-  it("answers status and help in the ack", async () => {
-    const status = (await (await send("status acme")).json()) as { text: string };
-    expect(status.text).toMatch(/acme: active/);
-    const help = (await (await send("help")).json()) as { text: string };
-    expect(help.text).toMatch(/onboard &lt;customer&gt;/);
+  it("acks status and help empty, and answers them at the response_url", async () => {
+    const status = await send("status acme");
+    expect(await status.text()).toBe("");
+    expect(await slack.answerTo(`r${responses - 1}`)).toMatch(/acme: active/);
+    const help = await send("help");
+    expect(await help.text()).toBe("");
+    expect(await slack.answerTo(`r${responses - 1}`)).toMatch(/onboard &lt;customer&gt;/);
+  });
+
+  it("acks a command before Slack answers the role lookup it needs", async () => {
+    // U0ONCALL is not listed by id, so whether it may run `health` needs usergroups.users.list first.
+    const held = slack.hold("usergroups.users.list");
+    try {
+      const res = await send("health acme", "U0ONCALL");
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("");
+      await slack.waitFor((calls) => calls.some((c) => c.method === "usergroups.users.list"));
+      expect(slack.calls.some((c) => c.method === "response_url" && c.responseId === `r${responses - 1}`)).toBe(false);
+    } finally {
+      held.release();
+    }
+    expect(await slack.answerTo(`r${responses - 1}`)).toMatch(/needs the on-call role/);
   });
 
   it("answers a malformed command with its reason and usage, and enqueues nothing", async () => {

@@ -2,7 +2,8 @@
  * A fake Slack Web API for tests: answers `auth.test`, `chat.postMessage`, `chat.update`,
  * `views.publish` and the `response_url` of slash commands the way Slack does ({ok:true,...}),
  * and records every call for assertions. `failNext` makes matching calls fail as Slack does
- * ({ok:false,error}); a failed call is recorded with `failed: true`.
+ * ({ok:false,error}); a failed call is recorded with `failed: true`. `hold` keeps a method's answers
+ * back until released, so a test can see what qoem did before Slack answered.
  */
 import { createServer } from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -13,6 +14,8 @@ export interface SlackCall {
   body: Record<string, unknown>;
   at: number;
   failed?: boolean;
+  /** For `response_url` calls: the id given to `responseUrl(id)`. */
+  responseId?: string;
 }
 
 export interface SlackFailure {
@@ -33,6 +36,10 @@ export interface FakeSlack {
   /** The next `times` matching calls answer {ok:false, error} (default "internal_error"). */
   failNext(failure: SlackFailure): void;
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** The text of the first message posted to `responseUrl(id)`, once it arrives. */
+  answerTo(id: string, timeoutMs?: number): Promise<string>;
+  /** Calls of `method` are recorded but not answered until `release()`. */
+  hold(method: string): { release(): void };
   /** Socket Mode: envelopes the app acknowledged, and a way to send one. */
   socketAcks: Array<{ envelope_id: string; payload?: Record<string, unknown> }>;
   sendEnvelope(type: string, payload: object): Promise<string>;
@@ -55,6 +62,7 @@ function parseBody(text: string, contentType: string): Record<string, unknown> {
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const failures: SlackFailure[] = [];
+  const held = new Map<string, Array<() => void>>();
   let ts = 1_700_000_000;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -64,7 +72,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const path = (req.url ?? "").split("?")[0]!;
       const method = path.startsWith("/api/") ? path.slice(5) : path.startsWith("/response/") ? "response_url" : path;
       const failure = failures.find((f) => f.times > 0 && f.method === method && (!f.when || f.when(body)));
-      calls.push({ method, body, at: Date.now(), ...(failure ? { failed: true } : {}) });
+      const responseId = method === "response_url" ? decodeURIComponent(path.slice("/response/".length)) : undefined;
+      calls.push({ method, body, at: Date.now(), ...(failure ? { failed: true } : {}), ...(responseId !== undefined ? { responseId } : {}) });
       let answer: Record<string, unknown> = { ok: true };
       if (failure) {
         failure.times--;
@@ -73,8 +82,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       else if (method === "chat.postMessage") answer = { ok: true, channel: body.channel, ts: `${ts++}.000100`, message: { text: body.text } };
       else if (method === "chat.update") answer = { ok: true, channel: body.channel, ts: body.ts, text: body.text };
       else if (method === "apps.connections.open") answer = { ok: true, url: `${url.replace("http", "ws")}/socket` };
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(answer));
+      const send = () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(answer));
+      };
+      const waiting = held.get(method);
+      if (waiting) waiting.push(send);
+      else send();
     });
   });
   const sockets = new WebSocketServer({ server, path: "/socket" });
@@ -88,6 +102,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let envelopes = 0;
+  async function waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(calls)) {
+      if (Date.now() > deadline) throw new Error(`fake Slack: condition not met in ${timeoutMs}ms; calls: ${calls.map((c) => c.method).join(", ")}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
   return {
     url,
     apiUrl: `${url}/api/`,
@@ -95,12 +116,21 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     calls,
     callsOf: (method) => calls.filter((c) => c.method === method && !c.failed),
     failNext: (failure) => void failures.push({ ...failure }),
-    async waitFor(predicate, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(calls)) {
-        if (Date.now() > deadline) throw new Error(`fake Slack: condition not met in ${timeoutMs}ms; calls: ${calls.map((c) => c.method).join(", ")}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+    waitFor,
+    async answerTo(id, timeoutMs = 15_000) {
+      const first = () => calls.find((c) => c.method === "response_url" && c.responseId === id && !c.failed);
+      await waitFor(() => first() !== undefined, timeoutMs);
+      return String(first()!.body.text ?? "");
+    },
+    hold(method) {
+      held.set(method, held.get(method) ?? []);
+      return {
+        release() {
+          const waiting = held.get(method) ?? [];
+          held.delete(method);
+          for (const send of waiting) send();
+        },
+      };
     },
     socketAcks,
     async sendEnvelope(type, payload) {

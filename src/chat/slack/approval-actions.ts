@@ -69,15 +69,18 @@ export function registerApprovalActions(app: App, deps: DispatchDeps, logger: Lo
   });
 
   app.view(REJECT_VIEW, async ({ ack, body, view, client }) => {
+    // Acked (the dialog closes) before the decision, which reads and writes Redis; a refusal then
+    // reaches the approver as an ephemeral message where the request is, or as a direct message.
+    await ack();
     const requestId = view.private_metadata;
     const reason = view.state.values.reason?.value?.value ?? "";
     const answer = await dispatchParsed({ name: "reject", requestId, ...(reason ? { reason: reason.slice(0, 300) } : {}) }, { text: `reject ${requestId}`, user: body.user.id, surface: "slack" }, deps);
-    if (answer.kind === "decision" && answer.decision.ok) {
-      await ack();
-      await showDecision(client, deps, answer);
-    } else {
+    if (answer.kind === "decision" && answer.decision.ok) await showDecision(client, deps, answer);
+    else {
       const why = answer.kind === "error" ? answer.error.reason : answer.kind === "decision" && !answer.decision.ok ? answer.decision.message : "not done";
-      await ack({ response_action: "errors", errors: { reason: `You cannot reject this: ${why}.` } });
+      const text = mrkdwn`You cannot reject this: ${why}.`;
+      const channel = (await deps.approvals.get(requestId))?.requestChannel;
+      await (channel ? client.chat.postEphemeral({ channel, user: body.user.id, text }) : client.chat.postMessage({ channel: body.user.id, text })).catch((e: unknown) => log.warn({ err: (e as Error).message, requestId }, "reject refusal not delivered"));
     }
     log.info({ user: body.user.id, requestId, answer: answer.kind }, "reject submitted");
   });

@@ -27,3 +27,6 @@ export function onboardNotStartedText(title: string, why: string): string {
 }
 
 export const approvalNotPostedText = (why: string): string => mrkdwn`The request is recorded, but its message could not be posted: ${why}. Invite qoem to the approvals channel.`;
+
+/** A command acked but not answered: what failed (Redis, most likely), so the user can try again. */
+export const notAnsweredText = (why: string): string => mrkdwn`That could not be answered: ${why}. Try again in a moment.`;

@@ -1,15 +1,17 @@
 /**
  * The Slack surface on Bolt: `/qoem` over the HTTP receiver at /slack/events (every request's
  * signature and age verified, a replayed one dropped: verify-slack-request.ts) or over Socket Mode.
- * It acks within Slack's 3 seconds, then enqueues; progress comes back through the thread updater.
+ * It acks before anything that can wait (Redis, Slack's Web API), then answers through `respond`
+ * or enqueues; progress comes back through the thread updater.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { App, HTTPReceiver, type CustomRoute, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
 import { parseCommand } from "../../commands/parse-command.ts";
 import { whereOf } from "../../core/customer-registry.ts";
-import { dispatchCommand, dispatchParsed, type DispatchDeps } from "../dispatch-command.ts";
+import { dispatchParsed, type DispatchDeps } from "../dispatch-command.ts";
 import { createBoltLogger } from "./bolt-logger.ts";
+import { createAfterAckScheduler } from "./schedule-after-ack.ts";
 import { guardSlackRequests, type ReplayGuardOptions } from "./verify-slack-request.ts";
 import { renderResult, renderStillRunning } from "../render-text.ts";
 import type { FollowOptions, FollowResult } from "../../queue/follow-job.ts";
@@ -21,7 +23,7 @@ import { homeBlocks } from "./home-view.ts";
 import type { ReplyTo } from "../../queue/job-payload.ts";
 import { observedSlackFetch } from "./observe-slack-calls.ts";
 import { RedisUnavailable } from "../../queue/track-redis-state.ts";
-import { answerBlock, answerLine, approvalNotPostedText, commandErrorBlock, commandErrorText, onboardAckText, onboardNotStartedText, onboardParentText, onboardTitle } from "./command-answers.ts";
+import { answerBlock, answerLine, approvalNotPostedText, commandErrorBlock, commandErrorText, notAnsweredText, onboardAckText, onboardNotStartedText, onboardParentText, onboardTitle } from "./command-answers.ts";
 
 export interface SlackSurfaceOptions {
   botToken: string;
@@ -47,6 +49,9 @@ export interface SlackSurfaceOptions {
   api?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
+// Commands worked on at once after their acks, while no ack is owed (one at a time while one is).
+const AFTER_ACK_CONCURRENCY = 8;
+
 // A slash command's response_url takes answers for 30 minutes: stop following a little before.
 const RESPONSE_URL_FOLLOW_MS = 25 * 60_000;
 
@@ -56,10 +61,22 @@ export interface SlackSurface {
   stop(): Promise<void>;
 }
 
-/** Bolt's HTTP receiver, with replay protection and both-way timestamp checks in front of its own signature check. */
-function createGuardedReceiver(signingSecret: string, logger: BoltLogger, replay: Omit<ReplayGuardOptions, "signingSecret">, customRoutes: CustomRoute[] = [], api?: SlackSurfaceOptions["api"]): HTTPReceiver {
+/**
+ * Bolt's HTTP receiver, with replay protection and both-way timestamp checks in front of its own
+ * signature check; every request to /slack/events counts as an ack owed until it is answered.
+ */
+function createGuardedReceiver(signingSecret: string, logger: BoltLogger, replay: Omit<ReplayGuardOptions, "signingSecret">, owe: () => () => void, customRoutes: CustomRoute[] = [], api?: SlackSurfaceOptions["api"]): HTTPReceiver {
   const receiver = new HTTPReceiver({ signingSecret, logger, customRoutes });
-  const slack = guardSlackRequests(receiver.requestListener, { ...replay, signingSecret });
+  const guarded = guardSlackRequests(receiver.requestListener, { ...replay, signingSecret });
+  const path = replay.path ?? "/slack/events";
+  const slack: typeof guarded = (req, res) => {
+    if (req.method === "POST" && (req.url ?? "").split("?")[0] === path) {
+      const paid = owe();
+      res.once("finish", paid);
+      res.once("close", paid);
+    }
+    guarded(req, res);
+  };
   receiver.requestListener = api
     ? (req, res) => {
         void api(req, res).then((handled) => {
@@ -73,6 +90,7 @@ function createGuardedReceiver(signingSecret: string, logger: BoltLogger, replay
 export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
   const apiUrl = options.apiUrl ? `${options.apiUrl.replace(/\/+$/, "")}/` : undefined;
   const logger = createBoltLogger(options.logger);
+  const afterAck = createAfterAckScheduler(AFTER_ACK_CONCURRENCY);
   const app = new App({
     token: options.botToken,
     logger,
@@ -81,7 +99,7 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
     // Socket Mode opens its connection through apps.connections.open, with its own Web API client.
     ...(options.appToken
       ? { appToken: options.appToken, socketMode: true, signingSecret: options.signingSecret, ...(apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: apiUrl } } } : {}) }
-      : { receiver: createGuardedReceiver(options.signingSecret, logger, options.replay, options.customRoutes, options.api) }),
+      : { receiver: createGuardedReceiver(options.signingSecret, logger, options.replay, () => afterAck.owe(), options.customRoutes, options.api) }),
   });
   const log = options.logger.child({ surface: "slack" });
   registerApprovalActions(app, options.dispatch, options.logger);
@@ -93,22 +111,28 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       await ack({ response_type: "ephemeral", text: commandErrorText(parsed.error) });
       return;
     }
-    if (parsed.command.name !== "onboard") {
-      // Dispatch is bounded (a few seconds at most, at once while Redis is known to be away): say so rather than time out.
-      const answer = await dispatchCommand(request, options.dispatch).catch((error: unknown) => {
-        if (error instanceof RedisUnavailable) return error;
-        throw error;
+    const c = parsed.command;
+    // Acks first: the ack carries only what is known without I/O; role lookups, Redis reads, audit
+    // writes, enqueues and Slack calls all come after it, and the answer follows through `respond`.
+    if (c.name !== "onboard") {
+      await ack();
+      const answer = await afterAck.run(async () => {
+        try {
+          const answer = await dispatchParsed(c, request, options.dispatch);
+          if (answer.kind !== "fleet") await respond({ response_type: "ephemeral", text: answer.kind === "error" ? commandErrorBlock(answer.error) : answerBlock(answer.text) }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "answer not delivered"));
+          return answer;
+        } catch (error) {
+          log.error({ err: (error as Error).message, command: c.name }, "could not answer");
+          // Redis away: say so plainly (dispatch is bounded, so this comes within seconds).
+          await respond({ response_type: "ephemeral", text: error instanceof RedisUnavailable ? error.message : notAnsweredText((error as Error).message) }).catch(() => undefined);
+          return undefined;
+        }
       });
-      if (answer instanceof RedisUnavailable) {
-        await ack({ response_type: "ephemeral", text: answer.message });
-        return;
-      }
+      if (!answer) return;
       if (answer.kind === "fleet") {
-        await ack();
         await postFleetHealth(client, command.channel_id, answer.text, answer.jobIds, { ...options, jobState: options.dispatch.fleet.jobState }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "health all message failed"));
         return;
       }
-      await ack({ response_type: "ephemeral", text: answer.kind === "error" ? commandErrorBlock(answer.error) : answerBlock(answer.text) });
       try {
         if (answer.kind === "approval" && answer.created) {
           await postApprovalRequest(client, options.dispatch, answer.approval, { ...(options.approvalsChannel ? { approvalsChannel: options.approvalsChannel } : {}), requesterChannel: command.channel_id });
@@ -130,23 +154,19 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       await respond({ response_type: visible ? "in_channel" : "ephemeral", text: answerBlock(result, visible ? command.user_id : undefined) });
       return;
     }
-    const c = parsed.command;
-    if (!(await options.dispatch.access.check(command.user_id, c)).ok) {
-      // Refused before the ack, so the refusal is the answer (dispatch records it in the audit log).
-      const refused = await dispatchParsed(c, request, options.dispatch);
-      await ack({ response_type: "ephemeral", text: refused.kind === "error" ? commandErrorText(refused.error) : "refused" });
-      return;
-    }
     const title = onboardTitle(c.dryRun, c.customer, whereOf(c.target));
     await ack({ response_type: "ephemeral", text: onboardAckText(title) });
     try {
-      const answer = await dispatchCommand(request, options.dispatch, {
-        beforeAdd: async (): Promise<ReplyTo> => {
-          const parent = await client.chat.postMessage({ channel: command.channel_id, text: onboardParentText(title, command.user_id) });
-          const progress = await client.chat.postMessage({ channel: command.channel_id, thread_ts: parent.ts!, text: "queued" });
-          return { surface: "slack", channel: parent.channel ?? command.channel_id, threadTs: parent.ts!, progressTs: progress.ts! };
-        },
-      });
+      // A refusal (role, lifecycle) comes back here as an error answer, recorded in the audit log by dispatch.
+      const answer = await afterAck.run(() =>
+        dispatchParsed(c, request, options.dispatch, {
+          beforeAdd: async (): Promise<ReplyTo> => {
+            const parent = await client.chat.postMessage({ channel: command.channel_id, text: onboardParentText(title, command.user_id) });
+            const progress = await client.chat.postMessage({ channel: command.channel_id, thread_ts: parent.ts!, text: "queued" });
+            return { surface: "slack", channel: parent.channel ?? command.channel_id, threadTs: parent.ts!, progressTs: progress.ts! };
+          },
+        }),
+      );
       if (answer.kind === "error") await respond({ response_type: "ephemeral", text: commandErrorText(answer.error) });
       else if (answer.kind === "operation" && answer.disposition !== "queued") await respond({ response_type: "ephemeral", text: answerLine(answer.text) });
       log.info({ user: command.user_id, customer: c.customer, answer: answer.kind === "operation" ? answer.disposition : answer.kind }, "slash command handled");
