@@ -64,6 +64,19 @@ const apiTokenSchema = z
   .strict();
 export type ApiToken = z.infer<typeof apiTokenSchema>;
 
+/** Two tokens with one hash or one name would make a call's scopes depend on which is found first. */
+function uniqueTokens(tokens: ApiToken[]): ApiToken[] {
+  const names = new Set<string>();
+  const hashes = new Set<string>();
+  for (const t of tokens) {
+    if (names.has(t.name)) throw new ConfigError(`api tokens: the name ${t.name} is given twice`);
+    if (hashes.has(t.sha256)) throw new ConfigError(`api tokens: token ${t.name} has the same sha256 as another token; give each token its own secret`);
+    names.add(t.name);
+    hashes.add(t.sha256);
+  }
+  return tokens;
+}
+
 /** `QOEM_API_TOKENS=name:sha256hex:scope+scope,...` */
 function parseApiTokens(value: string | undefined): ApiToken[] {
   if (!value) return [];
@@ -311,7 +324,7 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
       ...((e.QOEM_API_CHANNEL ?? f.channels.api) ? { api: e.QOEM_API_CHANNEL ?? f.channels.api } : {}),
     },
     api: {
-      tokens: [...f.api.tokens, ...parseApiTokens(e.QOEM_API_TOKENS)],
+      tokens: uniqueTokens([...f.api.tokens, ...parseApiTokens(e.QOEM_API_TOKENS)]),
       ...(e.QOEM_API_PORT !== undefined ? { port: e.QOEM_API_PORT } : {}),
       ...(f.api.callback ? { callback: f.api.callback } : {}),
       ratePerMinute: f.api.ratePerMinute,

@@ -309,6 +309,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     if (api && config.api.port !== undefined && !(config.slack && !config.slack.appToken)) {
       const server = await serveApi(api, config.api.port);
       handle.apiPort = server.port;
+      logger.info({ port: server.port, tokens: config.api.tokens.length }, "provisioning API listening");
+      if (config.api.tokens.length === 0) logger.warn("the provisioning API has no tokens (QOEM_API_TOKENS or api.tokens), so every call is refused with 401");
       closers.push(() => server.close());
     }
     // The shell last: its prompt means everything else is up.

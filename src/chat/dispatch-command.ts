@@ -232,7 +232,7 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
     queued: record?.status === "active" && !command.dryRun ? `Queued ${what} again with the options given now (job ${result.jobId}); every step checks what exists and adopts it.` : `Queued ${what} (job ${result.jobId}).`,
     running: `${what} is already queued or running (job ${result.jobId}); not starting a second one.`,
     done: `${command.customer} is already onboarded on ${where} (job ${result.jobId}). Try /qoem status ${command.customer}.`,
-    resumed: `Resuming the failed ${what} with the options given now: finished steps whose options did not change are kept (job ${result.jobId}).`,
+    resumed: record?.status === "removed" ? `Queued ${what} (job ${result.jobId}).` : `Resuming the failed ${what} with the options given now: finished steps whose options did not change are kept (job ${result.jobId}).`,
   }[result.disposition];
   return { kind: "operation", command, jobId: result.jobId, disposition: result.disposition, text };
 }

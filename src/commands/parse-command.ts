@@ -112,7 +112,7 @@ function noMore(positionals: string[], from: number): void {
 
 function describeTargets(ctx: ParseContext): string {
   const sites = ctx.sites.length ? `; sites: ${ctx.sites.join(", ")}` : "; no client-managed sites are configured";
-  return `regions: ${cloudRegionCodes.join(", ")}${sites}`;
+  return `regions: ${creatableRegionCodes.join(", ")}${sites}`;
 }
 
 function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): unknown {

@@ -19,7 +19,7 @@ export type OnboardingRequest = z.infer<typeof onboardingRequestSchema>;
 export const offboardingRequestSchema = z
   .object({
     customer: customerSchema,
-    purgeAfterDays: z.number().int().min(1).max(90).optional().describe("Days until Qlik purges the deactivated tenant (default 30)"),
+    purgeAfterDays: z.number().int().min(10).max(90).optional().describe("Days until Qlik purges the deactivated tenant (default 30)"),
   })
   .strict();
 
