@@ -10,15 +10,16 @@ import { parseCommand, type CommandError, type ParseContext } from "../commands/
 import { helpText, usage } from "../commands/help-text.ts";
 import { operationOf } from "../queue/job-payload.ts";
 import { customerOf, type Command, type OnboardCommand } from "../commands/command-schema.ts";
-import { targetOf, whereOf, type CustomerRegistry } from "../core/customer-registry.ts";
+import { targetOf, whereOf, type CustomerRecord, type CustomerRegistry } from "../core/customer-registry.ts";
 import { enqueueOperation, type EnqueueDisposition } from "../queue/enqueue-operation.ts";
 import type { ReplyTo } from "../queue/job-payload.ts";
 import { renderAudit, renderCustomer } from "./render-text.ts";
 import type { AccessPolicy } from "../core/roles.ts";
 import type { Approval, Approvals, DecisionResult } from "../core/approvals.ts";
 import type { AuditLog } from "../core/audit-log.ts";
-import { decideRequest, facts, requestRemoval } from "./offboard-approval.ts";
-import { checkCommand, nextCommands } from "../core/customer-lifecycle.ts";
+import { decideRequest, requestRemoval } from "./removal-approvals.ts";
+import { lifecycleFactsOf, nextCommands } from "../core/customer-lifecycle.ts";
+import { checkLifecycle } from "./check-lifecycle.ts";
 import { madeAnything } from "../core/run-lifecycle.ts";
 import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
 import { operationJobId } from "../queue/job-payload.ts";
@@ -143,7 +144,7 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       const record = await deps.registry.get(command.customer);
       if (!record) return { kind: "info", command, text: `qoem knows no customer named ${command.customer}. Try /qoem list.` };
       const pending = await deps.approvals.pendingFor(command.customer);
-      return { kind: "info", command, text: renderCustomer(record, pending, nextCommands(facts(record, pending?.id))) };
+      return { kind: "info", command, text: renderCustomer(record, pending, nextCommands(lifecycleFactsOf(record, pending?.id))) };
     }
     case "audit":
       return { kind: "info", command, text: renderAudit(await deps.audit.read(command.customer), command.customer) };
@@ -162,7 +163,7 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
     case "reactivate": {
       const record = await deps.registry.get(command.customer);
       if (!record) return unknownCustomer(command.customer, "reactivate");
-      const check = checkCommand("reactivate", facts(record));
+      const check = await checkLifecycle(deps, "reactivate", record);
       if (!check.ok) return { kind: "error", error: { reason: check.reason, usage: usage.reactivate, command: "reactivate" } };
       return enqueue(command, req, deps, `Reactivating ${command.customer}`);
     }
@@ -201,7 +202,7 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
   const where = whereOf(command.target);
   const record = await deps.registry.get(command.customer);
   const refuse = (reason: string): ChatAnswer => ({ kind: "error", error: { reason, usage: usage.onboard, command: "onboard" } });
-  const check = checkCommand("onboard", record ? facts(record, (await deps.approvals.pendingFor(command.customer))?.id) : undefined, where);
+  const check = await checkLifecycle(deps, "onboard", record, where);
   if (!check.ok) return refuse(check.reason);
   const payload = {
     requestId: randomUUID(),
@@ -210,7 +211,7 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
     requestedBy: { user: req.user, surface: req.surface },
     requestedAt: new Date().toISOString(),
   };
-  if (!command.dryRun && record?.status === "active" && whereOf(targetOf(record)) === where && (record.templates ?? "") === command.templates.join("|") && (record.features ?? "") === command.features.join(",")) {
+  if (!command.dryRun && record?.status === "active" && hasOptionsOf(record, command)) {
     // Nothing asked differs from what the customer has: nothing to do (different options run the onboard again).
     return { kind: "operation", command, jobId: record.lastJobId ?? operationJobId(payload), disposition: "done", text: `${command.customer} is already onboarded on ${where} with these options (job ${record.lastJobId ?? "-"}). Try /qoem status ${command.customer}.` };
   }
@@ -219,7 +220,7 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
     const claim = await deps.registry.claim(command.customer, command.target, req.user, operationJobId(payload), { templates: command.templates, features: command.features, ...(command.residency ? { residency: command.residency } : {}) });
     if (!claim.claimed) {
       const now = await deps.registry.get(command.customer);
-      const again = now ? checkCommand("onboard", facts(now), where) : undefined;
+      const again = now ? await checkLifecycle(deps, "onboard", now, where) : undefined;
       return refuse(again && !again.ok ? again.reason : `${command.customer} already has an environment on ${claim.where} (${claim.status}); a customer has exactly one`);
     }
   }
@@ -237,6 +238,11 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
   return { kind: "operation", command, jobId: result.jobId, disposition: result.disposition, text };
 }
 
+/** The customer already has what this onboard asks for: the same place, templates and features. */
+function hasOptionsOf(record: CustomerRecord, command: OnboardCommand): boolean {
+  return whereOf(targetOf(record)) === whereOf(command.target) && (record.templates ?? "") === command.templates.join("|") && (record.features ?? "") === command.features.join(",");
+}
+
 type AbandonCommand = Extract<Command, { name: "abandon" }>;
 
 /**
@@ -247,7 +253,7 @@ async function abandon(command: AbandonCommand, req: ChatRequest, deps: Dispatch
   const record = await deps.registry.get(command.customer);
   if (!record) return unknownCustomer(command.customer, "abandon");
   const refuse = (reason: string): ChatAnswer => ({ kind: "error", error: { reason, usage: usage.abandon, command: "abandon" } });
-  const check = checkCommand("abandon", facts(record, (await deps.approvals.pendingFor(command.customer))?.id));
+  const check = await checkLifecycle(deps, "abandon", record);
   if (!check.ok) return refuse(check.reason);
   if (record.status === "onboarding" && record.lastJobId) {
     const state = await deps.operations.getJobState(record.lastJobId).catch(() => "unknown");
@@ -255,11 +261,12 @@ async function abandon(command: AbandonCommand, req: ChatRequest, deps: Dispatch
       return refuse(`${command.customer}'s onboard is still ${state} (job ${record.lastJobId}); wait for it to finish or fail, then abandon it`);
     }
   }
-  if (await madeAnything(deps.registry, deps.checkpoints, command.customer)) return requestRemoval(command, req, deps, record);
+  if (await madeAnything(record, deps.checkpoints)) return requestRemoval(command, req, deps, record);
   // Only if nothing moved since the read above (a resent onboard would have changed the job or the status).
   try {
     await deps.registry.update(command.customer, { status: "removed", lastError: "" }, undefined, { status: record.status, lastJobId: record.lastJobId ?? "" });
-  } catch {
+  } catch (error) {
+    if ((error as { code?: string }).code !== "conflict") throw error;
     const now = await deps.registry.get(command.customer);
     return refuse(`${command.customer} changed while it was being abandoned (it is ${now?.status ?? "gone"} now); nothing was abandoned`);
   }

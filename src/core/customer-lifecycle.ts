@@ -5,6 +5,7 @@
  * `lifecycle` by a test, so the two cannot drift apart.
  */
 import type { CustomerStatus } from "./customer-status.ts";
+import { targetOf, whereOf, type CustomerRecord } from "./customer-registry.ts";
 
 export type LifecycleCommand = "onboard" | "offboard" | "reactivate" | "abandon" | "approve" | "reject";
 
@@ -106,6 +107,12 @@ export interface LifecycleFacts {
   /** A pending approval's id, if any. */
   requestId?: string;
 }
+
+/** A registry record as the lifecycle sees it; `requestId` fills in the approve/reject commands of a pending request. */
+export const lifecycleFactsOf = (r: CustomerRecord, requestId?: string): LifecycleFacts => ({ status: r.status, customer: r.customer, where: whereOf(targetOf(r)), kind: r.kind, ...(requestId ? { requestId } : {}) });
+
+/** Whether a status's way on names a pending request (approve, reject), so a refusal there wants its id. */
+export const waitsForApproval = (status: CustomerStatus) => lifecycle[status].next.some((c) => c.includes("<request-id>"));
 
 /** The commands that lead on from a customer's status now, ready to type. */
 export function nextCommands(f: LifecycleFacts): string[] {

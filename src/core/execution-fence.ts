@@ -56,7 +56,7 @@ export interface WriteCondition {
 }
 
 /** The customer moved on (abandoned, claimed elsewhere) while this execution worked: its writes no longer apply. */
-export const movedOn = (what: string) => new QoemError("permanent", `the customer moved on while this operation ran (${what}); nothing more was written`);
+export const movedOn = (what: string) => new QoemError("conflict", `the customer moved on while this operation ran (${what}); nothing more was written`);
 
 export async function fenceHolds(redis: Redis, fence: Fence): Promise<boolean> {
   if (fence.signal?.aborted) return false;
@@ -99,6 +99,3 @@ export async function fencedHset(redis: Redis, fence: Fence | undefined, key: st
   if (ok === 0) throw superseded(`another execution took over before ${what}`);
   if (ok === 2) throw movedOn(what);
 }
-
-/** The fence script for the rate gate: checks the current execution's fence inside the same Lua call. */
-export const fenceLuaPrelude = { holdsScript };

@@ -5,8 +5,8 @@
  * way out (`settleFailure`), so no failure leaves a customer where no command can reach it.
  */
 import type { DeploymentAdapter, OffboardResult, Target } from "../../adapters/port.ts";
-import { targetOf } from "./customer-registry.ts";
-import type { CustomerRegistry, CustomerStatus } from "./customer-registry.ts";
+import { targetOf, whereOf } from "./customer-registry.ts";
+import type { CustomerRecord, CustomerRegistry, CustomerStatus } from "./customer-registry.ts";
 import { environmentOf, requireCustomer } from "./customer-environment.ts";
 import type { OnboardCheckpoints } from "./onboard-checkpoint.ts";
 import type { Fence } from "./execution-fence.ts";
@@ -55,13 +55,10 @@ export async function runReactivate(run: LifecycleRun, customer: string): Promis
   return result;
 }
 
-/** What an onboard made, by the registry and its checkpoint: nothing means abandoning needs no approval. */
-export async function madeAnything(registry: CustomerRegistry, checkpoints: OnboardCheckpoints, customer: string): Promise<boolean> {
-  const record = await registry.get(customer);
-  if (!record) return false;
+/** What an onboard made, by the customer's record and its checkpoint: nothing means abandoning needs no approval. */
+export async function madeAnything(record: CustomerRecord, checkpoints: OnboardCheckpoints): Promise<boolean> {
   if (record.tenantId) return true;
-  const where = record.kind === "cloud" ? (record.region ?? "") : (record.site ?? "");
-  const checkpoint = await checkpoints.load(customer, where);
+  const checkpoint = await checkpoints.load(record.customer, whereOf(targetOf(record)));
   // Any fact an onboard learned (a stream, a space, a create sent) means something may exist, including what an
   // earlier, finished onboard made; only an onboard that stopped before it touched anything frees the customer at once.
   return Object.keys(checkpoint.facts).some((k) => checkpoint.facts[k] !== "") || Object.values(checkpoint.done).some((d) => d.outcome !== "unchanged");

@@ -1,6 +1,5 @@
 // One job, by operation: hands it to core's runner for that operation and returns the job's result.
 import type { Job } from "bullmq";
-import type { DeploymentAdapter, Target } from "../../adapters/port.ts";
 import { runOnboard } from "../core/run-onboard.ts";
 import { planOnboard } from "../core/plan-onboard.ts";
 import { runAbandon, runOffboard, runReactivate, type LifecycleRun } from "../core/run-lifecycle.ts";
@@ -18,7 +17,7 @@ export interface Execution {
 
 export async function handleOperation(job: Job, data: OperationJob, deps: OperationWorkerDeps, report: Report, execution: Execution): Promise<unknown> {
   const c = data.command;
-  const adapterFor = (target: Target): DeploymentAdapter => deps.adapterFor(target);
+  const adapterFor = deps.adapterFor;
   const lifecycleRun: LifecycleRun = { registry: deps.registry, checkpoints: deps.checkpoints, adapterFor, jobId: job.id!, assertCurrent: execution.assertCurrent, ...(execution.fence ? { fence: execution.fence } : {}) };
   switch (c.name) {
     case "onboard": {

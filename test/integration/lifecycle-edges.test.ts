@@ -1,28 +1,21 @@
 // Edges of the lifecycle a review found: each was a dead end, a lie or a late write before its fix.
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
+import { describe, expect, it } from "vitest";
+import { useTestQoem } from "../support/use-test-qoem.ts";
 import { tenantsNamed } from "../support/cloud-fixture.ts";
-import { requestIdOf, sayCommand } from "../support/say-command.ts";
+import { requestIdOf } from "../support/say-command.ts";
 import { followJob } from "../../src/queue/follow-job.ts";
 import { currentFence } from "../../src/core/execution-fence.ts";
 import { environmentOf } from "../../src/core/customer-environment.ts";
 import { dispatchCommand } from "../../src/chat/dispatch-command.ts";
 import type { CustomerRegistry } from "../../src/core/customer-registry.ts";
 
-let qoem: TestQoem | undefined;
-afterEach(async () => {
-  await qoem?.stop();
-  qoem = undefined;
-});
-const say = (text: string, user = "U1") => sayCommand(qoem!, text, user);
-const status = async (customer: string) => (await qoem!.registry.get(customer))?.status;
-const auditOf = async (customer: string) => (await qoem!.dispatch.audit.read(customer, 100)).map((e) => `${e.action} → ${e.result}`);
+const { start, say, status, auditOf } = useTestQoem();
 
 describe("lifecycle edges", () => {
   it("asks for approval to abandon a failed re-onboard of a site customer, whose content is live", async () => {
-    qoem = await startTestQoem("edges-site-abandon");
+    const qoem = await start("edges-site-abandon");
     expect((await say("onboard zed local")).outcome?.state).toBe("completed");
-    const streams = () => [...qoem!.siteEmulator!.state.streams.values()].filter((s) => s.name === "zed");
+    const streams = () => [...qoem.siteEmulator!.state.streams.values()].filter((s) => s.name === "zed");
     expect((await say('onboard zed local --template "Nope Template"')).outcome?.state).toBe("failed");
     expect(await status("zed")).toBe("onboard-failed");
     const abandoned = await say("abandon zed");
@@ -35,7 +28,7 @@ describe("lifecycle edges", () => {
   });
 
   it("frees a deactivated customer whose tenant Qlik has purged, when reactivate finds it gone", async () => {
-    qoem = await startTestQoem("edges-purged");
+    const qoem = await start("edges-purged");
     expect((await say("onboard acme eu")).outcome?.state).toBe("completed");
     const id = requestIdOf(await say("offboard acme --purge-after 10"));
     expect((await say(`approve ${id}`, "U2")).outcome?.state).toBe("completed");
@@ -50,7 +43,7 @@ describe("lifecycle edges", () => {
   });
 
   it("completes quietly when BullMQ runs a finished onboard again (its worker died before BullMQ heard)", async () => {
-    qoem = await startTestQoem("edges-rerun");
+    const qoem = await start("edges-rerun");
     expect((await say("onboard acme eu")).outcome?.state).toBe("completed");
     const job = (await qoem.operations.getJob("onboard.acme.eu"))!;
     await job.retry("completed");
@@ -61,20 +54,20 @@ describe("lifecycle edges", () => {
   });
 
   it("sends nothing more to a client-managed site from a superseded execution, as to Qlik Cloud", async () => {
-    qoem = await startTestQoem("edges-site-fence");
+    const qoem = await start("edges-site-fence");
     expect((await say("onboard zed local")).outcome?.state).toBe("completed");
     expect((await say("onboard acme eu")).outcome?.state).toBe("completed");
     // A fence that no longer holds: its customer lock now belongs to someone else.
     const broken = { checks: [{ key: qoem.keys.lock("whoever"), value: "1:an-execution-long-gone" }] };
     const acme = (await qoem.registry.get("acme"))!;
-    await expect(currentFence.run(broken, () => qoem!.adapters.adapterFor({ kind: "cloud", region: "eu" }).offboard(environmentOf(acme), { purgeAfterDays: 30 }))).rejects.toMatchObject({ code: "superseded" });
+    await expect(currentFence.run(broken, () => qoem.adapters.adapterFor({ kind: "cloud", region: "eu" }).offboard(environmentOf(acme), { purgeAfterDays: 30 }))).rejects.toMatchObject({ code: "superseded" });
     const zed = (await qoem.registry.get("zed"))!;
-    await expect(currentFence.run(broken, () => qoem!.adapters.adapterFor({ kind: "client-managed", site: "local" }).offboard(environmentOf(zed), { purgeAfterDays: 30 }))).rejects.toMatchObject({ code: "superseded" });
+    await expect(currentFence.run(broken, () => qoem.adapters.adapterFor({ kind: "client-managed", site: "local" }).offboard(environmentOf(zed), { purgeAfterDays: 30 }))).rejects.toMatchObject({ code: "superseded" });
     expect([...qoem.siteEmulator!.state.streams.values()].filter((s) => s.name === "zed")).toHaveLength(1);
   });
 
   it("refuses to free a customer whose onboard was resent while the abandon was being decided", async () => {
-    qoem = await startTestQoem("edges-abandon-race");
+    const qoem = await start("edges-abandon-race");
     expect((await say("onboard omega eu --features direct-query")).outcome?.state).toBe("failed");
     qoem.cloudEmulator!.faults.set([{ action: "latency", latencyMs: 100 }]);
     const q = qoem;

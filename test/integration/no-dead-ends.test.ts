@@ -1,23 +1,16 @@
 // Issue "no dead ends": each case a user once got stuck in, driven through the product's own dispatch, queue, worker and runner.
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
+import { describe, expect, it } from "vitest";
+import { startTestQoem } from "../support/start-test-qoem.ts";
+import { useTestQoem } from "../support/use-test-qoem.ts";
 import { tenantsNamed } from "../support/cloud-fixture.ts";
-import { requestIdOf, sayCommand } from "../support/say-command.ts";
+import { requestIdOf } from "../support/say-command.ts";
 import { enqueueOperation } from "../../src/queue/enqueue-operation.ts";
 
-let qoem: TestQoem | undefined;
-afterEach(async () => {
-  await qoem?.stop();
-  qoem = undefined;
-});
-
-const say = (text: string, user = "U1") => sayCommand(qoem!, text, user);
-const status = async (customer: string) => (await qoem!.registry.get(customer))?.status;
-const auditOf = async (customer: string) => (await qoem!.dispatch.audit.read(customer, 100)).map((e) => `${e.action} → ${e.result}`);
+const { start, say, status, auditOf } = useTestQoem();
 
 describe("a failed onboard has a way out", () => {
   it("runs a repeated onboard with the options given now, not the failed job's", async () => {
-    qoem = await startTestQoem("dead-ends-options");
+    const qoem = await start("dead-ends-options");
     const bad = await say('onboard delta eu --template "Nope Template"');
     expect(bad.outcome?.state).toBe("failed");
     expect(bad.outcome?.progress?.note).toMatch(/Nope Template/);
@@ -32,7 +25,7 @@ describe("a failed onboard has a way out", () => {
   });
 
   it("forgets unlicensed --features on the next onboard, and frees a customer whose failed onboard made nothing", async () => {
-    qoem = await startTestQoem("dead-ends-features");
+    const qoem = await start("dead-ends-features");
     const bad = await say("onboard omega eu --features direct-query");
     expect(bad.outcome?.state).toBe("failed");
     expect(bad.outcome?.progress?.note).toMatch(/cannot verify direct-query from the licence/);
@@ -51,7 +44,7 @@ describe("a failed onboard has a way out", () => {
   });
 
   it("abandons an onboard that made a tenant only after approval, and a new onboard brings that tenant back", async () => {
-    qoem = await startTestQoem("dead-ends-abandon");
+    const qoem = await start("dead-ends-abandon");
     qoem.cloudEmulator!.faults.set([{ method: "POST", path: "/api/v1/webhooks", action: "status", status: 403, times: 1 }]);
     const failed = await say("onboard kappa eu");
     expect(failed.outcome?.state).toBe("failed");
@@ -74,7 +67,7 @@ describe("a failed onboard has a way out", () => {
   });
 
   it("refuses to onboard a deactivated customer and names reactivate, changing nothing", async () => {
-    qoem = await startTestQoem("dead-ends-deactivated");
+    const qoem = await start("dead-ends-deactivated");
     await say("onboard acme eu");
     const id = requestIdOf(await say("offboard acme"));
     expect((await say(`approve ${id}`, "U2")).outcome?.state).toBe("completed");
@@ -88,7 +81,7 @@ describe("a failed onboard has a way out", () => {
   });
 
   it("says which commands lead on from every status it shows", async () => {
-    qoem = await startTestQoem("dead-ends-status");
+    const qoem = await start("dead-ends-status");
     await say("onboard acme eu");
     expect((await say("status acme")).text).toMatch(/what you can do now: \/qoem onboard acme eu, \/qoem offboard acme/);
     const id = requestIdOf(await say("offboard acme"));
@@ -100,7 +93,7 @@ describe("a failed onboard has a way out", () => {
 
 describe("checks before anything is made", () => {
   it("fails a dry run that asks for an unlicensed feature or a missing template, saying why, and records nothing", async () => {
-    qoem = await startTestQoem("dead-ends-dry-run");
+    const qoem = await start("dead-ends-dry-run");
     const tenants = qoem.cloudEmulator!.state.tenants.size;
     const features = await say("onboard sigma eu --features direct-query --dry-run");
     expect(features.outcome?.state).toBe("failed");
@@ -117,7 +110,7 @@ describe("checks before anything is made", () => {
 
 describe("health compares against what the customer was given", () => {
   it("stays green for a customer given one template", async () => {
-    qoem = await startTestQoem("dead-ends-health");
+    const qoem = await start("dead-ends-health");
     expect((await say('onboard acme eu --template "Sales Overview"')).outcome?.state).toBe("completed");
     const health = await say("health acme");
     expect(health.outcome?.result).toMatchObject({ verdict: "green", reasons: [] });
@@ -127,7 +120,7 @@ describe("health compares against what the customer was given", () => {
 
 describe("a repeat right after the previous run", () => {
   it("runs each of deactivate, reactivate, deactivate, reactivate within seconds, with no stale claim", async () => {
-    qoem = await startTestQoem("dead-ends-repeat");
+    const qoem = await start("dead-ends-repeat");
     await say("onboard acme eu");
     for (let round = 0; round < 2; round++) {
       const id = requestIdOf(await say("offboard acme"));
@@ -143,7 +136,7 @@ describe("a repeat right after the previous run", () => {
 
 describe("one failure path", () => {
   it("reports a failure that is no adapter error as failed (not retrying), and the registry and audit agree", async () => {
-    qoem = await startTestQoem("dead-ends-uncoded");
+    const qoem = await start("dead-ends-uncoded");
     // An onboard for a site that no config names reaches the worker (the parser would refuse it; a job queued before a config change would not).
     const command = { name: "onboard" as const, customer: "ghost", target: { kind: "client-managed" as const, site: "gone" }, templates: [], features: [], dryRun: false };
     await qoem.registry.claim("ghost", command.target, "U1", "onboard.ghost.gone", { templates: [], features: [] });
@@ -163,7 +156,7 @@ describe("one failure path", () => {
 describe("approvals decided in core, in any role", () => {
   it("expires a request in a process without the chat role, and the status goes back", async () => {
     // This process would expire requests only hourly; the worker-only one below every 100 ms.
-    qoem = await startTestQoem("dead-ends-expiry", {}, { approvalExpiryEveryMs: 3_600_000 });
+    const qoem = await start("dead-ends-expiry", {}, { approvalExpiryEveryMs: 3_600_000 });
     await say("onboard acme eu");
     const id = requestIdOf(await say("offboard acme"));
     expect(await status("acme")).toBe("offboard-pending");

@@ -13,9 +13,9 @@ import type { ApiScope, ApiToken } from "../../config.ts";
 import { dispatchParsed, type ChatAnswer, type DispatchDeps } from "../dispatch-command.ts";
 import { IdempotentRequests, type RememberedAnswer } from "../../core/idempotent-requests.ts";
 import type { RedisKeys } from "../../core/redis-keys.ts";
-import { nextCommands } from "../../core/customer-lifecycle.ts";
+import { lifecycleFactsOf, nextCommands } from "../../core/customer-lifecycle.ts";
 import { templatesOf, whereOf, targetOf } from "../../core/customer-registry.ts";
-import { facts } from "../offboard-approval.ts";
+
 import { offboardingRequestSchema, onboardingRequestSchema, type ApiError } from "./api-schemas.ts";
 import { describeOperation } from "./describe-operation.ts";
 import { hasScope, verifyApiToken } from "./verify-api-token.ts";
@@ -62,6 +62,14 @@ function invalid(error: z.ZodError): Answer {
   const issue = error.issues[0];
   const field = issue?.path.join(".") || undefined;
   return fail(422, { code: "invalid_request", message: `${field ? `${field}: ` : ""}${issue?.message ?? "invalid"}`, ...(field ? { field } : {}) });
+}
+
+/** The request's JSON body, validated by `schema`, or the 422 that says what was wrong. */
+async function readBody<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<{ ok: true; value: T } | { ok: false; answer: Answer }> {
+  const raw = await readJson(req);
+  if (!raw.ok) return raw;
+  const body = schema.safeParse(raw.value);
+  return body.success ? { ok: true, value: body.data } : { ok: false, answer: invalid(body.error) };
 }
 
 const quoteArg = (s: string) => `"${s}"`;
@@ -138,13 +146,11 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (req.method === "POST" && path === "/api/v1/onboardings") {
       const denied = need("onboard");
       if (denied) return denied;
-      const raw = await readJson(req);
-      if (!raw.ok) return raw.answer;
-      const body = onboardingRequestSchema.safeParse(raw.value);
-      if (!body.success) return invalid(body.error);
+      const body = await readBody(req, onboardingRequestSchema);
+      if (!body.ok) return body.answer;
       const key = req.headers["idempotency-key"];
       if (typeof key !== "string" || !/^[\x21-\x7e]{1,200}$/.test(key)) return fail(422, { code: "invalid_request", message: "an Idempotency-Key header (1 to 200 visible characters) is required", field: "Idempotency-Key" });
-      const b = body.data;
+      const b = body.value;
       const text = [
         "onboard",
         b.customer,
@@ -158,13 +164,11 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     if (req.method === "POST" && path === "/api/v1/offboardings") {
       const denied = need("offboard:request");
       if (denied) return denied;
-      const raw = await readJson(req);
-      if (!raw.ok) return raw.answer;
-      const body = offboardingRequestSchema.safeParse(raw.value);
-      if (!body.success) return invalid(body.error);
+      const body = await readBody(req, offboardingRequestSchema);
+      if (!body.ok) return body.answer;
       const key = req.headers["idempotency-key"];
-      const text = `offboard ${body.data.customer}${body.data.purgeAfterDays ? ` --purge-after ${body.data.purgeAfterDays}` : ""}`;
-      return command(token, text, typeof key === "string" ? key : undefined, body.data);
+      const text = `offboard ${body.value.customer}${body.value.purgeAfterDays ? ` --purge-after ${body.value.purgeAfterDays}` : ""}`;
+      return command(token, text, typeof key === "string" ? key : undefined, body.value);
     }
     const operation = /^\/api\/v1\/operations\/([A-Za-z0-9._-]{1,200})$/.exec(path);
     if (req.method === "GET" && operation) {
@@ -197,7 +201,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
           ...(record.lastError ? { lastError: record.lastError } : {}),
           ...(record.lastJobId ? { lastOperation: record.lastJobId } : {}),
           ...(pending ? { pendingApproval: { id: pending.id, operation: pending.operation, expiresAt: new Date(pending.expiresAt).toISOString() } } : {}),
-          next: nextCommands(facts(record, pending?.id)),
+          next: nextCommands(lifecycleFactsOf(record, pending?.id)),
         },
       };
     }

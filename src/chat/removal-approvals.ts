@@ -1,5 +1,5 @@
 /**
- * Requests that wait for a second person (an offboard, or abandoning an onboard that made something)
+ * Removal approvals: requests that wait for a second person (an offboard, or abandoning an onboard that made something)
  * as the chat layer asks for them: core's approvals decide, atomically with the customer's status
  * (four eyes, expiry, exactly once); this module words the request and, once approved, enqueues
  * exactly one job, whose id is the approval's.
@@ -10,11 +10,10 @@ import type { Command } from "../commands/command-schema.ts";
 import { enqueueOperation } from "../queue/enqueue-operation.ts";
 import { replyToSchema } from "../queue/job-payload.ts";
 import type { Approval } from "../core/approvals.ts";
-import { whereOf, targetOf, type CustomerRecord } from "../core/customer-registry.ts";
-import { checkCommand } from "../core/customer-lifecycle.ts";
+import type { CustomerRecord } from "../core/customer-registry.ts";
 import { ABANDON_PURGE_AFTER_DAYS } from "../core/run-lifecycle.ts";
 import type { ChatAnswer, ChatRequest, DispatchDeps } from "./dispatch-command.ts";
-import { unknownCustomer } from "./dispatch-command.ts";
+import { checkLifecycle } from "./check-lifecycle.ts";
 
 type RemovalCommand = Extract<Command, { name: "offboard" | "abandon" }>;
 type DecisionCommand = Extract<Command, { name: "approve" | "reject" }>;
@@ -35,8 +34,6 @@ function describeEffect(r: CustomerRecord, purgeAfterDays: number, operation: "o
     : `${what}the customer's apps, stream, security rules and tag are removed from site ${r.site}`;
 }
 
-export const facts = (r: CustomerRecord, requestId?: string) => ({ status: r.status, customer: r.customer, where: whereOf(targetOf(r)), kind: r.kind, ...(requestId ? { requestId } : {}) });
-
 /** Asks for an approval of an offboard or an abandon; the customer's status moves in the same atomic step. */
 export async function requestRemoval(command: RemovalCommand, req: ChatRequest, deps: DispatchDeps, record: CustomerRecord): Promise<ChatAnswer> {
   const operation = command.name;
@@ -44,7 +41,7 @@ export async function requestRemoval(command: RemovalCommand, req: ChatRequest, 
   if (pending) {
     return { kind: "approval", command, approval: pending, created: false, text: `A request to ${pending.operation} ${command.customer} is already waiting for approval (request ${pending.id}, asked by ${pending.requestedBy}).` };
   }
-  const check = checkCommand(operation, facts(record));
+  const check = await checkLifecycle(deps, operation, record);
   if (!check.ok) return { kind: "error", error: { reason: check.reason, usage: usage[operation], command: operation } };
   if (!deps.access.approversConfigured) {
     return { kind: "error", error: { reason: `no approvers are configured (QOEM_APPROVERS or roles.approvers), so the ${operation} could never be approved; nothing was requested`, usage: usage[operation], command: operation } };
@@ -62,7 +59,7 @@ export async function requestRemoval(command: RemovalCommand, req: ChatRequest, 
   if ("status" in result) {
     // The status changed between the read and the request: say what it is now and what helps.
     const now = await deps.registry.get(command.customer);
-    const again = now ? checkCommand(operation, facts(now)) : { ok: false as const, reason: `qoem knows no customer named ${command.customer}` };
+    const again = now ? await checkLifecycle(deps, operation, now) : { ok: false as const, reason: `qoem knows no customer named ${command.customer}` };
     return { kind: "error", error: { reason: again.ok ? `${command.customer} changed status while the request was made; try again` : again.reason, usage: usage[operation], command: operation } };
   }
   const { approval, created } = result;
@@ -117,4 +114,3 @@ export async function decideRequest(command: DecisionCommand, user: string, deps
   return { kind: "decision", command, decision, jobId, text: `${what} of ${approval.customer} approved by ${user}; it runs now (job ${jobId}).` };
 }
 
-export { unknownCustomer };
