@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Readable, Writable } from "node:stream";
 import type { Config } from "./config.ts";
-import { createLogger } from "./create-logger.ts";
+import { createHumanLogger, createLogger } from "./create-logger.ts";
 import { RedisKeys } from "./core/redis-keys.ts";
 import { CustomerRegistry } from "./core/customer-registry.ts";
 import { CustomerLock } from "./core/customer-lock.ts";
@@ -102,7 +102,9 @@ export interface QoemHandle {
 }
 
 export async function startQoem(config: Config, options: StartOptions = {}): Promise<QoemHandle> {
-  const logger = options.logger ?? createLogger(config.logLevel ?? (options.shell ? "warn" : "info"));
+  const level = config.logLevel ?? (options.shell ? "warn" : "info");
+  // A person typing into the shell reads human lines; anything else (pipes, tests, log shippers) gets JSON.
+  const logger = options.logger ?? (options.shell && process.stderr.isTTY ? createHumanLogger(level) : createLogger(level));
   const shutdown = createShutdown(logger);
   const closers = { push: (step: () => Promise<void>) => shutdown.add(step) };
   const redisState = new RedisState(logger, redisAddress(config.redisUrl));
