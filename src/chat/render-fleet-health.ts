@@ -1,4 +1,5 @@
 // `health all` and App Home: counts per region and site, then the red, amber and unknown customers, worst first, with reasons.
+import type { SweepsOutcome } from "../queue/follow-sweeps.ts";
 import type { HealthVerdict, LatestHealth } from "../core/health-history.ts";
 
 const rank: Record<HealthVerdict, number> = { red: 0, amber: 1, unknown: 2, green: 3 };
@@ -59,4 +60,12 @@ export function renderFleetHealth(view: FleetHealthView, running?: string): stri
   for (const l of shown) lines.push(notGreenLine(l));
   if (view.notGreen.length > shown.length) lines.push(`… and ${view.notGreen.length - shown.length} more not green.`);
   return lines.join("\n");
+}
+
+/** What a followed `health all` adds to its answer when not every sweep completed (undefined when all did). */
+export function describeSweeps(outcome: SweepsOutcome): string | undefined {
+  const parts: string[] = [];
+  if (outcome.failed) parts.push(`${outcome.failed} sweep${outcome.failed === 1 ? "" : "s"} failed (${[...new Set(outcome.errors)].join("; ") || "no reason given"}); their regions show the verdicts from before`);
+  if (outcome.timeout) parts.push(`${outcome.timeout} sweep${outcome.timeout === 1 ? " is" : "s are"} still running; 'health all' later shows their verdicts`);
+  return parts.length ? parts.join("; ") : undefined;
 }

@@ -60,6 +60,23 @@ describe("qoem run", () => {
     expect(r.events.at(-2)).toMatchObject({ event: "progress", phase: "done", customer: "acme" });
   });
 
+  it("answers 'health all' with the verdicts of the sweeps it started, not the ones from before", async () => {
+    // The last sweep is over a minute old, so `health all` starts new ones (it answers from a fresher one).
+    const before = new Date(Date.now() - 5 * 60_000).toISOString();
+    await qoem.redis.hset(qoem.keys.sweepMeta(), "lastSweepAt", before);
+    const r = await run("health all");
+    const end = endOf(r);
+    expect(r.code).toBe(0);
+    expect(end).toMatchObject({ outcome: "done", command: "health", sweeps: { failed: 0, timeout: 0 } });
+    expect((end.jobIds as string[]).length).toBeGreaterThan(0);
+    expect((end.sweeps as { completed: number }).completed).toBe((end.jobIds as string[]).length);
+    const after = await qoem.dispatch.fleet.history.lastSweepAt();
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    expect(String(end.text)).toMatch(/^Fleet health: 1 green, 0 amber, 0 red \(last sweep /);
+    expect(String(end.text)).not.toMatch(/sweeping now|no sweep yet/);
+  });
+
   it("exits 1 on a command that is well formed but refused, and 0 on a read", async () => {
     const r = await run("onboard acme us");
     expect(r.code).toBe(1);

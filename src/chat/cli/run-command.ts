@@ -10,6 +10,8 @@ import { dispatchParsed, type ChatAnswer, type DispatchDeps } from "../dispatch-
 import { followJob, type FollowResult } from "../../queue/follow-job.ts";
 import { progressPrinter } from "../shell/shell-surface.ts";
 import { renderResult, renderStillRunning } from "../render-text.ts";
+import { describeSweeps, fleetHealthView, renderFleetHealth } from "../render-fleet-health.ts";
+import { followSweeps } from "../../queue/follow-sweeps.ts";
 
 export const exitCodes = { done: 0, failed: 1, refused: 1, timeout: 1, malformed: 2 } as const;
 export type RunOutcome = keyof typeof exitCodes;
@@ -30,6 +32,8 @@ export interface RunTarget {
   dispatch: DispatchDeps;
   events: QueueEvents;
   operations: Queue;
+  sweeps: Queue;
+  sweepEvents: QueueEvents;
 }
 
 /** The last JSON line of every run, whatever the outcome. */
@@ -73,6 +77,14 @@ export async function runCommand(target: RunTarget, options: RunCommandOptions):
     return end("done", fields, isOnboard ? undefined : (renderResult(operation, outcome.result) ?? outcome.progress?.summary ?? "done"));
   };
 
+  // `health all` answers with the verdicts its sweeps produce, not the ones from before them.
+  if (answer.kind === "fleet" && answer.jobIds.length) {
+    const sweeps = await followSweeps(target.sweeps, target.sweepEvents, answer.jobIds, options.followTimeoutMs);
+    const fleet = target.dispatch.fleet;
+    const text = renderFleetHealth(fleetHealthView(await fleet.history.all(), await fleet.history.lastSweepAt()), describeSweeps(sweeps));
+    const outcome: RunOutcome = sweeps.failed ? "failed" : sweeps.timeout ? "timeout" : "done";
+    return end(outcome, { command: answer.command.name, jobIds: answer.jobIds, sweeps, text }, text);
+  }
   return settle(answer, follow, end, refused);
 }
 

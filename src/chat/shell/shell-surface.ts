@@ -5,8 +5,9 @@
  */
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { Job, type Queue, type QueueEvents } from "bullmq";
-import { fleetHealthView, renderFleetHealth } from "../render-fleet-health.ts";
+import type { Queue, QueueEvents } from "bullmq";
+import { describeSweeps, fleetHealthView, renderFleetHealth } from "../render-fleet-health.ts";
+import { followSweeps } from "../../queue/follow-sweeps.ts";
 import { formatCommandError } from "../../commands/parse-command.ts";
 import { dispatchCommand, type DispatchDeps } from "../dispatch-command.ts";
 import { followJob } from "../../queue/follow-job.ts";
@@ -73,8 +74,8 @@ export async function runShell(options: ShellOptions): Promise<void> {
       else {
         write(answer.text);
         if (answer.kind === "fleet" && answer.jobIds.length) {
-          await Promise.all(answer.jobIds.map(async (id) => (await Job.fromId(options.sweeps!, id))?.waitUntilFinished(options.sweepEvents!).catch(() => undefined)));
-          write(renderFleetHealth(fleetHealthView(await options.dispatch.fleet.history.all(), await options.dispatch.fleet.history.lastSweepAt())));
+          const sweeps = await followSweeps(options.sweeps!, options.sweepEvents!, answer.jobIds);
+          write(renderFleetHealth(fleetHealthView(await options.dispatch.fleet.history.all(), await options.dispatch.fleet.history.lastSweepAt()), describeSweeps(sweeps)));
         }
         if (answer.kind === "decision" && answer.jobId) {
           const outcome = await followJob(options.events, options.operations, answer.jobId, () => undefined, follow);
