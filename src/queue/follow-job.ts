@@ -23,7 +23,14 @@ export interface FollowResult {
 
 export async function followJob(events: QueueEvents, queue: Queue, jobId: string, onProgress: (p: OperationProgress) => void, options: FollowOptions = {}): Promise<FollowResult> {
   const timeoutMs = options.timeoutMs ?? FOLLOW_TIMEOUT_MS;
-  await events.waitUntilReady();
+  const startedAt = Date.now();
+  // Even the event stream's connection waits no longer than the whole follow may.
+  const ready = await Promise.race([
+    events.waitUntilReady().then(() => true, () => false),
+    new Promise<false>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+  ]);
+  if (!ready) return { state: "timeout", error: `could not follow job ${jobId}: the queue's event stream did not connect within ${timeoutMs} ms; the job goes on` };
+  const remainingMs = Math.max(0, timeoutMs - (Date.now() - startedAt));
   let last: OperationProgress | undefined;
   const seen = (data: unknown) => {
     const parsed = progressSchema.safeParse(data);
@@ -65,7 +72,7 @@ export async function followJob(events: QueueEvents, queue: Queue, jobId: string
         .then((job) => job?.getState())
         .catch(() => undefined)
         .then((state) => finish("timeout", `job ${jobId} is still ${state ?? "running"} after ${timeoutMs} ms; it goes on, and its end is not followed here`));
-    }, timeoutMs);
+    }, remainingMs);
     timer.unref?.();
     events.on("progress", onProgressEvent);
     events.on("completed", onCompleted);
@@ -76,6 +83,6 @@ export async function followJob(events: QueueEvents, queue: Queue, jobId: string
       const state = await job.getState();
       if (state === "completed") void finish("completed");
       else if (state === "failed") void finish("failed", job.failedReason);
-    });
+    }).catch(() => undefined); // Redis away: the events or the timer settle it.
   });
 }

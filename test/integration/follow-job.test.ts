@@ -28,6 +28,18 @@ afterAll(async () => {
 });
 
 describe("followJob", () => {
+  it("gives up within its timeout when the event stream cannot connect at all (no Redis there)", async () => {
+    const unreachable = { host: "127.0.0.1", port: 1, maxRetriesPerRequest: null, retryStrategy: () => 200, lazyConnect: true };
+    const deadEvents = new QueueEvents("operations", { connection: unreachable, prefix, autorun: false });
+    deadEvents.on("error", () => undefined);
+    try {
+      const outcome = await followJob(deadEvents, queue, "no-such-job", () => undefined, { timeoutMs: 300 });
+      expect(outcome).toEqual({ state: "timeout", error: expect.stringMatching(/event stream did not connect within 300 ms/) });
+    } finally {
+      await deadEvents.close().catch(() => undefined);
+    }
+  });
+
   it("gives up on a job that never finishes after its timeout, and removes its listeners", async () => {
     // No worker takes this queue: the job waits forever.
     const job = await queue.add("never", {});
