@@ -124,7 +124,9 @@ export async function dispatchCommand(req: ChatRequest, deps: DispatchDeps, hook
  */
 export async function dispatchParsed(command: Command, req: ChatRequest, deps: DispatchDeps, hooks: DispatchHooks = {}): Promise<ChatAnswer> {
   return withinRedisDeadline(deps.redisState, async () => {
-    const answer = await answerCommand(command, req, deps, hooks);
+    const answered = await answerCommand(command, req, deps, hooks);
+    // Whatever dispatch turns down was well formed: the parser alone answers malformed text.
+    const answer: ChatAnswer = answered.kind === "error" ? { ...answered, error: { ...answered.error, refused: true } } : answered;
     const decided = answer.kind === "decision" && answer.decision.approval ? answer.decision.approval.customer : undefined;
     const customer = customerOf(command) ?? decided;
     await deps.audit.record({ user: req.user, surface: req.surface, action: describeCommand(command), ...(customer ? { customer } : {}), ...resultOf(answer) });

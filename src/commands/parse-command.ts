@@ -34,6 +34,8 @@ export interface CommandError {
   reason: string;
   usage: string;
   command?: CommandName;
+  /** Well formed but turned down (a role, the customer's state, a guardrail): the usage line would not help. */
+  refused?: true;
 }
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: CommandError };
@@ -267,6 +269,7 @@ export function parseCommand(text: string, ctx: ParseContext = { sites: [] }): P
   }
 }
 
+/** A malformed command's reason and the usage line that shows the right form; a refusal's reason alone. */
 export function formatCommandError(error: CommandError): string {
-  return `${error.reason}\nUsage: /qoem ${error.usage}`;
+  return error.refused ? error.reason : `${error.reason}\nUsage: /qoem ${error.usage}`;
 }

@@ -81,6 +81,11 @@ describe("qoem run", () => {
     const r = await run("onboard acme us");
     expect(r.code).toBe(1);
     expect(endOf(r)).toMatchObject({ ok: false, outcome: "refused", command: "onboard", error: expect.stringMatching(/acme/) });
+    // A refusal says why and what to do; the usage line is for malformed text only.
+    const text = await run("onboard acme us", { json: false });
+    expect(text.code).toBe(1);
+    expect(text.err.join("\n")).toMatch(/acme/);
+    expect(text.err.join("\n")).not.toMatch(/Usage:/);
     const status = await run("status acme", { json: false });
     expect(status.code).toBe(0);
     expect(status.out.join("\n")).toMatch(/acme/);
