@@ -113,6 +113,8 @@ const siteSchema = z
     allowedOrigins: z.array(z.string().regex(/^(https?:\/\/)?[a-z0-9.-]+(:\d+)?$/i, "an origin such as https://app.example.com, or a host name")).optional(),
     /** Where the site stands (ISO 3166 alpha-2, e.g. CH), for placing customers by data residency. */
     country: z.string().regex(/^[A-Z]{2}$/, "a country code such as CH").optional(),
+    /** Calls a minute to the site's repository (QRS), shared by every qoem worker: a sweep or bulk onboard cannot flood it. */
+    qrsRequestsPerMinute: z.number().int().positive().max(100_000).default(600),
   })
   .strict();
 
