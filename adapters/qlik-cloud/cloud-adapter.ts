@@ -1,7 +1,8 @@
 /**
  * The Qlik Cloud adapter: a customer is a tenant in the region its data must live in.
- * Tenant create/deactivate/reactivate go to the region's register host; everything else to the
- * tenant's own host; fleet views to the organisation host.
+ * Tenant create/deactivate/reactivate go to the region's register host; everything else (reading
+ * the tenant included) to the tenant's own host; fleet views, and the status of a tenant whose
+ * host cannot give it, to the organisation host.
  */
 import { AsyncResource } from "node:async_hooks";
 import { getLicenseOverview } from "@qlik/api/licenses";
