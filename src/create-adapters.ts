@@ -1,6 +1,6 @@
 // Builds the deployment adapters from the config, pointed at Qlik or at the emulators (the hostname seam).
 import { readFileSync } from "node:fs";
-import { ConfigError, type Config, type SiteConfig } from "./config.ts";
+import { ConfigError, DEFAULT_QRS_REQUESTS_PER_MINUTE, type Config, type SiteConfig } from "./config.ts";
 import { emulatorJwtCertificate } from "../adapters/client-managed/emulator/emulator-jwt-signer.ts";
 import { createSiteAdapter, type SiteAccess } from "../adapters/client-managed/site-adapter.ts";
 import { type DeploymentAdapter, type Mutex, type OnQlikCall, type RateGate, type Target } from "../adapters/port.ts";
@@ -33,9 +33,6 @@ export function gateLimits(config: Config): TierLimits {
   const perMinute = config.cloud.rateLimits ?? { tier1PerMinute: 1000, tier2PerMinute: 100 };
   return { tier1: { max: perMinute.tier1PerMinute, windowMs: 60_000 }, tier2: { max: perMinute.tier2PerMinute, windowMs: 60_000 } };
 }
-
-/** Calls a minute to a site's repository when its config does not say (`sites.<name>.qrsRequestsPerMinute`). */
-export const DEFAULT_QRS_REQUESTS_PER_MINUTE = 600;
 
 /**
  * The limits of one site's repository gate: QRS has no tiers (and documents no rate limit), so all

@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { RedisRateGate } from "../../src/core/redis-rate-gate.ts";
 import { RedisKeys } from "../../src/core/redis-keys.ts";
-import { readConfig } from "../../src/config.ts";
-import { DEFAULT_QRS_REQUESTS_PER_MINUTE, siteGateLimits } from "../../src/create-adapters.ts";
+import { DEFAULT_QRS_REQUESTS_PER_MINUTE, readConfig } from "../../src/config.ts";
+import { siteGateLimits } from "../../src/create-adapters.ts";
 import { expectedSite, runSiteSteps, siteContents, siteRequest, startSiteFixture } from "../support/site-fixture.ts";
 import { deletePrefix, REDIS_URL, testPrefix } from "../support/redis-prefix.ts";
 
