@@ -81,7 +81,12 @@ export interface CustomerEnvironment {
   /** The templates the customer was given (empty: every configured template). */
   templates?: string[];
   tenantId?: string;
+  /** The name users reach the customer by (a Qlik Cloud alias, else the tenant's generated hostname). */
   hostname?: string;
+  /** A Qlik Cloud tenant's generated hostname: no alias change moves it, so the tenant is read there. */
+  tenantHost?: string;
+  /** When Qlik said it would purge the deactivated tenant (its deactivate answer, kept by qoem): the tenant's host cannot say. */
+  purgeDate?: string;
   /** The tenant's status as a fleet listing just reported it, so the adapter need not read it again. */
   knownStatus?: string;
 }

@@ -98,6 +98,9 @@ const brandSchema = z
   .object({ name: z.string().min(1).optional(), description: z.string().optional(), logo: z.string().optional(), favIcon: z.string().optional(), styles: z.string().optional() })
   .strict();
 
+/** Calls a minute to a site's repository when the config does not say: QRS documents no limit; this keeps a sweep or bulk onboard from flooding it. */
+export const DEFAULT_QRS_REQUESTS_PER_MINUTE = 600;
+
 const siteSchema = z
   .object({
     engineUrl: z.string().url(),
@@ -113,6 +116,8 @@ const siteSchema = z
     allowedOrigins: z.array(z.string().regex(/^(https?:\/\/)?[a-z0-9.-]+(:\d+)?$/i, "an origin such as https://app.example.com, or a host name")).optional(),
     /** Where the site stands (ISO 3166 alpha-2, e.g. CH), for placing customers by data residency. */
     country: z.string().regex(/^[A-Z]{2}$/, "a country code such as CH").optional(),
+    /** Calls a minute to the site's repository (QRS), shared by every qoem worker: a sweep or bulk onboard cannot flood it. */
+    qrsRequestsPerMinute: z.number().int().positive().max(100_000).default(DEFAULT_QRS_REQUESTS_PER_MINUTE),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 // Builds the deployment adapters from the config, pointed at Qlik or at the emulators (the hostname seam).
 import { readFileSync } from "node:fs";
-import { ConfigError, type Config, type SiteConfig } from "./config.ts";
+import { ConfigError, DEFAULT_QRS_REQUESTS_PER_MINUTE, type Config, type SiteConfig } from "./config.ts";
 import { emulatorJwtCertificate } from "../adapters/client-managed/emulator/emulator-jwt-signer.ts";
 import { createSiteAdapter, type SiteAccess } from "../adapters/client-managed/site-adapter.ts";
 import { type DeploymentAdapter, type Mutex, type OnQlikCall, type RateGate, type Target } from "../adapters/port.ts";
@@ -34,6 +34,14 @@ export function gateLimits(config: Config): TierLimits {
   return { tier1: { max: perMinute.tier1PerMinute, windowMs: 60_000 }, tier2: { max: perMinute.tier2PerMinute, windowMs: 60_000 } };
 }
 
+/**
+ * The limits of one site's repository gate: QRS has no tiers (and documents no rate limit), so all
+ * its calls share one budget, counted as the gate's tier 1.
+ */
+export function siteGateLimits(config: Config, site: string): TierLimits {
+  return { tier1: { max: config.sites[site]?.qrsRequestsPerMinute ?? DEFAULT_QRS_REQUESTS_PER_MINUTE, windowMs: 60_000 }, tier2: null };
+}
+
 /** A site from the config: certificate and key files read now, so a missing file stops start-up. */
 function siteAccess(name: string, site: SiteConfig): SiteAccess {
   const read = (what: string, path: string | undefined) => {
@@ -63,10 +71,13 @@ export function emulatedSite(url: string, engineUrl: string): SiteAccess {
   return { qrsUrl: url, engineUrl, userDirectory: "INTERNAL", userId: "sa_repository", templateStream: "OEM templates", jwtPublicKey: emulatorJwtCertificate };
 }
 
-/** `onCall` is told of every answer from Qlik Cloud and the sites' repositories (the metrics). */
-export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}, siteGate?: RateGate, onCall?: OnQlikCall): Adapters {
+/**
+ * `onCall` is told of every answer from Qlik Cloud and the sites' repositories (the metrics);
+ * `siteGate` gives each site's repository its own rate gate.
+ */
+export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}, siteGate?: (site: string) => RateGate, onCall?: OnQlikCall): Adapters {
   const observed = onCall ? { onCall } : {};
-  const sites = createSiteAdapter({ ...Object.fromEntries(Object.entries(config.sites).map(([name, site]) => [name, siteAccess(name, site)])), ...extraSites }, { ...(siteGate ? { rateGate: siteGate } : {}), ...observed });
+  const sites = createSiteAdapter({ ...Object.fromEntries(Object.entries(config.sites).map(([name, site]) => [name, siteAccess(name, site)])), ...extraSites }, { ...(siteGate ? { rateGateOf: siteGate } : {}), ...observed });
   const shared = { ...(rateGate ? { rateGate } : {}), ...(mutex ? { mutex } : {}), ...observed };
   const cloud = emulatorUrl
     ? createCloudAdapter({

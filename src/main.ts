@@ -38,7 +38,7 @@ import { createApiEventPoster } from "./chat/slack/post-api-event.ts";
 import { approvalDecidedMessage } from "./chat/slack/approval-blocks.ts";
 import { runShell } from "./chat/shell/shell-surface.ts";
 import { followJob } from "./queue/follow-job.ts";
-import { createAdapters, emulatedSite, gateLimits, type Adapters } from "./create-adapters.ts";
+import { createAdapters, emulatedSite, gateLimits, siteGateLimits, type Adapters } from "./create-adapters.ts";
 import { startSiteEmulator, type SiteEmulator } from "../adapters/client-managed/emulator/site-emulator.ts";
 import type { SiteAccess } from "../adapters/client-managed/site-adapter.ts";
 import { RedisRateGate, type TierLimits } from "./core/redis-rate-gate.ts";
@@ -174,7 +174,13 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const extraSites: Record<string, SiteAccess> = siteEmulator ? { local: emulatedSite(siteEmulator.qrsUrl, siteEmulator.engineUrl) } : {};
     const gateWaits = (w: { host: string; tier: "tier1" | "tier2"; seconds: number }) => recordRateGateWait({ hostKind: cloudHostKind(w.host), tier: tierLabel(w.tier), seconds: w.seconds });
     const cloudGate = new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config), gateWaits);
-    const siteGate = new RedisRateGate(redis, keys, { tier1: null, tier2: null });
+    const siteGates = new Map<string, RedisRateGate>();
+    const siteWaits = (w: { seconds: number }) => recordRateGateWait({ hostKind: "qrs", tier: "none", seconds: w.seconds });
+    const siteGate = (site: string) => {
+      let gate = siteGates.get(site);
+      if (!gate) siteGates.set(site, (gate = new RedisRateGate(redis, keys, siteGateLimits(config, site), siteWaits)));
+      return gate;
+    };
     const adapters = createAdapters(config, emulatorUrl, cloudGate, new RedisMutex(redis, keys), extraSites, siteGate, recordQlikCall);
     closers.push(() => adapters.close());
 

@@ -37,7 +37,10 @@ export function qrsGuid(value: string): string {
 export class QrsClient {
   constructor(
     private readonly access: QrsAccess,
-    /** Passed before every call (the caller's pacing, and where core checks that the operation still owns the customer). */
+    /**
+     * Passed before every call: the site's own budget (QRS has no tiers; every call counts as tier 1)
+     * and where core checks that the operation still owns the customer.
+     */
     private readonly gate?: RateGate,
     /** Told of every answer from the repository (metrics). */
     private readonly onCall?: OnQlikCall,

@@ -32,8 +32,12 @@ export interface SiteContext {
   site(name: string): SiteHandle;
 }
 
-export function createSiteAdapter(sites: Record<string, SiteAccess>, options: { rateGate?: RateGate; onCall?: OnQlikCall } = {}): DeploymentAdapter & { context: SiteContext } {
-  const handles = new Map(Object.entries(sites).map(([name, access]) => [name, { ...access, name, qrs: new QrsClient(access, options.rateGate, options.onCall) }]));
+/**
+ * `rateGateOf` gives each site's repository its own gate (its own limit, shared by every qoem
+ * process), passed before every QRS call; none: calls go out as they come.
+ */
+export function createSiteAdapter(sites: Record<string, SiteAccess>, options: { rateGateOf?: (site: string) => RateGate; onCall?: OnQlikCall } = {}): DeploymentAdapter & { context: SiteContext } {
+  const handles = new Map(Object.entries(sites).map(([name, access]) => [name, { ...access, name, qrs: new QrsClient(access, options.rateGateOf?.(name), options.onCall) }]));
   const context: SiteContext = {
     site(name) {
       const handle = handles.get(name);

@@ -1,7 +1,8 @@
 /**
  * The Qlik Cloud adapter: a customer is a tenant in the region its data must live in.
- * Tenant create/deactivate/reactivate go to the region's register host; everything else to the
- * tenant's own host; fleet views to the organisation host.
+ * Tenant create/deactivate/reactivate go to the region's register host; everything else (reading
+ * the tenant included) to the tenant's own host; fleet views, and the status of a tenant whose
+ * host cannot give it, to the organisation host.
  */
 import { AsyncResource } from "node:async_hooks";
 import { getLicenseOverview } from "@qlik/api/licenses";
@@ -9,8 +10,8 @@ import { z } from "zod";
 import { LocalMutex, QoemError, permanent, userError, type Mutex, type OnQlikCall, type RateGate, type StepContext, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import { TokenCache, type ClientCredentials } from "./token-cache.ts";
-import { QlikCaller } from "./qlik-call.ts";
-import { listOrgTenants, scimString, type OrganizationAccess, type OrgTenant } from "./org-tenants.ts";
+import { QlikCaller, cloudHostKind } from "./qlik-call.ts";
+import { listOrgTenants, readOrgTenant, scimString, type OrgCallKit, type OrganizationAccess, type OrgTenant } from "./org-tenants.ts";
 import { tenantSteps } from "./tenant-steps.ts";
 import { defaultOnboarding, type CloudOnboardingOptions } from "./onboarding-options.ts";
 import { settingsStep } from "./settings-step.ts";
@@ -59,11 +60,19 @@ export interface CloudContext {
   memo<T>(key: string, ttlMs: number, make: () => Promise<T>): Promise<T>;
   licenseKey(): Promise<string>;
   findOrgTenants(filter: string): Promise<OrgTenant[] | undefined>;
+  /** One tenant from the organisation API, whatever its status; absent without an organisation client. */
+  readOrgTenant?: (tenantId: string) => Promise<OrgTenant | undefined>;
 }
 
 export function createCloudContext(options: CloudAdapterOptions): CloudContext {
-  const tokens = new TokenCache(options.resolveHost, options.fetch);
+  const tokens = new TokenCache(options.resolveHost, {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.rateGate ? { gate: options.rateGate } : {}),
+    ...(options.onCall ? { onCall: options.onCall, hostKind: cloudHostKind } : {}),
+  });
   const caller = new QlikCaller(tokens, options.resolveHost, options.rateGate, options.onCall);
+  const orgKit: OrgCallKit = { tokens, resolveHost: options.resolveHost, ...(options.fetch ? { fetchImpl: options.fetch } : {}), ...(options.rateGate ? { gate: options.rateGate } : {}), ...(options.onCall ? { onCall: options.onCall } : {}) };
+  const organization = options.organization;
   let license: Promise<string> | undefined;
   // Created with the adapter, outside any operation: work shared between operations runs in this scope.
   const detached = new AsyncResource("qoem-shared-work");
@@ -111,9 +120,10 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
       return license;
     },
     async findOrgTenants(filter) {
-      if (!options.organization) return undefined;
-      return listOrgTenants(options.organization, tokens, options.resolveHost, filter, options.fetch, options.rateGate, options.onCall);
+      if (!organization) return undefined;
+      return listOrgTenants(organization, orgKit, filter);
     },
+    ...(organization ? { readOrgTenant: (tenantId: string) => readOrgTenant(organization, orgKit, tenantId) } : {}),
   };
 }
 

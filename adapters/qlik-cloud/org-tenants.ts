@@ -1,7 +1,8 @@
 /**
- * The organisation-level tenant listing (console.qlikcloud.com/api/core/tenants): one OAuth client
- * sees every tenant across subscriptions and regions. @qlik/api has no function for it, so this is
- * plain fetch, following `links.next.href` until the last page, every answer validated.
+ * The organisation-level tenant API (console.qlikcloud.com/api/core/tenants): one OAuth client
+ * sees every tenant across subscriptions and regions, whatever its status. @qlik/api has no
+ * function for it, so this is plain fetch: the listing follows `links.next.href` until the last
+ * page; one tenant is read by id. Every answer is validated.
  */
 import { z } from "zod";
 import { QoemError, transient, type OnQlikCall, type RateGate } from "../port.ts";
@@ -31,53 +32,72 @@ export interface OrganizationAccess extends ClientCredentials {
   subscriptionId: string;
 }
 
+/** What an organisation call needs besides its URL: tokens, the host seam, the rate gate, the metrics hook. */
+export interface OrgCallKit {
+  tokens: TokenCache;
+  resolveHost: HostResolver;
+  fetchImpl?: typeof fetch;
+  gate?: RateGate;
+  onCall?: OnQlikCall;
+}
+
 /** Quotes a value for a SCIM filter so that no input can close the string and widen the query. */
 export const scimString = (value: string) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 
-export async function listOrgTenants(
-  org: OrganizationAccess,
-  tokens: TokenCache,
-  resolveHost: HostResolver,
-  extraFilter?: string,
-  fetchImpl: typeof fetch = fetch,
-  gate?: RateGate,
-  onCall?: OnQlikCall,
-): Promise<OrgTenant[]> {
-  const filter = `subscriptionId eq ${scimString(org.subscriptionId)}${extraFilter ? ` and (${extraFilter})` : ""}`;
-  let url: string | undefined = `${resolveHost(org.host)}/api/core/tenants?${new URLSearchParams({ filter, limit: "100" })}`;
-  const out: OrgTenant[] = [];
-  let retriedAuth = false;
-  while (url) {
-    const token = await tokens.token(org.host, org);
-    const tier = tierOf("listOrgTenants");
-    const answered = await gate?.wait(org.host, tier);
-    const told = (status: number | "error") => onCall?.({ hostKind: "console", tier: tierLabel(tier), status });
+/** One GET on the organisation host, through the rate gate, with one retry after a 401; undefined on 404. */
+async function orgGet(org: OrganizationAccess, kit: OrgCallKit, url: string, what: string, operation: "listOrgTenants" | "getOrgTenant"): Promise<unknown> {
+  const tier = tierOf(operation);
+  for (let attempt = 0; ; attempt++) {
+    const token = await kit.tokens.token(org.host, org);
+    const answered = await kit.gate?.wait(org.host, tier);
+    const told = (status: number | "error") => kit.onCall?.({ hostKind: "console", tier: tierLabel(tier), status });
     let res: Response;
     try {
-      res = await fetchImpl(url, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } });
+      res = await (kit.fetchImpl ?? fetch)(url, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } });
       told(res.status);
     } catch (e) {
       told("error");
-      throw transient(`listing tenants: ${org.host} could not be reached (${(e as Error).message})`);
+      throw transient(`${what}: ${org.host} could not be reached (${(e as Error).message})`);
     } finally {
       answered?.();
     }
-    if (res.status === 401 && !retriedAuth) {
-      retriedAuth = true;
-      tokens.invalidate(org.host, org);
+    if (res.status === 401 && attempt === 0) {
+      kit.tokens.invalidate(org.host, org);
       continue;
     }
     const body: unknown = await res.json().catch(() => undefined);
     if (res.status === 429) {
       const seconds = Number(res.headers.get("retry-after") ?? "1");
-      throw new QoemError("rate_limited", "listing tenants: Qlik's rate limit was reached", { retryAfterMs: seconds * 1000 });
+      throw new QoemError("rate_limited", `${what}: Qlik's rate limit was reached`, { retryAfterMs: (Number.isFinite(seconds) ? seconds : 1) * 1000 });
     }
-    if (res.status >= 500) throw transient(`listing tenants: Qlik answered ${res.status}`);
-    if (!res.ok) throw new QoemError("permanent", `listing tenants: Qlik rejected the request (HTTP ${res.status}) ${describeQlikErrors(body)}`.trim());
+    if (res.status >= 500) throw transient(`${what}: Qlik answered ${res.status}`);
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new QoemError("permanent", `${what}: Qlik rejected the request (HTTP ${res.status}) ${describeQlikErrors(body)}`.trim());
+    return body;
+  }
+}
+
+export async function listOrgTenants(org: OrganizationAccess, kit: OrgCallKit, extraFilter?: string): Promise<OrgTenant[]> {
+  const filter = `subscriptionId eq ${scimString(org.subscriptionId)}${extraFilter ? ` and (${extraFilter})` : ""}`;
+  let url: string | undefined = `${kit.resolveHost(org.host)}/api/core/tenants?${new URLSearchParams({ filter, limit: "100" })}`;
+  const out: OrgTenant[] = [];
+  while (url) {
+    const body = await orgGet(org, kit, url, "listing tenants", "listOrgTenants");
+    if (body === undefined) throw new QoemError("permanent", `listing tenants: ${org.host} has no organisation tenant API (HTTP 404)`);
     const page = pageSchema.safeParse(body);
     if (!page.success) throw transient("listing tenants: Qlik's answer did not have the expected shape");
     out.push(...page.data.data);
     url = page.data.links?.next?.href;
   }
   return out;
+}
+
+/** One tenant of the organisation by id, whatever its status; undefined when Qlik knows no such tenant. */
+export async function readOrgTenant(org: OrganizationAccess, kit: OrgCallKit, tenantId: string): Promise<OrgTenant | undefined> {
+  const what = `reading tenant ${tenantId} from the organisation`;
+  const body = await orgGet(org, kit, `${kit.resolveHost(org.host)}/api/core/tenants/${encodeURIComponent(tenantId)}`, what, "getOrgTenant");
+  if (body === undefined) return undefined;
+  const tenant = orgTenantSchema.safeParse(body);
+  if (!tenant.success) throw transient(`${what}: Qlik's answer did not have the expected shape`);
+  return tenant.data;
 }

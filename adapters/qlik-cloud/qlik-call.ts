@@ -60,10 +60,16 @@ export function toQoemError(error: unknown, what: string): QoemError {
   if (status === 404) return new QoemError("not_found", `${what}: not found${suffix}`);
   if (status === 409) return new QoemError("conflict", `${what}: conflict${suffix}`);
   if (status === 401 && errorCodes(data).includes(TENANT_DISABLED)) {
-    return new QoemError("permanent", `${what}: the tenant is deactivated (Qlik answered ${TENANT_DISABLED}); reactivate it before anything else`);
+    return new QoemError("permanent", `${what}: the tenant is deactivated (Qlik answered ${TENANT_DISABLED}); reactivate it before anything else`, { cause: { status, data } });
   }
   if (status === 401 || status === 403) return new QoemError("permanent", `${what}: Qlik refused the credentials or permission (HTTP ${status})${suffix}`);
   return new QoemError("permanent", `${what}: Qlik rejected the request (HTTP ${status})${suffix}`);
+}
+
+/** Whether an error is a tenant host's 401 TENANT_DISABLED: the tenant's status, not a credentials problem. */
+export function tenantIsDeactivated(error: unknown): boolean {
+  const cause = fetchError.safeParse((error as { cause?: unknown } | undefined)?.cause ?? error);
+  return cause.success && cause.data.status === 401 && errorCodes(cause.data.data).includes(TENANT_DISABLED);
 }
 
 export function statusOf(error: unknown): number | undefined {
@@ -100,7 +106,9 @@ export class QlikCaller {
     for (let attempt = 0; ; attempt++) {
       const apiKey = await this.tokens.token(hostname, creds);
       const answered = await this.gate?.wait(hostname, tier);
-      const hostConfig: HostConfig = { authType: "apikey", host: this.resolveHost(hostname), apiKey };
+      // onAuthFailed: a 401 becomes a QoemError that says what it means (a deactivated tenant is no
+      // credentials problem); without it @qlik/api would also print it to the console.
+      const hostConfig: HostConfig = { authType: "apikey", host: this.resolveHost(hostname), apiKey, onAuthFailed: () => undefined };
       const told = (status: number | "error") => this.onCall?.({ hostKind: cloudHostKind(hostname), tier: tierLabel(tier), status });
       try {
         const answer = await fn(hostConfig);

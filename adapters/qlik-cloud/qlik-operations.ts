@@ -2,7 +2,7 @@
  * Every Qlik Cloud REST operation qoem touches, keyed by the @qlik/api function that makes it: the
  * one table that the adapter's calls name (for their rate-limit tier), the emulator's routes are
  * built from, and the vendoring script (scripts/vendor-qlik-specs.ts) cuts Qlik's specification to.
- * Paths are the specification's templates (served under `/api`).
+ * Paths are the specification's templates: `/v1/...` is served under `/api`, `/oauth/token` at the host's root.
  */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -14,6 +14,8 @@ export interface QlikOperation {
 }
 
 export const qlikOperations = {
+  /** The OAuth client-credentials token request (no @qlik/api function: token-cache.ts sends it). */
+  requestOAuthToken: { method: "POST", path: "/oauth/token", usedBy: "adapter" },
   createTenant: { method: "POST", path: "/v1/tenants", usedBy: "adapter" },
   getMyTenant: { method: "GET", path: "/v1/tenants/me", usedBy: "adapter" },
   getTenant: { method: "GET", path: "/v1/tenants/{tenantId}", usedBy: "adapter" },

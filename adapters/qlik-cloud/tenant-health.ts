@@ -8,7 +8,7 @@ import { getLicenseOverview } from "@qlik/api/licenses";
 import { getReloads } from "@qlik/api/reloads";
 import { z } from "zod";
 import { notFound, type CustomerEnvironment, type HealthReport, type StepContext, type Verdict } from "../port.ts";
-import { readTenant } from "./tenant-steps.ts";
+import { readTenant, type TenantInfo } from "./read-tenant.ts";
 import { listIdps, wantedIdp } from "./idp-step.ts";
 import { findSpace } from "./spaces-step.ts";
 import { appsInSpace, wantedTemplates } from "./templates-step.ts";
@@ -37,23 +37,36 @@ export async function tenantHealth(cloud: CloudContext, env: CustomerEnvironment
   const report = (): HealthReport => ({ customer: env.customer, verdict: f.verdict, reasons: f.reasons, checkedAt: new Date().toISOString() });
 
   // A sweep passes the status it just read from the organisation listing: no second read per tenant.
-  const tenant =
-    env.knownStatus === "active" && env.hostname
-      ? { id: env.tenantId, name: env.customer, hostnames: [env.hostname], status: "active" as string | undefined, estimatedPurgeDate: undefined as string | undefined }
-      : await readTenant(cloud, region, env.tenantId);
+  // Otherwise the tenant is read on its own host (its generated name, which no alias change moves),
+  // which also shows that the host answers.
+  const readAt = env.tenantHost ?? env.hostname;
+  const known = env.knownStatus === "active" && env.hostname;
+  let tenant: TenantInfo | undefined;
+  try {
+    tenant = known ? { id: env.tenantId, name: env.customer, hostnames: [env.hostname!], status: "active" } : await readTenant(cloud, region, env.tenantId, readAt);
+  } catch (e) {
+    if (!["permanent", "transient", "config_error"].includes((e as { code?: string }).code ?? "")) throw e;
+    f.add("red", `the tenant's host ${readAt ?? env.tenantId} does not answer (${(e as Error).message})`);
+    return report();
+  }
   if (!tenant) f.add("red", `tenant ${env.tenantId} no longer exists`);
-  else if (tenant.status === "disabled") f.add("red", `tenant is deactivated${tenant.estimatedPurgeDate ? `, purge on ${tenant.estimatedPurgeDate.slice(0, 10)}` : ""}`);
+  else if (tenant.status === "disabled") {
+    const purge = tenant.estimatedPurgeDate ?? env.purgeDate;
+    f.add("red", `tenant is deactivated${purge ? `, purge on ${purge.slice(0, 10)}` : ""}`);
+  }
   else if (tenant.status === "deleted") f.add("red", "tenant was purged");
   else if (tenant.status === "user-access-disabled") f.add("red", "user access to the tenant is disabled");
   if (!tenant || tenant.status !== "active") return report();
 
   const host = env.hostname && tenant.hostnames.includes(env.hostname) ? env.hostname : tenant.hostnames[0]!;
   if (env.hostname && !tenant.hostnames.includes(env.hostname)) f.add("amber", `hostname alias ${env.hostname} is missing`);
-  try {
-    await cloud.caller.call(host, creds, `reaching ${host}`, (hostConfig) => getMyTenant({ hostConfig, noCache: true }), "getMyTenant");
-  } catch (e) {
-    f.add("red", `the tenant's host ${host} does not answer (${(e as Error).message})`);
-    return report();
+  if (known || readAt !== host) {
+    try {
+      await cloud.caller.call(host, creds, `reaching ${host}`, (hostConfig) => getMyTenant({ hostConfig, noCache: true }), "getMyTenant");
+    } catch (e) {
+      f.add("red", `the tenant's host ${host} does not answer (${(e as Error).message})`);
+      return report();
+    }
   }
   // Compared against the templates the customer was given, not every configured one.
   const ctx: StepContext = { request: { customer: env.customer, target: env.target, templates: env.templates ?? [], features: [] }, facts: { tenantId: tenant.id, tenantHost: tenant.hostnames[0]!, hostname: host } };

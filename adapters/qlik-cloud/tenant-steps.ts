@@ -4,54 +4,24 @@
  * Each step first looks for what it would create, so a retried or resumed job never makes a
  * second tenant.
  */
-import { createTenant, getTenant, patchTenant } from "@qlik/api/tenants";
-import { z } from "zod";
+import { createTenant, patchTenant } from "@qlik/api/tenants";
 import { conflict, permanent, type OnboardStep, type StepContext, type StepOutcome, type PlannedStep } from "../port.ts";
 import { customerHostname } from "./regions.ts";
 import { scimString } from "./org-tenants.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
 import { reactivateCustomerTenant } from "./tenant-lifecycle.ts";
-
-export const tenantSchema = z.object({
-  id: z.string().min(1),
-  name: z.string(),
-  hostnames: z.array(z.string()).min(1),
-  status: z.string().optional(),
-  datacenter: z.string().optional(),
-  estimatedPurgeDate: z.string().optional(),
-});
-export type TenantInfo = z.infer<typeof tenantSchema>;
-
-function parseTenant(data: unknown, what: string): TenantInfo {
-  const parsed = tenantSchema.safeParse(data);
-  if (!parsed.success) throw permanent(`${what}: Qlik's answer is not a tenant (${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message})`);
-  return parsed.data;
-}
+import { parseTenant, readTenant, type TenantInfo } from "./read-tenant.ts";
 
 const regionOf = (ctx: StepContext) => {
   if (ctx.request.target.kind !== "cloud") throw permanent("not a cloud target");
   return ctx.request.target.region;
 };
 
-/** The tenant by id through the register host, or undefined when Qlik no longer has it. */
-export async function readTenant(cloud: CloudContext, region: string, tenantId: string): Promise<TenantInfo | undefined> {
-  const access = cloud.region(region);
-  try {
-    return await cloud.caller.call(access.registerHost, access, `reading tenant ${tenantId}`, async (hostConfig) => {
-      const res = await getTenant(tenantId, { hostConfig, noCache: true });
-      return parseTenant(res.data, `reading tenant ${tenantId}`);
-    }, "getTenant");
-  } catch (e) {
-    if ((e as { code?: string }).code === "not_found") return undefined;
-    throw e;
-  }
-}
-
 /** The customer's live tenant: by the id qoem recorded, else by name or alias in the organisation listing. */
 async function findCustomerTenant(cloud: CloudContext, ctx: StepContext): Promise<TenantInfo | undefined> {
   const region = regionOf(ctx);
   if (ctx.facts.tenantId) {
-    const known = await readTenant(cloud, region, ctx.facts.tenantId);
+    const known = await readTenant(cloud, region, ctx.facts.tenantId, ctx.facts.tenantHost ?? ctx.facts.hostname);
     if (known && known.status !== "deleted") return known;
   }
   const { customer } = ctx.request;
@@ -61,7 +31,7 @@ async function findCustomerTenant(cloud: CloudContext, ctx: StepContext): Promis
   if (live.length > 1) {
     throw conflict(`${live.length} tenants in ${region} are named '${customer}' or carry its hostname (${live.map((t) => t.id).join(", ")}); resolve this by hand`);
   }
-  return live[0] ? readTenant(cloud, region, live[0].id) : undefined;
+  return live[0] ? readTenant(cloud, region, live[0].id, live[0].hostnames[0]) : undefined;
 }
 
 /**
@@ -74,10 +44,10 @@ async function adoptOrphan(cloud: CloudContext, ctx: StepContext, region: string
   const recent = await cloud.findOrgTenants(`regionCode eq ${scimString(datacenter)} and status eq ${scimString("active")}`);
   const orphans = (recent ?? []).filter((t) => t.createdAt && Date.parse(t.createdAt) >= since - 5_000 && t.hostnames[0] && t.name === t.hostnames[0].split(".")[0]);
   for (const candidate of orphans) {
-    const tenant = await readTenant(cloud, region, candidate.id);
+    const tenant = await readTenant(cloud, region, candidate.id, candidate.hostnames[0]);
     if (!tenant || tenant.name !== tenant.hostnames[0]!.split(".")[0]) continue;
     await patch(cloud, region, tenant, "/name", ctx.request.customer);
-    const claimed = await readTenant(cloud, region, candidate.id);
+    const claimed = await readTenant(cloud, region, candidate.id, tenant.hostnames[0]);
     if (claimed?.name === ctx.request.customer) return claimed;
   }
   return undefined;
@@ -131,9 +101,12 @@ function tenantStep(cloud: CloudContext): OnboardStep {
         tenant = created.tenant;
         outcome = created.fresh ? "created" : "adopted";
       }
-      if (tenant.status === "disabled") {
+      const wasDisabled = tenant.status === "disabled";
+      if (wasDisabled) {
         // The customer's own tenant, deactivated by an abandoned onboard and not yet purged: bring it back rather than make a second.
-        await reactivateCustomerTenant(cloud, { customer, target: ctx.request.target, tenantId: tenant.id });
+        await reactivateCustomerTenant(cloud, { customer, target: ctx.request.target, tenantId: tenant.id, hostname: tenant.hostnames[0]! });
+        // Its host, which could only say "deactivated", now answers with the whole tenant.
+        tenant = (await readTenant(cloud, region, tenant.id, tenant.hostnames[0])) ?? tenant;
         outcome = "updated";
       }
       if (tenant.name !== customer) {
@@ -142,7 +115,7 @@ function tenantStep(cloud: CloudContext): OnboardStep {
       } else if (outcome === "adopted" && ctx.facts.tenantId === tenant.id) outcome = "unchanged";
       return {
         outcome,
-        detail: `tenant ${tenant.id} in ${region} (${cloud.region(region).datacenter}), named ${customer}${tenant.status === "disabled" ? ", reactivated" : ""}`,
+        detail: `tenant ${tenant.id} in ${region} (${cloud.region(region).datacenter}), named ${customer}${wasDisabled ? ", reactivated" : ""}`,
         facts: { tenantId: tenant.id, tenantHost: tenant.hostnames[0]! },
       };
     },
@@ -166,7 +139,7 @@ function hostnameStep(cloud: CloudContext): OnboardStep {
       const alias = customerHostname(ctx.request.customer, region);
       const tenantId = ctx.facts.tenantId;
       if (!tenantId) throw permanent("the tenant step has not recorded a tenant id");
-      const tenant = await readTenant(cloud, region, tenantId);
+      const tenant = await readTenant(cloud, region, tenantId, ctx.facts.tenantHost ?? ctx.facts.hostname);
       if (!tenant) throw permanent(`tenant ${tenantId} is gone; run the onboard again to create a new one`);
       if (tenant.hostnames.includes(alias)) return { outcome: "unchanged", detail: alias, facts: { hostname: alias } };
       await patch(cloud, region, tenant, "/hostnames/1", alias);
@@ -175,7 +148,7 @@ function hostnameStep(cloud: CloudContext): OnboardStep {
     async plan(ctx): Promise<PlannedStep> {
       const region = regionOf(ctx);
       const alias = customerHostname(ctx.request.customer, region);
-      const tenant = ctx.facts.tenantId ? await readTenant(cloud, region, ctx.facts.tenantId) : undefined;
+      const tenant = ctx.facts.tenantId ? await readTenant(cloud, region, ctx.facts.tenantId, ctx.facts.tenantHost ?? ctx.facts.hostname) : undefined;
       if (tenant?.hostnames.includes(alias)) return { id: "hostname", title: "Set hostname alias", action: "none", detail: `${alias} already set`, facts: { hostname: alias } };
       return { id: "hostname", title: "Set hostname alias", action: "update", detail: `add alias ${alias}` };
     },

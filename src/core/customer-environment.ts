@@ -9,6 +9,8 @@ export function environmentOf(record: CustomerRecord): CustomerEnvironment {
     ...(templatesOf(record).length ? { templates: templatesOf(record) } : {}),
     ...(record.tenantId ? { tenantId: record.tenantId } : {}),
     ...(record.hostname ?? record.tenantHost ? { hostname: record.hostname ?? record.tenantHost } : {}),
+    ...(record.tenantHost ? { tenantHost: record.tenantHost } : {}),
+    ...(record.purgeDate ? { purgeDate: record.purgeDate } : {}),
   };
 }
 

@@ -45,7 +45,7 @@ describe("Qlik Cloud emulator", () => {
     expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it("creates tenants with 201, refuses an unknown datacenter or licence, and rejects malformed patches", async () => {
+  it("creates tenants with 201 on the register host, reads and patches them on their own host only, and rejects malformed patches", async () => {
     const t = await token("register.eu.qlikcloud.com");
     const auth = { authorization: `Bearer ${t}` };
     expect((await post("register.eu.qlikcloud.com", "/api/v1/tenants", { licenseKey: emulatorLicenseKey, datacenter: "mars-north-1" }, auth)).status).toBe(400);
@@ -57,8 +57,21 @@ describe("Qlik Cloud emulator", () => {
     expect(tenant).toMatchObject({ status: "active", datacenter: "eu-west-1", region: "eu" });
     expect(tenant.id).toMatch(/^[A-Za-z0-9]{32}$/);
 
+    // Read and patch belong to the tenant's own host; the register host answers as for a tenant that is not itself.
+    const onRegister = (method: string, body?: unknown) =>
+      fetch(`${emu.hostUrl("register.eu.qlikcloud.com")}/api/v1/tenants/${tenant.id}`, { method, headers: { "content-type": "application/json", ...auth }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    for (const refused of [await onRegister("GET"), await onRegister("PATCH", [{ op: "replace", path: "/name", value: "acme" }])]) {
+      expect(refused.status).toBe(404);
+      expect(await refused.json()).toMatchObject({ errors: [{ code: "TENANTS-8", title: "Not found" }] });
+    }
+    const own = { authorization: `Bearer ${await token(tenant.hostnames[0]!)}` };
+    const read = await fetch(`${emu.hostUrl(tenant.hostnames[0]!)}/api/v1/tenants/${tenant.id}`, { headers: own });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id: tenant.id, hostnames: tenant.hostnames });
+    const source = emu.state.tenantByHost(emu.sourceTenantHost)!;
+    expect((await fetch(`${emu.hostUrl(tenant.hostnames[0]!)}/api/v1/tenants/${source.id}`, { headers: own })).status).toBe(404);
     const patch = (ops: unknown) =>
-      fetch(`${emu.hostUrl("register.eu.qlikcloud.com")}/api/v1/tenants/${tenant.id}`, { method: "PATCH", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(ops) });
+      fetch(`${emu.hostUrl(tenant.hostnames[0]!)}/api/v1/tenants/${tenant.id}`, { method: "PATCH", headers: { "content-type": "application/json", ...own }, body: JSON.stringify(ops) });
     for (const bad of [[], [{ op: "add", path: "/name", value: "x" }], [{ op: "replace", path: "/status", value: "x" }], [{ op: "replace", path: "/hostnames/1", value: "acme.us.qlikcloud.com" }], [{ op: "replace", path: "/enableAppOpeningFeedback", value: "yes" }], { op: "replace" }]) {
       const res = await patch(bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);

@@ -52,8 +52,9 @@ describe("Qlik Cloud lifecycle through the queue", () => {
     await run(qoem, "onboard acme eu");
     const record = (await qoem.registry.get("acme"))!;
     const env = { customer: "acme", target: { kind: "cloud" as const, region: "eu" }, tenantId: record.tenantId!, hostname: record.hostname! };
-    await qoem.adapters.cloud.offboard(env, { purgeAfterDays: 10 });
-    await qoem.registry.update("acme", { status: "deactivated" });
+    const off = await qoem.adapters.cloud.offboard(env, { purgeAfterDays: 10 });
+    // As an offboard through the queue records it: the purge date is Qlik's deactivate answer, which the tenant's host cannot give later.
+    await qoem.registry.update("acme", { status: "deactivated", purgeDate: off.purgeDate! });
     expect(((await run(qoem, "health acme")) as HealthReport).reasons[0]).toMatch(/deactivated, purge on/);
     expect(await run(qoem, "reactivate acme")).toMatchObject({ status: "active" });
     expect(await qoem.registry.get("acme")).toMatchObject({ status: "active" });

@@ -104,9 +104,12 @@ describe("ops endpoints on QOEM_OPS_PORT", () => {
     expect(delta("qoem_qlik_calls_total", { host_kind: "tenant", status: "429" })).toBe(1);
     expect(delta("qoem_qlik_rate_limited_total", { host_kind: "tenant" })).toBe(1);
     expect(delta("qoem_qlik_calls_total", { host_kind: "qrs", tier: "none" })).toBeGreaterThan(0);
-    // Every call to a limited tier asked the gate once: as many waits as cloud calls.
+    // Every call to a limited tier asked the gate once (token requests included): as many waits as
+    // cloud calls; and every call to the site's repository asked the site's gate once.
     const cloudCalls = ["register", "tenant", "console"].reduce((n, kind) => n + delta("qoem_qlik_calls_total", { host_kind: kind }), 0);
-    expect(delta("qoem_rate_gate_wait_seconds_count")).toBe(cloudCalls);
+    const qrsCalls = delta("qoem_qlik_calls_total", { host_kind: "qrs" });
+    expect(delta("qoem_rate_gate_wait_seconds_count") - delta("qoem_rate_gate_wait_seconds_count", { host_kind: "qrs" })).toBe(cloudCalls);
+    expect(delta("qoem_rate_gate_wait_seconds_count", { host_kind: "qrs", tier: "none" })).toBe(qrsCalls);
     expect(delta("qoem_rate_gate_wait_seconds_count", { host_kind: "tenant", tier: "1" })).toBeGreaterThan(0);
     expect(delta("qoem_operations_total", { kind: "reactivate", outcome: "refused" })).toBe(1);
     expect(delta("qoem_operations_total", { kind: "onboard", outcome: "completed" })).toBe(2);

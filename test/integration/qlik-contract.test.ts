@@ -25,6 +25,7 @@ describe("Qlik's specification, vendored", () => {
     for (const id of Object.keys(qlikOperations) as QlikOperationId[]) expect(["tier1", "tier2"]).toContain(tierOf(id));
     expect(tierOf("createTenant")).toBe("tier2");
     expect(tierOf("getTenant")).toBe("tier1");
+    expect(tierOf("requestOAuthToken")).toBe("tier2");
     for (const op of Object.values(offSpecOperations)) expect(qlikSpec().paths[op.path.replace(/^\/api/, "")]).toBeUndefined();
   });
 
@@ -42,12 +43,18 @@ describe("Qlik's specification, vendored", () => {
     await runSteps(fixture.adapter, onboardRequest("acme"), { ...first.facts });
     const env = { customer: "acme", target: { kind: "cloud" as const, region: "eu" }, tenantId: first.facts.tenantId!, hostname: first.facts.hostname! };
     await fixture.adapter.health(env);
+    // A sweep's health, which takes the status from the organisation listing and only checks the host answers.
+    await fixture.adapter.health({ ...env, knownStatus: "active" });
     await fixture.adapter.offboard(env, { purgeAfterDays: 30 });
     await fixture.adapter.reactivate(env);
     expect(fixture.emulator.stats.unrouted).toEqual([]);
     const sent = [...fixture.emulator.stats.operations.keys()];
     expect(sent.filter((id) => qlikOperations[id].usedBy !== "adapter")).toEqual([]);
     expect(adapterOperations.filter((id) => !sent.includes(id))).toEqual([]);
+    // Where Qlik documents each: a tenant is read and patched on its own host, never on the register host.
+    const at = fixture.emulator.stats.operationsAt;
+    expect([...at.keys()].filter((k) => /^(getTenant|patchTenant)@/.test(k)).sort()).toEqual(["getTenant@tenant", "patchTenant@tenant"]);
+    expect([...at.keys()].filter((k) => /^(createTenant|deactivateTenant|reactivateTenant)@/.test(k)).sort()).toEqual(["createTenant@register", "deactivateTenant@register", "reactivateTenant@register"]);
   });
 });
 

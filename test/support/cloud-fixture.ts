@@ -4,15 +4,17 @@ import { emulatorDefaults, emulatorOnboarding } from "../../adapters/qlik-cloud/
 import { createCloudAdapter } from "../../adapters/qlik-cloud/cloud-adapter.ts";
 import { emulatedHosts } from "../../adapters/hostname-seam.ts";
 import { cloudRegions, organizationHost, registerHost } from "../../adapters/qlik-cloud/regions.ts";
-import type { OnboardRequest, StepFacts } from "../../adapters/port.ts";
+import type { OnboardRequest, RateGate, StepFacts } from "../../adapters/port.ts";
 import type { CloudOnboardingOptions } from "../../adapters/qlik-cloud/onboarding-options.ts";
 
-export async function startCloudFixture(options: CloudEmulatorOptions = {}, onboarding: Partial<CloudOnboardingOptions> = {}) {
+/** `adapter.organization: false`: an adapter without an organisation client (tenant hosts and register hosts only). */
+export async function startCloudFixture(options: CloudEmulatorOptions = {}, onboarding: Partial<CloudOnboardingOptions> = {}, adapter_: { organization?: boolean; rateGate?: RateGate } = {}) {
   const emulator = await startCloudEmulator({ ...emulatorDefaults(), ...options });
   const adapter = createCloudAdapter({
     resolveHost: emulatedHosts(emulator.url),
     regions: Object.fromEntries(cloudRegions.map((r) => [r.code, { ...emulator.regionClients[r.code]!, datacenter: r.datacenter, registerHost: registerHost(r.code) }])),
-    organization: { ...emulator.organizationClient, host: organizationHost, subscriptionId: emulator.subscriptionId },
+    ...(adapter_.organization === false ? {} : { organization: { ...emulator.organizationClient, host: organizationHost, subscriptionId: emulator.subscriptionId } }),
+    ...(adapter_.rateGate ? { rateGate: adapter_.rateGate } : {}),
     sourceTenant: { hostname: emulator.sourceTenantHost, region: "eu" },
     onboarding: { ...emulatorOnboarding(), ...onboarding },
   });

@@ -2,11 +2,12 @@
 import { startSiteEmulator, type SiteEmulator, type SiteEmulatorOptions } from "../../adapters/client-managed/emulator/site-emulator.ts";
 import { createSiteAdapter, type SiteAccess } from "../../adapters/client-managed/site-adapter.ts";
 import { emulatedSite } from "../../src/create-adapters.ts";
-import type { OnboardRequest, StepFacts } from "../../adapters/port.ts";
+import type { OnboardRequest, RateGate, StepFacts } from "../../adapters/port.ts";
 
-export async function startSiteFixture(options: SiteEmulatorOptions = {}, access: Partial<SiteAccess> = {}) {
+/** `rateGateOf`: each site's repository gate, as the composition root gives it. */
+export async function startSiteFixture(options: SiteEmulatorOptions = {}, access: Partial<SiteAccess> = {}, rateGateOf?: (site: string) => RateGate) {
   const emulator = await startSiteEmulator(options);
-  const adapter = createSiteAdapter({ onprem: { ...emulatedSite(emulator.qrsUrl, emulator.engineUrl), ...access } });
+  const adapter = createSiteAdapter({ onprem: { ...emulatedSite(emulator.qrsUrl, emulator.engineUrl), ...access } }, rateGateOf ? { rateGateOf } : {});
   return { emulator, adapter, close: () => emulator.close() };
 }
 

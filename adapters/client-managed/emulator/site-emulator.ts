@@ -29,7 +29,11 @@ export interface SiteEmulator {
   faults: FaultInjector;
   /** `qrsCalls`: each QRS request as `METHOD /qrs/path`, for checks of what a client sent. */
   /** `refusedProxySessions`: why each session through a virtual proxy was refused. */
-  stats: { qrsRequests: number; refusedXrf: number; engineSessions: number; qrsCalls: string[]; refusedProxySessions: string[] };
+  /**
+   * `qrsArrivals`: when each QRS request arrived (ms). QRS documents no rate limit and refuses
+   * none, so nothing here answers 429; tests read how fast a client called instead.
+   */
+  stats: { qrsRequests: number; refusedXrf: number; engineSessions: number; qrsCalls: string[]; qrsArrivals: number[]; refusedProxySessions: string[] };
   close(): Promise<void>;
 }
 
@@ -52,7 +56,7 @@ export async function startSiteEmulator(options: SiteEmulatorOptions = {}): Prom
   const state = new SiteState(options.templates);
   const faults = new FaultInjector();
   if (options.faults) faults.set(options.faults);
-  const stats = { qrsRequests: 0, refusedXrf: 0, engineSessions: 0, qrsCalls: [] as string[], refusedProxySessions: [] as string[] };
+  const stats = { qrsRequests: 0, refusedXrf: 0, engineSessions: 0, qrsCalls: [] as string[], qrsArrivals: [] as number[], refusedProxySessions: [] as string[] };
   const sockets = new WebSocketServer({ noServer: true });
 
   const health = () => ({
@@ -108,6 +112,7 @@ export async function startSiteEmulator(options: SiteEmulatorOptions = {}): Prom
     }
     if (!url.pathname.startsWith("/qrs/")) return send(res, 404, "Not found");
     stats.qrsRequests++;
+    stats.qrsArrivals.push(Date.now());
     stats.qrsCalls.push(`${method} ${url.pathname.replace(/\/+$/, "")}`);
     // The Xrfkey rule: the same 16 alphanumerics as a query parameter and in X-Qlik-Xrfkey.
     const param = [...url.searchParams.entries()].find(([k]) => k.toLowerCase() === "xrfkey")?.[1];

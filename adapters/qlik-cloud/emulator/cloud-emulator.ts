@@ -69,8 +69,11 @@ export interface CloudEmulator {
   state: CloudState;
   faults: FaultInjector;
   limiter: RateLimiter;
-  /** Requests received: per route, per specification operation, and those no route served. */
-  stats: { requests: number; byRoute: Map<string, number>; operations: Map<QlikOperationId, number>; unrouted: string[] };
+  /**
+   * Requests received: per route, per specification operation, per operation and kind of host
+   * (`getTenant@tenant`), and those no route served.
+   */
+  stats: { requests: number; byRoute: Map<string, number>; operations: Map<QlikOperationId, number>; operationsAt: Map<string, number>; unrouted: string[] };
   contract: ContractFindings;
   close(): Promise<void>;
 }
@@ -120,7 +123,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
   const faults = new FaultInjector();
   if (options.faults) faults.set(options.faults);
   const routes = [...defaultRoutes, ...(options.routes ?? [])];
-  const stats = { requests: 0, byRoute: new Map<string, number>(), operations: new Map<QlikOperationId, number>(), unrouted: [] as string[] };
+  const stats = { requests: 0, byRoute: new Map<string, number>(), operations: new Map<QlikOperationId, number>(), operationsAt: new Map<string, number>(), unrouted: [] as string[] };
   let publicBase = "";
   const trace = process.env.QOEM_EMULATOR_TRACE === "1";
   const checker = specChecker();
@@ -132,7 +135,8 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     const register = /^register\.([a-z]+)\.qlikcloud\.com$/.exec(host);
     if (register && cloudRegionCodes.includes(register[1]!)) return { kind: "register", region: register[1]! };
     const tenant = state.tenantByHost(host);
-    if (tenant) return { kind: "tenant", region: tenant.region };
+    // A purged tenant's names are freed with it: nothing answers there any more.
+    if (tenant && tenant.status !== "deleted") return { kind: "tenant", region: tenant.region };
     return undefined;
   };
 
@@ -241,7 +245,11 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       throw qlikError(404, "HTTP-404", "Not found", `${method} ${path} is not an endpoint of this host.`);
     }
     stats.byRoute.set(`${method} ${route.path.source}`, (stats.byRoute.get(`${method} ${route.path.source}`) ?? 0) + 1);
-    if (route.operation) stats.operations.set(route.operation, (stats.operations.get(route.operation) ?? 0) + 1);
+    if (route.operation) {
+      stats.operations.set(route.operation, (stats.operations.get(route.operation) ?? 0) + 1);
+      const at = `${route.operation}@${where.kind}`;
+      stats.operationsAt.set(at, (stats.operationsAt.get(at) ?? 0) + 1);
+    }
 
     let reply: Reply;
     let handled = false;
@@ -262,6 +270,13 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       const raw = await readBody(req);
       const isJson = (req.headers["content-type"] ?? "").includes("json");
       const body = isJson || route.path.source.includes("oauth") ? parseJson(raw) : undefined;
+      if (!route.auth && route.tier) {
+        // No token yet (the token endpoint): the caller is the client the body names, and it spends
+        // the same tier budget on this host as its calls with a token do.
+        const clientId = (body as { client_id?: unknown } | undefined)?.client_id;
+        const waitMs = limiter.take(`${host}|${typeof clientId === "string" ? clientId : req.socket.remoteAddress ?? "anonymous"}`, route.tier);
+        if (waitMs > 0) throw rateLimitReply(Math.ceil(waitMs / 1000));
+      }
       if (route.operation) {
         const refusal = checker.checkRequest(route.operation, { pathParams: params, query: url.searchParams, headers: req.headers, body, isJson });
         if (refusal) throw qlikError(400, "HTTP-400", "Bad Request", refusal);

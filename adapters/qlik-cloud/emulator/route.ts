@@ -39,7 +39,7 @@ export interface Route {
   hosts: HostKind[];
   /**
    * From the specification for a route built by `specRoute`; set by hand only for paths outside it
-   * (null: not rate limited, as the token endpoint and product info).
+   * (null: not rate limited, as product info).
    */
   tier: Tier | null;
   /** The specification operation this route serves: its requests and answers are checked against it. */

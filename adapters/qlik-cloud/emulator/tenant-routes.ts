@@ -1,4 +1,9 @@
-// Tenant lifecycle endpoints: create/deactivate/reactivate on the register host, read/patch on both.
+/**
+ * Tenant endpoints as Qlik documents them: create, deactivate and reactivate on the register host of
+ * the tenant's region; read and patch on the tenant's own host, which answers for itself only. The
+ * register host is no tenant: asked to read or patch one, it answers as a host answers for a tenant
+ * that is not itself (404, the one refusal the specification documents for a read).
+ */
 import { z } from "zod";
 import { HttpError, qlikError } from "./http-kit.ts";
 import type { EmuTenant } from "./cloud-state.ts";
@@ -22,13 +27,17 @@ function patchError(metas: Array<{ code: string; title: string }>): HttpError {
   return new HttpError(400, { errors: [{ code: "TENANTS-9", title: "Invalid patch request", meta: metas.length === 1 ? metas[0] : metas }] });
 }
 
-/** A tenant reachable from this host: the register host sees its region's tenants, a tenant host only itself. */
-function visibleTenant(req: EmuRequest, id: string): EmuTenant {
+/** The tenant an action on the register host names: one of the register host's region. */
+function tenantOfRegion(req: EmuRequest, id: string): EmuTenant {
   const tenant = req.state.tenantById(id);
-  if (!tenant) throw notFound(id);
-  if (req.hostKind === "tenant" && req.tenant?.id !== id) throw notFound(id);
-  if (req.hostKind === "register" && tenant.region !== req.region) throw notFound(id);
+  if (!tenant || tenant.region !== req.region) throw notFound(id);
   return tenant;
+}
+
+/** The tenant a read or patch names: on a tenant host, that host's own tenant and no other. */
+function thisTenant(req: EmuRequest, id: string): EmuTenant {
+  if (req.hostKind !== "tenant" || req.tenant?.id !== id) throw notFound(id);
+  return req.tenant;
 }
 
 function requireConfirmation(req: EmuRequest, tenant: EmuTenant): void {
@@ -66,9 +75,9 @@ export const tenantRoutes: Route[] = [
   }),
   // Qlik documents only a redirect here (302 to the tenant's own resource), which fetch follows.
   specRoute("getMyTenant", ["tenant"], (req) => ({ status: 302, headers: { location: `${req.base}/api/v1/tenants/${req.tenant!.id}` } })),
-  specRoute("getTenant", ["register", "tenant"], (req) => ({ status: 200, body: req.state.toJSON(visibleTenant(req, req.params[0]!), req.base) })),
+  specRoute("getTenant", ["register", "tenant"], (req) => ({ status: 200, body: req.state.toJSON(thisTenant(req, req.params[0]!), req.base) })),
   specRoute("patchTenant", ["register", "tenant"], (req) => {
-    const tenant = visibleTenant(req, req.params[0]!);
+    const tenant = thisTenant(req, req.params[0]!);
     if (!Array.isArray(req.body) || req.body.length === 0) {
       throw patchError([{ code: "TENANTS-9.1", title: "The body must be a non-empty JSON Patch array." }]);
     }
@@ -106,7 +115,7 @@ export const tenantRoutes: Route[] = [
     return { status: 204 };
   }),
   specRoute("deactivateTenant", ["register"], (req) => {
-    const tenant = visibleTenant(req, req.params[0]!);
+    const tenant = tenantOfRegion(req, req.params[0]!);
     requireConfirmation(req, tenant);
     const body = z.object({ purgeAfterDays: z.number().int().min(10).max(90).optional() }).safeParse(req.body ?? {});
     if (!body.success) throw qlikError(400, "TENANTS-13", "Invalid purgeAfterDays", "purgeAfterDays must be an integer from 10 to 90.");
@@ -118,7 +127,7 @@ export const tenantRoutes: Route[] = [
     return { status: 200, body: { id: tenant.id, status: "disabled", estimatedPurgeDate: tenant.estimatedPurgeDate } };
   }),
   specRoute("reactivateTenant", ["register"], (req) => {
-    const tenant = visibleTenant(req, req.params[0]!);
+    const tenant = tenantOfRegion(req, req.params[0]!);
     requireConfirmation(req, tenant);
     if (tenant.status === "deleted") throw qlikError(409, "TENANTS-15", "Tenant was purged", "A purged tenant cannot be reactivated.");
     if (tenant.status !== "disabled") throw qlikError(409, "TENANTS-16", "Tenant is not deactivated", `Tenant status is '${tenant.status}'.`);
