@@ -93,10 +93,12 @@ describe("Qlik Cloud emulator", () => {
     const off = await action("deactivate", { "qlik-confirm-hostname": created.hostnames[0]! }, { purgeAfterDays: 15 });
     expect(off.status).toBe(200);
     expect(await off.json()).toMatchObject({ id: created.id, status: "disabled", estimatedPurgeDate: expect.any(String) });
-    expect((await action("deactivate", { "qlik-confirm-hostname": created.hostnames[0]! })).status).toBe(409);
+    // Only statuses the specification documents for these actions: 400 (deactivate), none but the default for reactivate.
+    expect((await action("deactivate", { "qlik-confirm-hostname": created.hostnames[0]! })).status).toBe(400);
     const on = await action("reactivate", { "qlik-confirm-hostname": created.hostnames[0]! });
     expect(on.status).toBe(200);
     expect(await on.json()).toMatchObject({ status: "active" });
+    expect((await action("reactivate", { "qlik-confirm-hostname": created.hostnames[0]! })).status).toBe(400);
   });
 
   it("lists the organisation's tenants with a SCIM filter and absolute next links", async () => {

@@ -119,7 +119,7 @@ export const tenantRoutes: Route[] = [
     requireConfirmation(req, tenant);
     const body = z.object({ purgeAfterDays: z.number().int().min(10).max(90).optional() }).safeParse(req.body ?? {});
     if (!body.success) throw qlikError(400, "TENANTS-13", "Invalid purgeAfterDays", "purgeAfterDays must be an integer from 10 to 90.");
-    if (tenant.status !== "active") throw qlikError(409, "TENANTS-14", "Tenant is not active", `Tenant status is '${tenant.status}'.`);
+    if (tenant.status !== "active") throw qlikError(400, "TENANTS-14", "Invalid request", `Tenant status is '${tenant.status}'.`);
     const days = body.data.purgeAfterDays ?? 30;
     tenant.status = "disabled";
     tenant.estimatedPurgeDate = new Date(Date.now() + days * 86_400_000).toISOString();
@@ -129,8 +129,8 @@ export const tenantRoutes: Route[] = [
   specRoute("reactivateTenant", ["register"], (req) => {
     const tenant = tenantOfRegion(req, req.params[0]!);
     requireConfirmation(req, tenant);
-    if (tenant.status === "deleted") throw qlikError(409, "TENANTS-15", "Tenant was purged", "A purged tenant cannot be reactivated.");
-    if (tenant.status !== "disabled") throw qlikError(409, "TENANTS-16", "Tenant is not deactivated", `Tenant status is '${tenant.status}'.`);
+    if (tenant.status === "deleted") throw qlikError(404, "TENANTS-15", "Not Found", "A purged tenant cannot be reactivated.");
+    if (tenant.status !== "disabled") throw qlikError(400, "TENANTS-16", "Invalid request", `Tenant status is '${tenant.status}'.`);
     tenant.status = "active";
     delete tenant.estimatedPurgeDate;
     touch(tenant, true);
