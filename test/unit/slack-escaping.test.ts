@@ -24,6 +24,8 @@ function expectSafe(sent: unknown) {
   const text = JSON.stringify(sent);
   let outside = text;
   for (const ours of OURS) outside = outside.split(ours).join("");
+  // Slack date tokens qoem makes from times it holds (digits and its own format words only).
+  outside = outside.replace(/<!date\^\d+\^\{[a-z_]+\}( \{time\})?\|[0-9: -]+ UTC>/g, "");
   expect(outside.match(/.{0,20}[<>].{0,20}/g) ?? []).toEqual([]);
   expect(text).toContain("&lt;!channel&gt;");
   expect(text).toContain("&lt;https://evil.example|Click here&gt;");
