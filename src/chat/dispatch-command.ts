@@ -24,7 +24,7 @@ import { madeAnything } from "../core/run-lifecycle.ts";
 import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
 import { operationJobId } from "../queue/job-payload.ts";
 import type { HealthHistory } from "../core/health-history.ts";
-import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
+import { fleetHealthView, renderFleetHealth, type FleetHealthView } from "./render-fleet-health.ts";
 import type { RedisAvailability } from "../queue/track-redis-state.ts";
 import { withinRedisDeadline } from "./within-redis-deadline.ts";
 import { recordOperation } from "../ops/metrics.ts";
@@ -46,7 +46,7 @@ export type ChatAnswer =
   | { kind: "operation"; command: Command; jobId: string; disposition: EnqueueDisposition; text: string }
   | { kind: "approval"; command: Command; approval: Approval; created: boolean; text: string }
   | { kind: "decision"; command: Command; decision: DecisionResult; jobId?: string; text: string }
-  | { kind: "fleet"; command: Command; jobIds: string[]; text: string };
+  | { kind: "fleet"; command: Command; jobIds: string[]; text: string; view: FleetHealthView };
 
 /** What an answer was rendered from, for surfaces that lay it out themselves (Slack's Block Kit); the text stays the fallback. */
 export type InfoDetail =
@@ -163,7 +163,7 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       if (!("customer" in command.scope)) {
         const jobIds = await deps.fleet.sweepNow();
         const view = fleetHealthView(await deps.fleet.history.all(), await deps.fleet.history.lastSweepAt());
-        return { kind: "fleet", command, jobIds, text: renderFleetHealth(view, jobIds.length ? "sweeping now" : undefined) };
+        return { kind: "fleet", command, jobIds, text: renderFleetHealth(view, jobIds.length ? "sweeping now" : undefined), view };
       }
       const record = await deps.registry.get(command.scope.customer);
       if (!record) return unknownCustomer(deps, command.scope.customer, "health");

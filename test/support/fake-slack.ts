@@ -82,11 +82,20 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const raw = Buffer.concat(chunks).toString("utf8");
       const path = (req.url ?? "").split("?")[0]!;
       if (path.startsWith("/upload/")) {
-        // The upload URL takes the file's bytes (Bolt's client sends them form-encoded as `body`).
+        // The upload URL takes the file's bytes (Slack's client sends them as multipart form data).
         const type = req.headers["content-type"] ?? "";
-        uploads.set(path.slice("/upload/".length), type.includes("urlencoded") ? (new URLSearchParams(raw).get("body") ?? raw) : raw);
-        res.writeHead(200, { "content-type": "text/plain" });
-        res.end("OK");
+        const bytes = Buffer.concat(chunks);
+        const read = type.includes("multipart/")
+          ? new Request("http://upload", { method: "POST", headers: { "content-type": type }, body: bytes }).formData().then(async (form) => {
+              const part = [...form.values()][0];
+              return typeof part === "string" ? part : part ? await part.text() : "";
+            })
+          : Promise.resolve(type.includes("urlencoded") ? (new URLSearchParams(raw).get("body") ?? raw) : raw);
+        void read.then((content) => {
+          uploads.set(path.slice("/upload/".length), content);
+          res.writeHead(200, { "content-type": "text/plain" });
+          res.end("OK");
+        });
         return;
       }
       const body = parseBody(raw, req.headers["content-type"] ?? "");

@@ -102,7 +102,7 @@ describe("Slack messages built from user and Qlik text", () => {
     const view = fleetHealthView([latest, { ...latest, verdict: "amber" }], "2026-01-01T00:00:00.000Z");
     expectSafe(homeBlocks(view));
     const { sent, client } = recordingClient();
-    await postFleetHealth(client, "C0SUPPORT", renderFleetHealth(view), [], { jobState: async () => "completed" });
+    await postFleetHealth(client, "C0SUPPORT", view, [], { jobState: async () => "completed" });
     expect(sent).toHaveLength(1);
     expectSafe(sent);
   });

@@ -51,7 +51,7 @@ export async function answerInSlack(c: Command, request: ChatRequest, ctx: Answe
   });
   if (!answer) return;
   if (answer.kind === "fleet") {
-    await postFleetHealth(client, ctx.channel, answer.text, answer.jobIds, { ...options, jobState: options.dispatch.fleet.jobState }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "health all message failed"));
+    await postFleetHealth(client, ctx.channel, answer.view, answer.jobIds, { ...options, jobState: options.dispatch.fleet.jobState }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "health all message failed"));
     return;
   }
   try {

@@ -11,7 +11,6 @@ import { Job, Worker, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
-import { z } from "zod";
 import { progressSchema, type OperationProgress, type StepState } from "../../core/operation-progress.ts";
 import type { RedisKeys } from "../../core/redis-keys.ts";
 import { UPDATES_QUEUE, replyToSchema } from "../../queue/job-payload.ts";
@@ -47,24 +46,20 @@ function stepLine(step: StepState): string {
   return `${stepIcon[step.state]} ` + mrkdwn`*${step.title}*${step.outcome ? ` ${step.outcome}` : ""}${step.detail ? `: ${clip(step.detail, 300)}` : ""}` + took;
 }
 
-/** Where a finished onboard's tenant answers, from the job's result, for the "Open tenant" button. */
-const hostOfResult = (result: unknown): string | undefined => {
-  const r = z.object({ facts: z.object({ hostname: z.string().optional(), tenantHost: z.string().optional() }) }).safeParse(result);
-  const host = r.success ? (r.data.facts.hostname ?? r.data.facts.tenantHost) : undefined;
-  return host && /^[a-z0-9.-]+(:\d+)?$/i.test(host) ? host : undefined;
-};
+/** A host name fit for a link qoem makes (nothing but a DNS name and a port). */
+const linkable = (host?: string) => (host && /^[a-z0-9.-]+(:\d+)?$/i.test(host) ? host : undefined);
 
 /**
  * The thread's messages for one snapshot: the progress message (one line per step), the final
  * summary (with an "Open tenant" button once there is a tenant to open) and the parent's new text.
  * Each keeps its plain text as the fallback.
  */
-export function threadMessages(p: OperationProgress, result?: unknown) {
+export function threadMessages(p: OperationProgress) {
   const text = renderProgress(p);
   const head = mrkdwn`*${`${p.operation} ${p.customer} → ${p.where}`}*: ${phaseMark[p.phase]}`;
   const tail = [p.note, p.summary].filter((l): l is string => Boolean(l)).map((l) => mrkdwn`${l}`);
   const finalText = p.phase === "done" ? mrkdwn`✅ ${p.summary ?? "done"}` : mrkdwn`❌ ${p.note ?? "failed"}`;
-  const host = p.phase === "done" ? hostOfResult(result) : undefined;
+  const host = p.phase === "done" ? linkable(p.host) : undefined;
   return {
     progress: message(escapeMrkdwn(text), [{ type: "section", text: { type: "mrkdwn", text: head } }, ...lineSections([...p.steps.map(stepLine), ...tail], 20)]),
     final: message(finalText, [
@@ -87,7 +82,7 @@ export function startThreadUpdater(deps: ThreadUpdaterDeps): Worker {
       if (!replyTo.success || !progress.success) return;
       const p = progress.data;
       const { channel, threadTs, progressTs } = replyTo.data;
-      const messages = threadMessages(p, op.returnvalue);
+      const messages = threadMessages(p);
       await deps.client.chat.update({ channel, ts: progressTs, ...messages.progress });
       if (p.phase !== "done" && p.phase !== "failed") return;
       const posted = deps.keys.threadFinal(`${id}.${p.phase}.${op.processedOn ?? 0}`);
