@@ -7,7 +7,7 @@
 import type { KnownBlock } from "@slack/types";
 import { z } from "zod";
 import type { InfoDetail } from "../dispatch-command.ts";
-import { codeBlock, hostLink, mention, mrkdwn, slackDate } from "./mrkdwn.ts";
+import { codeBlock, escapeMrkdwn, hostLink, mention, mrkdwn, slackDate } from "./mrkdwn.ts";
 import { clip, commandButton, contextLine, lineSections, message } from "./slack-blocks.ts";
 
 /** Buttons of read-only commands: `qoem_run_<command>`; the handler runs only these (see register-command-buttons.ts). */
@@ -48,7 +48,7 @@ function statusCard(d: Extract<InfoDetail, { kind: "status" }>, fallback: string
 }
 
 function auditBlocks(d: Extract<InfoDetail, { kind: "audit" }>, fallback: string) {
-  if (d.entries.length === 0) return message(fallback, [{ type: "section", text: { type: "mrkdwn", text: mrkdwn`${fallback}` } }]);
+  if (d.entries.length === 0) return message(fallback, [{ type: "section", text: { type: "mrkdwn", text: fallback } }]);
   const lines = d.entries.map((e) => {
     const extra = [e.jobId && `job ${e.jobId}`, e.approvalId && `request ${e.approvalId}`, e.detail].filter(Boolean).join("; ");
     return `${slackDate(e.at)} ` + mrkdwn`${mention(e.user)} (${e.surface}): ${e.action} → *${e.result}*${extra ? ` (${extra})` : ""}`;
@@ -57,10 +57,10 @@ function auditBlocks(d: Extract<InfoDetail, { kind: "audit" }>, fallback: string
   return message(fallback, [{ type: "section", text: { type: "mrkdwn", text: head } }, ...lineSections(lines, 20)]);
 }
 
-/** A read command's answer: Block Kit where qoem has a layout for it, else the text as a code block. */
+/** A read command's answer: Block Kit where qoem has a layout for it (the plain text, escaped, as its fallback), else the text as a code block. */
 export function infoMessage(text: string, detail?: InfoDetail): { text: string; blocks?: KnownBlock[] } {
-  if (detail?.kind === "status") return statusCard(detail, text);
-  if (detail?.kind === "audit") return auditBlocks(detail, text);
+  if (detail?.kind === "status") return statusCard(detail, escapeMrkdwn(text));
+  if (detail?.kind === "audit") return auditBlocks(detail, escapeMrkdwn(text));
   return { text: codeBlock(text) };
 }
 
