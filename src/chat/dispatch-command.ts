@@ -9,7 +9,7 @@ import type { Redis } from "ioredis";
 import { parseCommand, type CommandError, type ParseContext } from "../commands/parse-command.ts";
 import { helpText, usage } from "../commands/help-text.ts";
 import { operationOf } from "../queue/job-payload.ts";
-import { customerOf, type Command, type OnboardCommand } from "../commands/command-schema.ts";
+import { customerOf, type Command, type CommandName, type OnboardCommand } from "../commands/command-schema.ts";
 import { targetOf, whereOf, type CustomerRecord, type CustomerRegistry } from "../core/customer-registry.ts";
 import { enqueueOperation, type EnqueueDisposition } from "../queue/enqueue-operation.ts";
 import type { ReplyTo } from "../queue/job-payload.ts";
@@ -51,7 +51,8 @@ export type ChatAnswer =
 /** What an answer was rendered from, for surfaces that lay it out themselves (Slack's Block Kit); the text stays the fallback. */
 export type InfoDetail =
   | { kind: "status"; record: CustomerRecord; pending?: Approval; next: string[] }
-  | { kind: "audit"; entries: AuditEntry[]; customer?: string };
+  | { kind: "audit"; entries: AuditEntry[]; customer?: string }
+  | { kind: "help"; topic?: CommandName };
 
 export interface DispatchDeps {
   parseContext: ParseContext;
@@ -145,7 +146,7 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
   if (!allowed.ok) return { kind: "error", error: { reason: allowed.reason, usage: usage[command.name], command: command.name } };
   switch (command.name) {
     case "help":
-      return { kind: "info", command, text: helpText(command.topic) };
+      return { kind: "info", command, text: helpText(command.topic), detail: { kind: "help", ...(command.topic ? { topic: command.topic as CommandName } : {}) } };
     case "status": {
       const record = await deps.registry.get(command.customer);
       if (!record) return { kind: "info", command, text: `qoem knows no customer named ${command.customer}${didYouMean(closestNames(command.customer, await deps.registry.names())) || "."} Try /qoem list.` };

@@ -61,9 +61,13 @@ afterAll(async () => {
 
 describe("the onboarding form", () => {
   it("opens on /qoem onboard alone, then offers places, the source tenant's templates and the licensed features", async () => {
+    // Acked before the form is opened: the ack comes back while Slack holds views.open.
+    const held = slack.hold("views.open");
     const res = await slash("onboard");
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("");
+    await slack.waitFor((calls) => calls.some((c) => c.method === "views.open"));
+    held.release();
     await slack.waitFor(() => slack.callsOf("views.update").length > 0);
     const opened = slack.callsOf("views.open")[0]!.body.view as { type: string; callback_id: string; private_metadata: string };
     expect(opened).toMatchObject({ type: "modal", callback_id: ONBOARD_VIEW });
@@ -140,6 +144,13 @@ describe("Block Kit answers", () => {
     const attachment = (answer.body.attachments as Array<{ color: string; blocks: Block[] }>)[0]!;
     expect(attachment.color).toBe("#2eb67d");
     expect(attachment.blocks[0]!.text!.text).toMatch(/\*formco\* is \*green\*/);
+  });
+
+  it("answers help with each command's usage and an example", async () => {
+    const help = await answerOf("help");
+    const text = JSON.stringify(blocksOf(help));
+    for (const example of ["/qoem onboard acme eu --template", "/qoem offboard acme --purge-after 30", "/qoem approve r3k9x2m7q1a", "/qoem list --region eu"]) expect(text).toContain(example);
+    expect(String(help.body.text)).toMatch(/onboard &lt;customer&gt;/);
   });
 
   it("suggests the closest command and the closest customers", async () => {

@@ -72,6 +72,7 @@ export async function runShell(options: ShellOptions): Promise<void> {
       if (answer.kind === "error") write(formatCommandError(answer.error));
       else {
         write(answer.text);
+        if (answer.kind === "info" && answer.command?.name === "help" && !answer.command.topic) write("In this shell: as <user> acts as another user (to try approvals alone); exit leaves.");
         if (answer.kind === "fleet" && answer.jobIds.length) {
           await Promise.all(answer.jobIds.map(async (id) => (await Job.fromId(options.sweeps!, id))?.waitUntilFinished(options.sweepEvents!).catch(() => undefined)));
           write(renderFleetHealth(fleetHealthView(await options.dispatch.fleet.history.all(), await options.dispatch.fleet.history.lastSweepAt())));

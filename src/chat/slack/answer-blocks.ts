@@ -6,6 +6,8 @@
  */
 import type { KnownBlock } from "@slack/types";
 import { z } from "zod";
+import type { CommandName } from "../../commands/command-schema.ts";
+import { details, examples, usage } from "../../commands/help-text.ts";
 import type { InfoDetail } from "../dispatch-command.ts";
 import { codeBlock, escapeMrkdwn, hostLink, mention, mrkdwn, slackDate } from "./mrkdwn.ts";
 import { clip, commandButton, contextLine, lineSections, message } from "./slack-blocks.ts";
@@ -57,10 +59,22 @@ function auditBlocks(d: Extract<InfoDetail, { kind: "audit" }>, fallback: string
   return message(fallback, [{ type: "section", text: { type: "mrkdwn", text: head } }, ...lineSections(lines, 20)]);
 }
 
+/** `help` as Block Kit: each command's usage, what it does and an example (or one command's). */
+function helpBlocks(topic: CommandName | undefined, fallback: string) {
+  const names = topic ? [topic] : (Object.keys(usage) as CommandName[]);
+  const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: topic ? mrkdwn`*/qoem ${topic}*` : "*qoem runs your customers' Qlik environments.* `/qoem onboard` alone opens a form." } }];
+  for (const name of names) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(mrkdwn`\`/qoem ${usage[name]}\`\n${details[name]}\nExample: \`/qoem ${examples[name]}\``, 2900) } });
+  }
+  if (!topic) blocks.push(contextLine("/qoem help <command> shows one command's details."));
+  return message(fallback, blocks);
+}
+
 /** A read command's answer: Block Kit where qoem has a layout for it (the plain text, escaped, as its fallback), else the text as a code block. */
 export function infoMessage(text: string, detail?: InfoDetail): { text: string; blocks?: KnownBlock[] } {
   if (detail?.kind === "status") return statusCard(detail, escapeMrkdwn(text));
   if (detail?.kind === "audit") return auditBlocks(detail, escapeMrkdwn(text));
+  if (detail?.kind === "help") return helpBlocks(detail.topic, escapeMrkdwn(text));
   return { text: codeBlock(text) };
 }
 
