@@ -7,7 +7,7 @@ import { startFakeSlack, type FakeSlack, type SlackCall } from "../support/fake-
 import { buttonClick, homeButtonClick, postEvent, postInteraction, postSigned, slashCommandBody, viewSubmission } from "../support/slack-requests.ts";
 import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
 import { tenantsNamed } from "../support/cloud-fixture.ts";
-import { ONBOARD_VIEW } from "../../src/chat/slack/onboard-form.ts";
+import { NEW_CUSTOMER_ACTION, ONBOARD_VIEW } from "../../src/chat/slack/onboard-form.ts";
 import { CSV_ACTION, NEXT_PAGE_ACTION } from "../../src/chat/slack/fleet-page.ts";
 import { APPROVE_ACTION } from "../../src/chat/slack/approval-blocks.ts";
 import { runActionId } from "../../src/chat/slack/answer-blocks.ts";
@@ -183,6 +183,13 @@ describe("App Home", () => {
     expect(buttons((await homeOf(ENGINEER)).blocks).map((b) => b.text?.text)).toContain("New customer");
     expect(JSON.stringify((await homeOf(ENGINEER)).blocks)).toContain("offboard formco --purge-after 15");
     expect(buttons((await homeOf(READER)).blocks).map((b) => b.text?.text)).not.toContain("New customer");
+    // New customer opens the form, which (with no channel to come from) asks where the thread goes.
+    const updates = slack.callsOf("views.update").length;
+    expect((await postInteraction(url, SECRET, homeButtonClick(NEW_CUSTOMER_ACTION, "home", ENGINEER))).status).toBe(200);
+    await slack.waitFor(() => slack.callsOf("views.update").length > updates);
+    const form = slack.callsOf("views.update").at(-1)!.body.view as { blocks: Block[]; private_metadata: string };
+    expect(form.blocks.map((b) => b.block_id)).toContain("channel");
+    expect(form.private_metadata).toBe("{}");
 
     // A non-approver's click changes nothing; the approver's click approves and the Home tab is published again without it.
     await postInteraction(url, SECRET, homeButtonClick(APPROVE_ACTION, id, READER));

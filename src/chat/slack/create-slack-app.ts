@@ -112,7 +112,7 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
   registerApprovalActions(app, options.dispatch, options.logger, refreshHome);
   const form = { dispatch: options.dispatch, afterAck, logger: options.logger, ...(options.onboardingChoices ? { choices: options.onboardingChoices } : {}) };
   registerOnboardForm(app, form);
-  registerFleetActions(app, options.dispatch, options.logger);
+  registerFleetActions(app, options.dispatch, options.logger, afterAck);
   registerCommandButtons(app, { options, afterAck, log });
 
   app.command("/qoem", async ({ command, ack, client, respond }) => {

@@ -12,10 +12,12 @@ import type { DispatchDeps } from "../dispatch-command.ts";
 import { fleetSchema } from "../render-text.ts";
 import { CSV_ACTION, NEXT_PAGE_ACTION, fleetCsv, fleetPageMessage, pageOfFleet, type FleetResult } from "./fleet-page.ts";
 import { mrkdwn } from "./mrkdwn.ts";
+import type { AfterAckScheduler } from "./schedule-after-ack.ts";
 
 const pageValue = z.object({ j: z.string().min(1).max(300), o: z.number().int().min(0).optional(), s: z.string().max(100).default("all") });
 
-export function registerFleetActions(app: App, deps: DispatchDeps, logger: Logger): void {
+/** `afterAck`: the work behind each click waits its turn behind acks still owed (schedule-after-ack.ts). */
+export function registerFleetActions(app: App, deps: DispatchDeps, logger: Logger, afterAck: AfterAckScheduler): void {
   const log = logger.child({ surface: "slack", component: "list" });
 
   /** The listing a button names, if the clicker may list and it is still kept; else why not. */
@@ -36,7 +38,7 @@ export function registerFleetActions(app: App, deps: DispatchDeps, logger: Logge
 
   app.action<BlockAction<ButtonAction>>(NEXT_PAGE_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
-    const found = await listing(body.user.id, action.value);
+    const found = await afterAck.run(() => listing(body.user.id, action.value));
     if (!found.ok) {
       await respond({ response_type: "ephemeral", replace_original: false, text: mrkdwn`No next page: ${found.why}.` });
       return;
@@ -47,7 +49,7 @@ export function registerFleetActions(app: App, deps: DispatchDeps, logger: Logge
 
   app.action<BlockAction<ButtonAction>>(CSV_ACTION, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const found = await listing(body.user.id, action.value);
+    const found = await afterAck.run(() => listing(body.user.id, action.value));
     const channel = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
     if (!found.ok || !channel) {
       await respond({ response_type: "ephemeral", replace_original: false, text: mrkdwn`No CSV: ${found.ok ? "there is no channel to put it in" : found.why}.` });
