@@ -14,7 +14,7 @@ import { renderAlert } from "../../src/chat/alerts-notifier.ts";
 import { fleetHealthView, renderFleetHealth } from "../../src/chat/render-fleet-health.ts";
 import * as answers from "../../src/chat/slack/command-answers.ts";
 import { channelLink, codeBlock, mention, mrkdwn } from "../../src/chat/slack/mrkdwn.ts";
-import { healthMessage, infoMessage } from "../../src/chat/slack/answer-blocks.ts";
+import { approvalRequestedText, healthMessage, infoMessage } from "../../src/chat/slack/answer-blocks.ts";
 import { fleetPageMessage, pageOfFleet } from "../../src/chat/slack/fleet-page.ts";
 
 const HOSTILE = "<!channel> urgent: <https://evil.example|Click here> <@U123> <#C123> <!here> <!subteam^S1> &amp; &lt;b&gt; ``` >quote";
@@ -116,6 +116,8 @@ describe("Slack messages built from user and Qlik text", () => {
     expectSafe(shown(infoMessage(HOSTILE, { kind: "status", record, pending: approval(), next: [HOSTILE] })));
     const entry = { at: "2026-01-01T00:00:00.000Z", user: HOSTILE, surface: "slack", action: HOSTILE, result: HOSTILE, detail: HOSTILE, customer: HOSTILE };
     expectSafe(infoMessage(HOSTILE, { kind: "audit", entries: [entry], customer: HOSTILE }));
+    expectSafe(infoMessage(HOSTILE, { kind: "help" }));
+    expectSafe(approvalRequestedText(approval()));
     const health = healthMessage({ customer: HOSTILE, verdict: "red", reasons: [HOSTILE], checkedAt: "2026-01-01T00:00:00.000Z" }, HOSTILE)!;
     expectSafe({ text: health.text, blocks: health.attachments[0]!.blocks.filter((b) => b.type !== "actions") });
     const fleet = { rows: [{ customer: HOSTILE, where: HOSTILE, status: HOSTILE, tenantStatus: HOSTILE, hostname: HOSTILE }], live: false, unknownTenants: [{ id: HOSTILE, name: HOSTILE, hostname: HOSTILE }], goneTenants: [{ customer: HOSTILE, tenantId: HOSTILE }], pendingApprovals: [{ id: HOSTILE, customer: HOSTILE, operation: HOSTILE, requestedBy: HOSTILE, expiresAt: 0 }] };

@@ -8,6 +8,7 @@ import type { KnownBlock } from "@slack/types";
 import { z } from "zod";
 import type { CommandName } from "../../commands/command-schema.ts";
 import { details, examples, usage } from "../../commands/help-text.ts";
+import type { Approval } from "../../core/approvals.ts";
 import type { InfoDetail } from "../dispatch-command.ts";
 import { codeBlock, escapeMrkdwn, hostLink, mention, mrkdwn, slackDate } from "./mrkdwn.ts";
 import { clip, commandButton, contextLine, lineSections, message } from "./slack-blocks.ts";
@@ -66,7 +67,7 @@ function helpBlocks(topic: CommandName | undefined, fallback: string) {
   for (const name of names) {
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(mrkdwn`\`/qoem ${usage[name]}\`\n${details[name]}\nExample: \`/qoem ${examples[name]}\``, 2900) } });
   }
-  if (!topic) blocks.push(contextLine("/qoem help <command> shows one command's details."));
+  if (!topic) blocks.push(contextLine(mrkdwn`/qoem help ${"<command>"} shows one command's details.`));
   return message(fallback, blocks);
 }
 
@@ -95,4 +96,9 @@ export function healthMessage(result: unknown, fallback: string) {
     { type: "actions", block_id: clip(`health:${customer}`, 255), elements: [commandButton("Status", `status ${customer}`, runActionId("status")), commandButton("Audit", `audit ${customer}`, runActionId("audit"))] },
   ];
   return { text: clip(mrkdwn`${fallback}`, 39_000), attachments: [{ color: verdictColour[verdict], blocks }] };
+}
+
+/** A request for approval just made, as its asker reads it in Slack: the expiry in their own time zone. */
+export function approvalRequestedText(a: Approval): string {
+  return mrkdwn`${a.operation === "offboard" ? "Offboard" : "Abandoning the onboard"} of ${a.customer} requested: approval ${a.id} is pending until ` + `${slackDate(a.expiresAt)}. An approver other than you must approve it; nothing is removed until then.`;
 }

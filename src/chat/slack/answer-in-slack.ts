@@ -11,7 +11,7 @@ import type { Command } from "../../commands/command-schema.ts";
 import { RedisUnavailable } from "../../queue/track-redis-state.ts";
 import { dispatchParsed, type ChatRequest } from "../dispatch-command.ts";
 import { fleetSchema, renderResult, renderStillRunning } from "../render-text.ts";
-import { healthMessage, infoMessage } from "./answer-blocks.ts";
+import { approvalRequestedText, healthMessage, infoMessage } from "./answer-blocks.ts";
 import { postApprovalRequest, showDecision } from "./approval-actions.ts";
 import { answerBlock, approvalNotPostedText, commandErrorBlock, notAnsweredText } from "./command-answers.ts";
 import type { SlackSurfaceOptions } from "./create-slack-app.ts";
@@ -40,6 +40,7 @@ export async function answerInSlack(c: Command, request: ChatRequest, ctx: Answe
     try {
       const answer = await dispatchParsed(c, request, options.dispatch);
       if (answer.kind === "info") await respond({ response_type: "ephemeral", ...infoMessage(answer.text, answer.detail) }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "answer not delivered"));
+      else if (answer.kind === "approval" && answer.created) await respond({ response_type: "ephemeral", text: approvalRequestedText(answer.approval) }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "answer not delivered"));
       else if (answer.kind !== "fleet") await respond({ response_type: "ephemeral", text: answer.kind === "error" ? commandErrorBlock(answer.error) : answerBlock(answer.text) }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "answer not delivered"));
       return answer;
     } catch (error) {

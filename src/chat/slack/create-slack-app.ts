@@ -122,7 +122,7 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       await ack();
       await openOnboardForm(client, command.trigger_id, form, command.channel_id).catch((e: unknown) => {
         log.warn({ err: (e as Error).message, user: command.user_id }, "onboarding form not opened");
-        return respond({ response_type: "ephemeral", text: mrkdwn`The onboarding form could not be opened (${(e as Error).message}); type /qoem onboard <customer> <region-or-site> instead.` }).catch(() => undefined);
+        return respond({ response_type: "ephemeral", text: mrkdwn`The onboarding form could not be opened (${(e as Error).message}); type /qoem onboard ${"<customer> <region-or-site>"} instead.` }).catch(() => undefined);
       });
       return;
     }
