@@ -152,7 +152,8 @@ export function readOnboardForm(values: FormValues, ctx: ParseContext): FormRead
   const dryRun = (v("dry_run")?.selected_options ?? []).length > 0;
   const text = [`onboard ${name} ${where}`, ...templates.map((t) => `--template "${t}"`), ...(features.length ? [`--features ${features.join(",")}`] : []), ...(dryRun ? ["--dry-run"] : [])].join(" ");
   const parsed = parseCommand(text, ctx);
-  if (!parsed.ok) return { ok: false, errors: { [fieldOf(parsed.error.reason, typed.length > 0 && templates.some((t) => parsed.error.reason.includes(t)) && !chosen.length)]: clip(parsed.error.reason, 2000) } };
+  // A template error belongs to the typed names when one of them is what the reason quotes.
+  if (!parsed.ok) return { ok: false, errors: { [fieldOf(parsed.error.reason, typed.some((t) => parsed.error.reason.includes(t)))]: clip(parsed.error.reason, 2000) } };
   if (parsed.command.name !== "onboard") return { ok: false, errors: { name: "not an onboard" } };
   const channel = v("channel")?.selected_conversation ?? undefined;
   return { ok: true, text, command: parsed.command, ...(channel ? { channel } : {}) };
