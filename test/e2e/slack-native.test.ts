@@ -60,19 +60,43 @@ afterAll(async () => {
 });
 
 describe("the onboarding form", () => {
+  it("says so when the templates and the licence cannot be read, and takes typed template names", async () => {
+    qoem.cloudEmulator!.faults.set([
+      { method: "GET", path: "/api/v1/spaces", action: "status", status: 403 },
+      { method: "GET", path: "/api/v1/licenses/overview", action: "status", status: 403 },
+    ]);
+    try {
+      const updates = slack.callsOf("views.update").length;
+      expect((await slash("onboard")).status).toBe(200);
+      await slack.waitFor(() => slack.callsOf("views.update").length > updates, 20_000);
+      const form = slack.callsOf("views.update").at(-1)!.body.view as { blocks: Block[] };
+      const text = JSON.stringify(form.blocks);
+      expect(text).toContain("qoem could not read the templates (Qlik Cloud (source tenant): ");
+      expect(form.blocks.map((b) => b.block_id)).toContain("templates_typed");
+      // The site's templates were read: they are still offered.
+      expect(text).toContain('"value":"s:local|Sales Overview"');
+      expect(text).toContain("The licence could not be read");
+      expect(text).toContain('"value":"automation"');
+    } finally {
+      qoem.cloudEmulator!.faults.clear();
+    }
+  });
+
   it("opens on /qoem onboard alone, then offers places, the source tenant's templates and the licensed features", async () => {
     // Acked before the form is opened: the ack comes back while Slack holds views.open.
+    const updatesBefore = slack.callsOf("views.update").length;
+    const opensBefore = slack.calls.filter((c) => c.method === "views.open").length;
     const held = slack.hold("views.open");
     const res = await slash("onboard");
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("");
-    await slack.waitFor((calls) => calls.some((c) => c.method === "views.open"));
+    await slack.waitFor((calls) => calls.filter((c) => c.method === "views.open").length > opensBefore);
     held.release();
-    await slack.waitFor(() => slack.callsOf("views.update").length > 0);
-    const opened = slack.callsOf("views.open")[0]!.body.view as { type: string; callback_id: string; private_metadata: string };
+    await slack.waitFor(() => slack.callsOf("views.update").length > updatesBefore);
+    const opened = slack.callsOf("views.open").at(-1)!.body.view as { type: string; callback_id: string; private_metadata: string };
     expect(opened).toMatchObject({ type: "modal", callback_id: ONBOARD_VIEW });
     expect(JSON.parse(opened.private_metadata)).toEqual({ c: "C0SUPPORT" });
-    const form = slack.callsOf("views.update")[0]!.body.view as { blocks: Block[]; submit: { text: string } };
+    const form = slack.callsOf("views.update").at(-1)!.body.view as { blocks: Block[]; submit: { text: string } };
     expect(form.submit.text).toBe("Onboard");
     const block = (id: string) => form.blocks.find((b) => b.block_id === id);
     const where = block("where")!.element!.options!;
