@@ -103,6 +103,13 @@ export interface DeploymentAdapter {
   health(env: CustomerEnvironment): Promise<HealthReport>;
   offboard(env: CustomerEnvironment, options: { purgeAfterDays: number }): Promise<OffboardResult>;
   reactivate(env: CustomerEnvironment): Promise<OffboardResult>;
+  /**
+   * Read only, for the onboarding form: the template names a customer on `target` can be given (the
+   * source tenant's templates space, a site's template stream). Absent: the adapter cannot list them.
+   */
+  templateNames?(target: Target): Promise<string[]>;
+  /** Read only, for the onboarding form: the features the licence allows new customers. Absent: no licence to read. */
+  licensedFeatures?(): Promise<string[]>;
   close(): Promise<void>;
 }
 

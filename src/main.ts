@@ -21,6 +21,8 @@ import type { DispatchDeps } from "./chat/dispatch-command.ts";
 import { createSlackApp } from "./chat/slack/create-slack-app.ts";
 import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
 import { HealthHistory } from "./core/health-history.ts";
+import { FleetTrend } from "./core/fleet-trend.ts";
+import { readOnboardingChoices } from "./core/read-onboarding-choices.ts";
 import type { SweepScope } from "./core/run-sweep.ts";
 import { ALERTS_QUEUE, SWEEPS_QUEUE, startSweepWorker, triggerSweeps, upsertSweepSchedulers } from "./queue/sweeps.ts";
 import { startAlertsNotifier } from "./chat/alerts-notifier.ts";
@@ -190,6 +192,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const slackGroups: { resolve?: (user: string) => Promise<string[]> } = {};
     const access = new AccessPolicy(config.access, config.mode, options.groupsOf ?? ((user) => slackGroups.resolve?.(user) ?? Promise.resolve([])));
     const history = new HealthHistory(redis, keys);
+    const trend = new FleetTrend(redis, keys);
     const sweeps = queue(SWEEPS_QUEUE);
     const alerts = queue(ALERTS_QUEUE);
     sweeps.setMaxListeners(0);
@@ -259,6 +262,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           adapterFor: adapters.adapterFor,
           ...(adapters.listTenants ? { listTenants: adapters.listTenants } : {}),
           detailBatch: config.sweep.detailBatch,
+          trend,
           lock,
           alerts,
           logger,
@@ -281,6 +285,9 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         replay: { redis, seenKey: keys.slackSeen, logger },
         sweepEvents,
         fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
+        trend,
+        // The onboarding form offers what the adapters read now (templates, licensed features) for the places qoem can onboard to.
+        onboardingChoices: () => readOnboardingChoices(adapters.adapterFor, [...placement.options.map((o) => o.target), ...dispatch.parseContext.sites.map((site) => ({ kind: "client-managed" as const, site }))]),
         customRoutes: ops.routes,
         ...(api ? { api } : {}),
       });

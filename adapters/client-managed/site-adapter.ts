@@ -5,7 +5,7 @@
  */
 import { QoemError, userError, unsupported, type CustomerEnvironment, type DeploymentAdapter, type OffboardResult, type OnboardRequest, type OnboardStep, type OnQlikCall, type RateGate } from "../port.ts";
 import { QrsClient, type SiteTls } from "./qrs-client.ts";
-import { siteSteps } from "./site-steps.ts";
+import { siteSteps, templateNamesOn } from "./site-steps.ts";
 import { siteHealth } from "./site-health.ts";
 import { removeCustomer } from "./site-offboard.ts";
 
@@ -60,6 +60,10 @@ export function createSiteAdapter(sites: Record<string, SiteAccess>, options: { 
     },
     health: (env) => siteHealth(envSite(env), env.customer, env.templates),
     offboard: (env): Promise<OffboardResult> => removeCustomer(envSite(env), env.customer),
+    templateNames: async (target) => {
+      if (target.kind !== "client-managed") throw userError("the client-managed adapter lists templates of sites only");
+      return templateNamesOn(context.site(target.site));
+    },
     reactivate: async (env) => {
       throw new QoemError("unsupported", `${env.customer}'s content was removed from site ${envSite(env).name}; a client-managed offboard cannot be undone. Onboard the customer again instead.`);
     },

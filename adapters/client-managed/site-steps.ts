@@ -100,6 +100,13 @@ function ruleStep(site: SiteContext): OnboardStep {
   };
 }
 
+/** The names of the OEM's templates on a site (its template stream), sorted. */
+export async function templateNamesOn(s: SiteHandle): Promise<string[]> {
+  const [stream] = await list(s.qrs, "/qrs/stream/full", streamSchema, `name eq ${qrsString(s.templateStream)}`);
+  if (!stream) throw new QoemError("config_error", `site ${s.name} has no stream named '${s.templateStream}' holding the OEM's templates`);
+  return (await appsInStream(s.qrs, stream.id)).map((a) => a.name).sort();
+}
+
 async function siteTemplates(site: SiteContext, ctx: StepContext) {
   const s = siteOf(site, ctx);
   const [stream] = await list(s.qrs, "/qrs/stream/full", streamSchema, `name eq ${qrsString(s.templateStream)}`);

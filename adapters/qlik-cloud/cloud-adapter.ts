@@ -17,10 +17,10 @@ import { defaultOnboarding, type CloudOnboardingOptions } from "./onboarding-opt
 import { settingsStep } from "./settings-step.ts";
 import { identityProviderStep } from "./idp-step.ts";
 import { spacesStep } from "./spaces-step.ts";
-import { templateCheckStep, templatesStep } from "./templates-step.ts";
+import { sourceTemplates, templateCheckStep, templatesStep } from "./templates-step.ts";
 import { brandingStep } from "./branding-step.ts";
 import { monitoringStep } from "./monitoring-step.ts";
-import { featuresStep } from "./features-step.ts";
+import { featuresStep, licensedFeatures } from "./features-step.ts";
 import { tenantHealth } from "./tenant-health.ts";
 import { deactivateCustomerTenant, reactivateCustomerTenant } from "./tenant-lifecycle.ts";
 
@@ -151,6 +151,9 @@ export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdap
     health: (env: CustomerEnvironment): Promise<HealthReport> => tenantHealth(context, env),
     offboard: (env: CustomerEnvironment, opts: { purgeAfterDays: number }): Promise<OffboardResult> => deactivateCustomerTenant(context, env, opts.purgeAfterDays),
     reactivate: (env: CustomerEnvironment): Promise<OffboardResult> => reactivateCustomerTenant(context, env),
+    // Every region gets its templates from the one source tenant.
+    templateNames: async () => [...(await sourceTemplates(context)).keys()].sort(),
+    licensedFeatures: () => licensedFeatures(context),
     async listTenants(filter?: string) {
       const found = await context.findOrgTenants(filter ?? `status ne ${scimString("deleted")}`);
       if (!found) throw new QoemError("config_error", "the fleet view needs an organisation-level OAuth client (cloud.organization in the config)");

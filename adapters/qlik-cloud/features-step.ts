@@ -36,10 +36,8 @@ function validToday(interval: string): boolean {
   return (!from || from === "." || from <= today) && (!to || to === "." || today <= to);
 }
 
-async function checkLicensed(cloud: CloudContext, ctx: StepContext): Promise<string> {
-  const source = cloud.options.sourceTenant;
-  const host = source ? source.hostname : tenantHostOf(ctx);
-  const creds = source ? cloud.region(source.region) : cloud.regionOf(ctx);
+/** The licence's current parameter names (lower case), read on `host`; throws when the licence is not Ok. */
+async function currentParameters(cloud: CloudContext, host: string, creds: ReturnType<CloudContext["region"]>): Promise<Set<string>> {
   const res = await cloud.caller.call(host, creds, "reading the licence", (hostConfig) => getLicenseOverview({ hostConfig, noCache: true }), "getLicenseOverview");
   const overview = overviewSchema.parse(res.data);
   if (overview.status !== "Ok") throw new QoemError("permanent", `the tenant's licence is ${overview.status}, so no feature can be offered under it; ask Qlik`);
@@ -47,7 +45,22 @@ async function checkLicensed(cloud: CloudContext, ctx: StepContext): Promise<str
     const parsed = parameterSchema.safeParse(p);
     return parsed.success ? [parsed.data] : [];
   });
-  const current = new Set(parameters.filter((p) => validToday(p.valid)).map((p) => p.name.toLowerCase()));
+  return new Set(parameters.filter((p) => validToday(p.valid)).map((p) => p.name.toLowerCase()));
+}
+
+/** The features the source tenant's licence (which new tenants get) shows a current parameter for: what the onboarding form offers. */
+export async function licensedFeatures(cloud: CloudContext): Promise<string[]> {
+  const source = cloud.options.sourceTenant;
+  if (!source) throw new QoemError("config_error", "cloud.sourceTenant is not configured, so there is no licence to read before a tenant exists");
+  const current = await currentParameters(cloud, source.hostname, cloud.region(source.region));
+  return Object.entries(featureParameters).filter(([, names]) => names.some((n) => current.has(n.toLowerCase()))).map(([feature]) => feature);
+}
+
+async function checkLicensed(cloud: CloudContext, ctx: StepContext): Promise<string> {
+  const source = cloud.options.sourceTenant;
+  const host = source ? source.hostname : tenantHostOf(ctx);
+  const creds = source ? cloud.region(source.region) : cloud.regionOf(ctx);
+  const current = await currentParameters(cloud, host, creds);
   const requested = ctx.request.features;
   const unknowable = requested.filter((f) => !(featureParameters[f] ?? []).length);
   const lacking = requested.filter((f) => (featureParameters[f] ?? []).length && !featureParameters[f]!.some((n) => current.has(n.toLowerCase())));

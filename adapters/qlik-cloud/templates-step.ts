@@ -46,7 +46,7 @@ async function templatesSpace(cloud: CloudContext) {
 }
 
 /** The OEM's templates in the source tenant: name -> app id. A tenant admin sees a shared space's apps without being a member. */
-async function sourceTemplates(cloud: CloudContext): Promise<Map<string, string>> {
+export async function sourceTemplates(cloud: CloudContext): Promise<Map<string, string>> {
   return cloud.memo("source-templates", 60_000, async () => {
     const { source, creds, space } = await templatesSpace(cloud);
     const apps = await appsInSpace(cloud, source.hostname, creds, space.id);

@@ -9,14 +9,14 @@ import type { Redis } from "ioredis";
 import { parseCommand, type CommandError, type ParseContext } from "../commands/parse-command.ts";
 import { helpText, usage } from "../commands/help-text.ts";
 import { operationOf } from "../queue/job-payload.ts";
-import { customerOf, type Command, type OnboardCommand } from "../commands/command-schema.ts";
+import { customerOf, type Command, type CommandName, type OnboardCommand } from "../commands/command-schema.ts";
 import { targetOf, whereOf, type CustomerRecord, type CustomerRegistry } from "../core/customer-registry.ts";
 import { enqueueOperation, type EnqueueDisposition } from "../queue/enqueue-operation.ts";
 import type { ReplyTo } from "../queue/job-payload.ts";
 import { renderAudit, renderCustomer } from "./render-text.ts";
 import type { AccessPolicy } from "../core/roles.ts";
 import type { Approval, Approvals, DecisionResult } from "../core/approvals.ts";
-import type { AuditLog } from "../core/audit-log.ts";
+import type { AuditEntry, AuditLog } from "../core/audit-log.ts";
 import { decideRequest, requestRemoval } from "./removal-approvals.ts";
 import { lifecycleFactsOf, nextCommands } from "../core/customer-lifecycle.ts";
 import { checkLifecycle } from "./check-lifecycle.ts";
@@ -24,10 +24,11 @@ import { madeAnything } from "../core/run-lifecycle.ts";
 import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
 import { operationJobId } from "../queue/job-payload.ts";
 import type { HealthHistory } from "../core/health-history.ts";
-import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
+import { fleetHealthView, renderFleetHealth, type FleetHealthView } from "./render-fleet-health.ts";
 import type { RedisAvailability } from "../queue/track-redis-state.ts";
 import { withinRedisDeadline } from "./within-redis-deadline.ts";
 import { recordOperation } from "../ops/metrics.ts";
+import { closestNames, didYouMean } from "../commands/closest-names.ts";
 
 export type Surface = "slack" | "shell" | "cli" | "api";
 
@@ -41,11 +42,17 @@ export interface ChatRequest {
 
 export type ChatAnswer =
   | { kind: "error"; error: CommandError }
-  | { kind: "info"; command?: Command; text: string }
+  | { kind: "info"; command?: Command; text: string; detail?: InfoDetail }
   | { kind: "operation"; command: Command; jobId: string; disposition: EnqueueDisposition; text: string }
   | { kind: "approval"; command: Command; approval: Approval; created: boolean; text: string }
   | { kind: "decision"; command: Command; decision: DecisionResult; jobId?: string; text: string }
-  | { kind: "fleet"; command: Command; jobIds: string[]; text: string };
+  | { kind: "fleet"; command: Command; jobIds: string[]; text: string; view: FleetHealthView };
+
+/** What an answer was rendered from, for surfaces that lay it out themselves (Slack's Block Kit); the text stays the fallback. */
+export type InfoDetail =
+  | { kind: "status"; record: CustomerRecord; pending?: Approval; next: string[] }
+  | { kind: "audit"; entries: AuditEntry[]; customer?: string }
+  | { kind: "help"; topic?: CommandName };
 
 export interface DispatchDeps {
   parseContext: ParseContext;
@@ -141,37 +148,40 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
   if (!allowed.ok) return { kind: "error", error: { reason: allowed.reason, usage: usage[command.name], command: command.name } };
   switch (command.name) {
     case "help":
-      return { kind: "info", command, text: helpText(command.topic) };
+      return { kind: "info", command, text: helpText(command.topic), detail: { kind: "help", ...(command.topic ? { topic: command.topic as CommandName } : {}) } };
     case "status": {
       const record = await deps.registry.get(command.customer);
-      if (!record) return { kind: "info", command, text: `qoem knows no customer named ${command.customer}. Try /qoem list.` };
+      if (!record) return { kind: "info", command, text: `qoem knows no customer named ${command.customer}${didYouMean(closestNames(command.customer, await deps.registry.names())) || "."} Try /qoem list.` };
       const pending = await deps.approvals.pendingFor(command.customer);
-      return { kind: "info", command, text: renderCustomer(record, pending, nextCommands(lifecycleFactsOf(record, pending?.id))) };
+      const next = nextCommands(lifecycleFactsOf(record, pending?.id));
+      return { kind: "info", command, text: renderCustomer(record, pending, next), detail: { kind: "status", record, ...(pending ? { pending } : {}), next } };
     }
-    case "audit":
-      return { kind: "info", command, text: renderAudit(await deps.audit.read(command.customer), command.customer) };
+    case "audit": {
+      const entries = await deps.audit.read(command.customer);
+      return { kind: "info", command, text: renderAudit(entries, command.customer), detail: { kind: "audit", entries, ...(command.customer ? { customer: command.customer } : {}) } };
+    }
     case "list":
       return enqueue(command, req, deps, "Listing the fleet");
     case "health": {
       if (!("customer" in command.scope)) {
         const jobIds = await deps.fleet.sweepNow();
         const view = fleetHealthView(await deps.fleet.history.all(), await deps.fleet.history.lastSweepAt());
-        return { kind: "fleet", command, jobIds, text: renderFleetHealth(view, jobIds.length ? "sweeping now" : undefined) };
+        return { kind: "fleet", command, jobIds, text: renderFleetHealth(view, jobIds.length ? "sweeping now" : undefined), view };
       }
       const record = await deps.registry.get(command.scope.customer);
-      if (!record) return unknownCustomer(command.scope.customer, "health");
+      if (!record) return unknownCustomer(deps, command.scope.customer, "health");
       return enqueue(command, req, deps, `Checking the health of ${record.customer}`);
     }
     case "reactivate": {
       const record = await deps.registry.get(command.customer);
-      if (!record) return unknownCustomer(command.customer, "reactivate");
+      if (!record) return unknownCustomer(deps, command.customer, "reactivate");
       const check = await checkLifecycle(deps, "reactivate", record);
       if (!check.ok) return { kind: "error", error: { reason: check.reason, usage: usage.reactivate, command: "reactivate" } };
       return enqueue(command, req, deps, `Reactivating ${command.customer}`);
     }
     case "offboard": {
       const record = await deps.registry.get(command.customer);
-      if (!record) return unknownCustomer(command.customer, "offboard");
+      if (!record) return unknownCustomer(deps, command.customer, "offboard");
       return requestRemoval(command, req, deps, record);
     }
     case "abandon":
@@ -184,8 +194,10 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
   }
 }
 
-export function unknownCustomer(customer: string, name: Command["name"]): ChatAnswer {
-  return { kind: "error", error: { reason: `qoem knows no customer named ${customer}`, usage: usage[name], command: name } };
+/** A customer qoem does not know, with the closest names it does know (one read of the registry's names). */
+export async function unknownCustomer(deps: Pick<DispatchDeps, "registry">, customer: string, name: Command["name"]): Promise<ChatAnswer> {
+  const guess = didYouMean(closestNames(customer, await deps.registry.names()));
+  return { kind: "error", error: { reason: `qoem knows no customer named ${customer}${guess}`, usage: usage[name], command: name } };
 }
 
 export async function enqueue(command: Command, req: ChatRequest, deps: DispatchDeps, what: string): Promise<ChatAnswer> {
@@ -253,7 +265,7 @@ type AbandonCommand = Extract<Command, { name: "abandon" }>;
  */
 async function abandon(command: AbandonCommand, req: ChatRequest, deps: DispatchDeps): Promise<ChatAnswer> {
   const record = await deps.registry.get(command.customer);
-  if (!record) return unknownCustomer(command.customer, "abandon");
+  if (!record) return unknownCustomer(deps, command.customer, "abandon");
   const refuse = (reason: string): ChatAnswer => ({ kind: "error", error: { reason, usage: usage.abandon, command: "abandon" } });
   const check = await checkLifecycle(deps, "abandon", record);
   if (!check.ok) return refuse(check.reason);

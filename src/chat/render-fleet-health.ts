@@ -50,9 +50,11 @@ export function notGreenLine(l: LatestHealth): string {
   return `${verdictMark[l.verdict]} ${l.customer} (${l.where}, ${l.verdict} for ${age(l.since)}${known}${l.held ? ", flapping: alerts held" : ""}): ${l.reasons.join("; ")}`;
 }
 
-export function renderFleetHealth(view: FleetHealthView, running?: string): string {
+/** `sweepTime: false` leaves the time of the last sweep out (Slack shows it as a date token beside the text). */
+export function renderFleetHealth(view: FleetHealthView, running?: string, sweepTime = true): string {
   const { totals } = view;
-  const lines = [`Fleet health: ${countsLine(totals)}${view.lastSweepAt ? ` (last sweep ${view.lastSweepAt.slice(0, 19).replace("T", " ")} UTC)` : " (no sweep yet)"}${running ? ` — ${running}` : ""}`];
+  const when = !sweepTime ? "" : view.lastSweepAt ? ` (last sweep ${view.lastSweepAt.slice(0, 19).replace("T", " ")} UTC)` : " (no sweep yet)";
+  const lines = [`Fleet health: ${countsLine(totals)}${when}${running ? ` — ${running}` : ""}`];
   for (const w of view.byWhere) lines.push(`  ${w.where.padEnd(14)} ${String(w.green).padStart(5)} green ${String(w.amber).padStart(5)} amber ${String(w.red).padStart(5)} red${totals.unknown ? ` ${String(w.unknown).padStart(5)} unknown` : ""}`);
   const undelivered = undeliveredLine(view);
   if (undelivered) lines.push(`⚠️ ${undelivered}`);

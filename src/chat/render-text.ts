@@ -51,7 +51,8 @@ export function renderAudit(entries: AuditEntry[], customer?: string): string {
 
 const verdictMark = { green: "🟢 green", amber: "🟠 amber", red: "🔴 red" } as const;
 const healthSchema = z.object({ customer: z.string(), verdict: z.enum(["green", "amber", "red"]), reasons: z.array(z.string()), checkedAt: z.string() });
-const fleetSchema = z.object({
+/** The `list` job's result (core's FleetView) as surfaces read it back. */
+export const fleetSchema = z.object({
   rows: z.array(z.object({ customer: z.string(), where: z.string(), status: z.string(), tenantStatus: z.string().optional(), hostname: z.string().optional() })),
   live: z.boolean(),
   unknownTenants: z.array(z.object({ id: z.string(), name: z.string(), hostname: z.string().optional(), region: z.string().optional() })),

@@ -17,7 +17,22 @@ export const usage: Record<CommandName, string> = {
   reject: "reject <request-id> [reason]",
 };
 
-const details: Record<CommandName, string> = {
+/** One example per command, as a user would type it. */
+export const examples: Record<CommandName, string> = {
+  onboard: 'onboard acme eu --template "Sales Overview" --features alerting',
+  offboard: "offboard acme --purge-after 30",
+  reactivate: "reactivate acme",
+  abandon: "abandon acme",
+  health: "health acme",
+  status: "status acme",
+  list: "list --region eu --status active",
+  audit: "audit acme",
+  help: "help onboard",
+  approve: "approve r3k9x2m7q1a",
+  reject: "reject r3k9x2m7q1a not this week",
+};
+
+export const details: Record<CommandName, string> = {
   onboard:
     "Creates the customer's environment: a Qlik Cloud tenant in the region (" +
     cloudRegionCodes.join(", ") +
@@ -39,7 +54,7 @@ const details: Record<CommandName, string> = {
 export function helpText(topic?: string): string {
   if (topic && topic in usage) {
     const name = topic as CommandName;
-    return `Usage: /qoem ${usage[name]}\n${details[name]}`;
+    return `Usage: /qoem ${usage[name]}\n${details[name]}\nExample: /qoem ${examples[name]}`;
   }
   const lines = (Object.keys(usage) as CommandName[]).map((name) => `  /qoem ${usage[name]}`);
   return ["qoem runs your customers' Qlik environments. Commands:", ...lines, "Try /qoem help <command> for details."].join("\n");

@@ -19,6 +19,7 @@ import {
 } from "./command-schema.ts";
 import { usage } from "./help-text.ts";
 import { tokenize, TokenizeError } from "./tokenize.ts";
+import { closestNames, didYouMean } from "./closest-names.ts";
 import { placeByResidency, residencySchema, targetSatisfies, type PlacementTable } from "../core/place-by-residency.ts";
 
 export const MAX_COMMAND_LENGTH = 1000;
@@ -255,7 +256,8 @@ export function parseCommand(text: string, ctx: ParseContext = { sites: [] }): P
   const verb = tokens.shift()?.toLowerCase();
   if (verb === undefined) return { ok: false, error: { reason: "no command given", usage: generalUsage } };
   if (!commandNames.includes(verb as CommandName)) {
-    return { ok: false, error: { reason: `unknown command ${quote(verb)} (commands: ${commandNames.join(", ")})`, usage: generalUsage } };
+    const guess = didYouMean(closestNames(verb, commandNames, 1));
+    return { ok: false, error: { reason: guess ? `unknown command ${quote(verb)}${guess}` : `unknown command ${quote(verb)} (commands: ${commandNames.join(", ")})`, usage: generalUsage } };
   }
   const name = verb as CommandName;
   try {

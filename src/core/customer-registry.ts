@@ -176,6 +176,11 @@ export class CustomerRegistry {
     return Object.entries(expect).flatMap(([field, value]) => (typeof value === "string" ? [{ key: this.keys.customer(customer), field, value }] : []));
   }
 
+  /** Every customer name, for "did you mean" (names only: no record is read). */
+  async names(): Promise<string[]> {
+    return this.redis.zrange(this.keys.customers(), "0", "-1");
+  }
+
   async list(filter: { where?: string; status?: CustomerStatus } = {}): Promise<CustomerRecord[]> {
     const names = await this.redis.zrange(filter.where ? this.keys.customersAt(filter.where) : this.keys.customers(), "0", "-1");
     const out: CustomerRecord[] = [];

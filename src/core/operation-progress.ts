@@ -21,6 +21,8 @@ export const progressSchema = z.object({
   steps: z.array(stepStateSchema),
   note: z.string().optional(),
   summary: z.string().optional(),
+  /** Where the customer's environment answers once an onboard is done (a tenant's hostname), for an "open" link. */
+  host: z.string().optional(),
   attempt: z.number().optional(),
 });
 export type OperationProgress = z.infer<typeof progressSchema>;

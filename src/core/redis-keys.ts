@@ -33,6 +33,8 @@ export class RedisKeys {
   alertDelivered = (id: string) => `${this.tag}:alerts:delivered:${id}`;
   mutex = (name: string) => `${this.tag}:mutex:${name}`;
   rate = (tier: string, host: string) => `${this.tag}:rate:${tier}:${host}`;
+  /** How many customers each place had in one hour (hours since the epoch), for App Home's trend. */
+  fleetTrend = (hour: number) => `${this.tag}:fleet-trend:${hour}`;
   threadFinal = (jobId: string) => `${this.tag}:thread-final:${jobId}`;
   /** An idempotency key of the provisioning API, per token. */
   idempotency = (token: string, keyHash: string) => `${this.tag}:idempotency:${token}:${keyHash}`;

@@ -67,7 +67,7 @@ export async function runOnboard(input: RunOnboardInput): Promise<OnboardSummary
   if (record?.status === "active" && record.completedRequestId === input.requestId) {
     // This very request already finished (its execution stopped between its last write and BullMQ hearing of it): nothing to do.
     const summary = `${request.customer} is onboarded on ${where}${hostnameOf(facts) ? `: https://${hostnameOf(facts)}` : ""}`;
-    await input.report(snapshot("done", { summary }));
+    await input.report(snapshot("done", { summary, ...(hostnameOf(facts) ? { host: hostnameOf(facts) } : {}) }));
     return { customer: request.customer, where, facts, summary };
   }
   // The onboard was accepted with the customer claimed as onboarding by this job; if it was abandoned or claimed elsewhere since, this job has nothing to do.
@@ -117,6 +117,6 @@ export async function runOnboard(input: RunOnboardInput): Promise<OnboardSummary
   const hostname = hostnameOf(facts);
   await registry.update(request.customer, { status: "active", lastError: "", completedRequestId: input.requestId }, fence, expect);
   const summary = `${request.customer} is onboarded on ${where}${hostname ? `: https://${hostname}` : ""}`;
-  await input.report(snapshot("done", { summary }));
+  await input.report(snapshot("done", { summary, ...(hostname ? { host: hostname } : {}) }));
   return { customer: request.customer, where, facts, summary };
 }

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { targetSchema } from "../commands/command-schema.ts";
 import type { CustomerLock } from "../core/customer-lock.ts";
-import { runSweep, scopeKey, type SweepDeps, type SweepResult, type SweepScope } from "../core/run-sweep.ts";
+import { runSweep, scopeKey, scopeName, type SweepDeps, type SweepResult, type SweepScope } from "../core/run-sweep.ts";
 import { enqueuePendingAlerts } from "./enqueue-alerts.ts";
 
 export const SWEEPS_QUEUE = "sweeps";
@@ -41,6 +41,8 @@ export interface SweepWorkerDeps extends Omit<SweepDeps, "progress"> {
   alerts: Queue;
   logger: Logger;
   concurrency?: number;
+  /** Where each sweep records how many customers its place has (App Home's 24-hour trend). */
+  trend?: { record(counts: Record<string, number>): Promise<void> };
 }
 
 export function startSweepWorker(deps: SweepWorkerDeps): Worker {
@@ -60,6 +62,7 @@ export function startSweepWorker(deps: SweepWorkerDeps): Worker {
         const result = await runSweep(scope, { ...deps, progress: (done, total) => job.updateProgress({ scope: scopeKey(scope), done, total }) });
         // This sweep's alerts and any still undelivered from before: each gets a live delivery job.
         const queued = await enqueuePendingAlerts(deps.alerts, deps.history.outbox);
+        await deps.trend?.record({ [scopeName(scope)]: result.customers }).catch((e: unknown) => deps.logger.warn({ jobId: job.id, err: (e as Error).message }, "fleet trend not recorded"));
         if (result.unchecked) {
           // Once per sweep, not per customer: qoem's own trouble is not the customers' health.
           deps.logger.warn({ jobId: job.id, scope: result.scope, unchecked: result.unchecked.count, code: result.unchecked.code, reason: result.unchecked.reason }, "sweep could not check some customers: they are unknown");

@@ -92,3 +92,31 @@ export function postEvent(url: string, secret: string, event: object): Promise<R
   const timestamp = Math.floor(Date.now() / 1000);
   return fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-slack-request-timestamp": String(timestamp), "x-slack-signature": slackSignature(secret, timestamp, body) }, body });
 }
+
+/** A click on a button in App Home (a view: no response_url, no channel), as Slack sends it. */
+export function homeButtonClick(actionId: string, value: string, user: string) {
+  return {
+    type: "block_actions",
+    team: { id: "T0001", domain: "oem" },
+    user: { id: user, username: user.toLowerCase(), team_id: "T0001" },
+    api_app_id: "A0QOEM",
+    token: "unused",
+    trigger_id: `trigger-${user}-${Math.random().toString(36).slice(2)}`,
+    container: { type: "view", view_id: "V0HOME" },
+    view: { id: "V0HOME", type: "home", callback_id: "", private_metadata: "", hash: "h", state: { values: {} }, team_id: "T0001", app_id: "A0QOEM" },
+    actions: [{ type: "button", action_id: actionId, block_id: "home", value, action_ts: `${Date.now() / 1000}` }],
+  };
+}
+
+/** A submitted modal (view_submission) with the given block values, as Slack sends it. */
+export function viewSubmission(user: string, callbackId: string, values: Record<string, Record<string, object>>, privateMetadata = "") {
+  return {
+    type: "view_submission",
+    team: { id: "T0001", domain: "oem" },
+    user: { id: user, username: user.toLowerCase(), team_id: "T0001" },
+    api_app_id: "A0QOEM",
+    token: "unused",
+    trigger_id: `trigger-view-${Math.random().toString(36).slice(2)}`,
+    view: { id: "V0FORM", type: "modal", callback_id: callbackId, private_metadata: privateMetadata, state: { values }, hash: "h", team_id: "T0001", app_id: "A0QOEM" },
+  };
+}

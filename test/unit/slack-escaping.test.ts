@@ -14,6 +14,8 @@ import { renderAlert } from "../../src/chat/alerts-notifier.ts";
 import { fleetHealthView, renderFleetHealth } from "../../src/chat/render-fleet-health.ts";
 import * as answers from "../../src/chat/slack/command-answers.ts";
 import { channelLink, codeBlock, mention, mrkdwn } from "../../src/chat/slack/mrkdwn.ts";
+import { approvalRequestedText, healthMessage, infoMessage } from "../../src/chat/slack/answer-blocks.ts";
+import { fleetPageMessage, pageOfFleet } from "../../src/chat/slack/fleet-page.ts";
 
 const HOSTILE = "<!channel> urgent: <https://evil.example|Click here> <@U123> <#C123> <!here> <!subteam^S1> &amp; &lt;b&gt; ``` >quote";
 /** The only markup qoem itself puts into these messages. */
@@ -24,6 +26,8 @@ function expectSafe(sent: unknown) {
   const text = JSON.stringify(sent);
   let outside = text;
   for (const ours of OURS) outside = outside.split(ours).join("");
+  // Slack date tokens qoem makes from times it holds (digits and its own format words only).
+  outside = outside.replace(/<!date\^\d+\^\{[a-z_]+\}( \{time\})?\|[0-9: -]+ UTC>/g, "");
   expect(outside.match(/.{0,20}[<>].{0,20}/g) ?? []).toEqual([]);
   expect(text).toContain("&lt;!channel&gt;");
   expect(text).toContain("&lt;https://evil.example|Click here&gt;");
@@ -100,9 +104,25 @@ describe("Slack messages built from user and Qlik text", () => {
     const view = fleetHealthView([latest, { ...latest, verdict: "amber" }], "2026-01-01T00:00:00.000Z");
     expectSafe(homeBlocks(view));
     const { sent, client } = recordingClient();
-    await postFleetHealth(client, "C0SUPPORT", renderFleetHealth(view), [], { jobState: async () => "completed" });
+    await postFleetHealth(client, "C0SUPPORT", view, [], { jobState: async () => "completed" });
     expect(sent).toHaveLength(1);
     expectSafe(sent);
+  });
+
+  it("status card, audit, health verdict, a page of the fleet and App Home with requests and operations", () => {
+    const record = { customer: HOSTILE, kind: "cloud" as const, region: HOSTILE, status: "active" as const, requestedBy: HOSTILE, requestedAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", hostname: HOSTILE, tenantId: HOSTILE, lastError: HOSTILE, lastJobId: HOSTILE, templates: `${HOSTILE}|x`, residency: HOSTILE };
+    // Button values and block ids are never rendered: they carry the command text as typed, parsed again on click.
+    const shown = (m: { text: string; blocks?: Array<{ type: string }> }) => ({ text: m.text, blocks: (m.blocks ?? []).filter((b) => b.type !== "actions") });
+    expectSafe(shown(infoMessage(HOSTILE, { kind: "status", record, pending: approval(), next: [HOSTILE] })));
+    const entry = { at: "2026-01-01T00:00:00.000Z", user: HOSTILE, surface: "slack", action: HOSTILE, result: HOSTILE, detail: HOSTILE, customer: HOSTILE };
+    expectSafe(infoMessage(HOSTILE, { kind: "audit", entries: [entry], customer: HOSTILE }));
+    expectSafe(infoMessage(HOSTILE, { kind: "help" }));
+    expectSafe(approvalRequestedText(approval()));
+    const health = healthMessage({ customer: HOSTILE, verdict: "red", reasons: [HOSTILE], checkedAt: "2026-01-01T00:00:00.000Z" }, HOSTILE)!;
+    expectSafe({ text: health.text, blocks: health.attachments[0]!.blocks.filter((b) => b.type !== "actions") });
+    const fleet = { rows: [{ customer: HOSTILE, where: HOSTILE, status: HOSTILE, tenantStatus: HOSTILE, hostname: HOSTILE }], live: false, unknownTenants: [{ id: HOSTILE, name: HOSTILE, hostname: HOSTILE }], goneTenants: [{ customer: HOSTILE, tenantId: HOSTILE }], pendingApprovals: [{ id: HOSTILE, customer: HOSTILE, operation: HOSTILE, requestedBy: HOSTILE, expiresAt: 0 }] };
+    expectSafe(fleetPageMessage(pageOfFleet(fleet, 0, "list.job", HOSTILE)).blocks.filter((b) => b.type !== "actions"));
+    expectSafe(homeBlocks(fleetHealthView([latest]), { pending: [approval()], recent: [entry], trend: new Map([[HOSTILE, [1, 2, undefined, 3]]]), canOnboard: true }));
   });
 
   it("health alerts posted to the alerts channel", async () => {

@@ -73,6 +73,7 @@ export async function runShell(options: ShellOptions): Promise<void> {
       if (answer.kind === "error") write(formatCommandError(answer.error));
       else {
         write(answer.text);
+        if (answer.kind === "info" && answer.command?.name === "help" && !answer.command.topic) write("In this shell: as <user> acts as another user (to try approvals alone); exit leaves.");
         if (answer.kind === "fleet" && answer.jobIds.length) {
           const sweeps = await followSweeps(options.sweeps!, options.sweepEvents!, answer.jobIds);
           write(renderFleetHealth(fleetHealthView(await options.dispatch.fleet.history.all(), await options.dispatch.fleet.history.lastSweepAt()), describeSweeps(sweeps)));

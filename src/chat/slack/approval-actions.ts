@@ -38,11 +38,17 @@ export async function showDecision(client: WebClient, deps: DispatchDeps, answer
   }
 }
 
-export function registerApprovalActions(app: App, deps: DispatchDeps, logger: Logger): void {
+/**
+ * `onHome`: called after a click on the App Home tab (a view: no response_url), so the tab can be
+ * published again without the decided request; refusals there go to the clicker as a direct message.
+ */
+export function registerApprovalActions(app: App, deps: DispatchDeps, logger: Logger, onHome?: (client: WebClient, user: string) => Promise<void>): void {
   const log = logger.child({ surface: "slack", component: "approvals" });
+  const fromHome = (body: object) => ("container" in body ? (body.container as { type?: string } | undefined)?.type : undefined) === "view";
 
-  app.action(APPROVE_ACTION, async ({ ack, body, action, client, respond }) => {
+  app.action(APPROVE_ACTION, async ({ ack, body, action, client, respond: respondHere }) => {
     await ack();
+    const respond = fromHome(body) || !respondHere ? (m: { text: string }) => client.chat.postMessage({ channel: body.user.id, text: m.text }) : respondHere;
     const requestId = "value" in action ? String(action.value ?? "") : "";
     const answer = await dispatchParsed({ name: "approve", requestId }, { text: `approve ${requestId}`, user: body.user.id, surface: "slack" }, deps);
     if (answer.kind === "decision" && answer.decision.ok) await showDecision(client, deps, answer);
@@ -51,11 +57,13 @@ export function registerApprovalActions(app: App, deps: DispatchDeps, logger: Lo
       if (answer.kind === "decision" && !answer.decision.ok && answer.decision.code === "expired") await showDecision(client, deps, { ...answer, decision: { ok: true, approval: answer.decision.approval! } });
       await respond({ response_type: "ephemeral", replace_original: false, text: mrkdwn`You cannot approve this: ${reason}.` });
     }
+    if (fromHome(body)) await onHome?.(client, body.user.id).catch((e: unknown) => log.warn({ err: (e as Error).message }, "App Home not refreshed"));
     log.info({ user: body.user.id, requestId, answer: answer.kind }, "approve clicked");
   });
 
-  app.action(REJECT_ACTION, async ({ ack, body, action, client, respond }) => {
+  app.action(REJECT_ACTION, async ({ ack, body, action, client, respond: respondHere }) => {
     await ack();
+    const respond = fromHome(body) || !respondHere ? (m: { text: string }) => client.chat.postMessage({ channel: body.user.id, text: m.text }) : respondHere;
     const requestId = "value" in action ? String(action.value ?? "") : "";
     const approval = await deps.approvals.get(requestId);
     const allowed = await deps.access.has(body.user.id, "approver");
@@ -75,8 +83,10 @@ export function registerApprovalActions(app: App, deps: DispatchDeps, logger: Lo
     const requestId = view.private_metadata;
     const reason = view.state.values.reason?.value?.value ?? "";
     const answer = await dispatchParsed({ name: "reject", requestId, ...(reason ? { reason: reason.slice(0, 300) } : {}) }, { text: `reject ${requestId}`, user: body.user.id, surface: "slack" }, deps);
-    if (answer.kind === "decision" && answer.decision.ok) await showDecision(client, deps, answer);
-    else {
+    if (answer.kind === "decision" && answer.decision.ok) {
+      await showDecision(client, deps, answer);
+      await onHome?.(client, body.user.id).catch((e: unknown) => log.warn({ err: (e as Error).message }, "App Home not refreshed"));
+    } else {
       const why = answer.kind === "error" ? answer.error.reason : answer.kind === "decision" && !answer.decision.ok ? answer.decision.message : "not done";
       const text = mrkdwn`You cannot reject this: ${why}.`;
       const channel = (await deps.approvals.get(requestId))?.requestChannel;

@@ -2,7 +2,7 @@
 // happen, and Approve / Reject buttons behind confirmation dialogs; after the decision, the same
 // message says who decided and when, without buttons.
 import type { Approval } from "../../core/approvals.ts";
-import { channelLink, mention, mrkdwn } from "./mrkdwn.ts";
+import { channelLink, mention, mrkdwn, slackDate } from "./mrkdwn.ts";
 
 export const APPROVE_ACTION = "qoem_approve";
 export const REJECT_ACTION = "qoem_reject";
@@ -10,8 +10,6 @@ export const REJECT_VIEW = "qoem_reject_reason";
 
 /** "Offboard" or "Abandon", as a request's title. */
 const title = (a: Approval) => (a.operation === "offboard" ? "Offboard" : "Abandon");
-
-const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 
 function summary(a: Approval) {
   return [
@@ -22,7 +20,7 @@ function summary(a: Approval) {
         { type: "mrkdwn", text: mrkdwn`*Deployment*\n${a.deployment}` },
         { type: "mrkdwn", text: mrkdwn`*What will happen*\n${a.effect}` },
         { type: "mrkdwn", text: mrkdwn`*Request*\n${a.id}` },
-        { type: "mrkdwn", text: mrkdwn`*Expires*\n${utc(a.expiresAt)}` },
+        { type: "mrkdwn", text: mrkdwn`*Expires*\n${slackDate(a.expiresAt)}` },
       ],
     },
   ];
@@ -54,7 +52,7 @@ export function approvalRequestMessage(a: Approval) {
 export function approvalDecidedMessage(a: Approval) {
   const verb = a.status === "approved" ? "✅ Approved" : a.status === "rejected" ? "❌ Rejected" : "⌛ Expired";
   const by = a.decidedBy && a.status !== "expired" ? mrkdwn` by ${mention(a.decidedBy)}` : "";
-  const when = a.decidedAt ? mrkdwn` at ${a.decidedAt.slice(0, 16).replace("T", " ")} UTC` : a.status === "expired" ? ` at ${utc(a.expiresAt)}` : "";
+  const when = a.decidedAt ? mrkdwn` ${slackDate(a.decidedAt)}` : a.status === "expired" ? mrkdwn` ${slackDate(a.expiresAt)}` : "";
   const reason = a.reason ? mrkdwn`: ${a.reason}` : "";
   return {
     text: mrkdwn`${title(a)} of ${a.customer}: ${a.status}`,

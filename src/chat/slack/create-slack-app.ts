@@ -7,23 +7,27 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { App, HTTPReceiver, type CustomRoute, type Logger as BoltLogger } from "@slack/bolt";
 import type { Logger } from "pino";
+import type { WebClient } from "@slack/web-api";
 import { parseCommand } from "../../commands/parse-command.ts";
-import { whereOf } from "../../core/customer-registry.ts";
-import { dispatchParsed, type DispatchDeps } from "../dispatch-command.ts";
+import type { FleetTrend } from "../../core/fleet-trend.ts";
+import type { OnboardingChoices } from "../../core/read-onboarding-choices.ts";
+import type { DispatchDeps } from "../dispatch-command.ts";
 import { createBoltLogger } from "./bolt-logger.ts";
 import { createAfterAckScheduler } from "./schedule-after-ack.ts";
 import { guardSlackRequests, type ReplayGuardOptions } from "./verify-slack-request.ts";
-import { renderResult, renderStillRunning } from "../render-text.ts";
 import type { FollowOptions, FollowResult } from "../../queue/follow-job.ts";
-import { postApprovalRequest, registerApprovalActions, showDecision } from "./approval-actions.ts";
+import { registerApprovalActions } from "./approval-actions.ts";
 import type { QueueEvents } from "bullmq";
-import type { FleetHealthView } from "../render-fleet-health.ts";
-import { postFleetHealth } from "./post-fleet-health.ts";
-import { homeBlocks } from "./home-view.ts";
-import type { ReplyTo } from "../../queue/job-payload.ts";
+import { fleetHealthView, type FleetHealthView } from "../render-fleet-health.ts";
 import { observedSlackFetch } from "./observe-slack-calls.ts";
-import { RedisUnavailable } from "../../queue/track-redis-state.ts";
-import { answerBlock, answerLine, approvalNotPostedText, commandErrorBlock, commandErrorText, notAnsweredText, onboardAckText, onboardNotStartedText, onboardParentText, onboardTitle } from "./command-answers.ts";
+import { commandErrorText, onboardAckText } from "./command-answers.ts";
+import { answerInSlack } from "./answer-in-slack.ts";
+import { startOnboard, onboardTitleOf } from "./start-onboard.ts";
+import { openOnboardForm, registerOnboardForm } from "./register-onboard-form.ts";
+import { registerFleetActions } from "./register-fleet-actions.ts";
+import { registerCommandButtons } from "./register-command-buttons.ts";
+import { publishHome } from "./publish-home.ts";
+import { mrkdwn } from "./mrkdwn.ts";
 
 export interface SlackSurfaceOptions {
   botToken: string;
@@ -43,6 +47,10 @@ export interface SlackSurfaceOptions {
   replay: Omit<ReplayGuardOptions, "signingSecret">;
   /** Follows a queued job to its end (QueueEvents), for answers that come after the ack. */
   follow(jobId: string, options?: FollowOptions): Promise<FollowResult>;
+  /** How many customers each place had, hour by hour (App Home's trend). */
+  trend?: FleetTrend;
+  /** Reads what the onboarding form offers (templates, licensed features) through the adapters. */
+  onboardingChoices?: () => Promise<OnboardingChoices>;
   /** More routes on the HTTP receiver's port (the ops endpoints); unused in Socket Mode. */
   customRoutes?: CustomRoute[];
   /** The provisioning API, served beside /slack/events on the same port (answers `/api/...`). */
@@ -51,9 +59,6 @@ export interface SlackSurfaceOptions {
 
 // Commands worked on at once after their acks, while no ack is owed (one at a time while one is).
 const AFTER_ACK_CONCURRENCY = 8;
-
-// A slash command's response_url takes answers for 30 minutes: stop following a little before.
-const RESPONSE_URL_FOLLOW_MS = 25 * 60_000;
 
 export interface SlackSurface {
   app: InstanceType<typeof App>;
@@ -102,10 +107,25 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
       : { receiver: createGuardedReceiver(options.signingSecret, logger, options.replay, () => afterAck.owe(), options.customRoutes, options.api) }),
   });
   const log = options.logger.child({ surface: "slack" });
-  registerApprovalActions(app, options.dispatch, options.logger);
+  const home = { dispatch: options.dispatch, fleetHealth: options.fleetHealth ?? (async () => fleetHealthView([])), ...(options.trend ? { trend: options.trend } : {}) };
+  const refreshHome = (client: WebClient, user: string) => publishHome(client, user, home);
+  registerApprovalActions(app, options.dispatch, options.logger, refreshHome);
+  const form = { dispatch: options.dispatch, afterAck, logger: options.logger, ...(options.onboardingChoices ? { choices: options.onboardingChoices } : {}) };
+  registerOnboardForm(app, form);
+  registerFleetActions(app, options.dispatch, options.logger, afterAck);
+  registerCommandButtons(app, { options, afterAck, log });
 
   app.command("/qoem", async ({ command, ack, client, respond }) => {
     const request = { text: command.text ?? "", user: command.user_id, surface: "slack" as const };
+    // `/qoem onboard` alone opens the form: acked first, then the form opens while the trigger is fresh.
+    if (/^\s*onboard\s*$/i.test(request.text)) {
+      await ack();
+      await openOnboardForm(client, command.trigger_id, form, command.channel_id).catch((e: unknown) => {
+        log.warn({ err: (e as Error).message, user: command.user_id }, "onboarding form not opened");
+        return respond({ response_type: "ephemeral", text: mrkdwn`The onboarding form could not be opened (${(e as Error).message}); type /qoem onboard ${"<customer> <region-or-site>"} instead.` }).catch(() => undefined);
+      });
+      return;
+    }
     const parsed = parseCommand(request.text, options.dispatch.parseContext);
     if (!parsed.ok) {
       await ack({ response_type: "ephemeral", text: commandErrorText(parsed.error) });
@@ -116,70 +136,16 @@ export function createSlackApp(options: SlackSurfaceOptions): SlackSurface {
     // writes, enqueues and Slack calls all come after it, and the answer follows through `respond`.
     if (c.name !== "onboard") {
       await ack();
-      const answer = await afterAck.run(async () => {
-        try {
-          const answer = await dispatchParsed(c, request, options.dispatch);
-          if (answer.kind !== "fleet") await respond({ response_type: "ephemeral", text: answer.kind === "error" ? commandErrorBlock(answer.error) : answerBlock(answer.text) }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "answer not delivered"));
-          return answer;
-        } catch (error) {
-          log.error({ err: (error as Error).message, command: c.name }, "could not answer");
-          // Redis away: say so plainly (dispatch is bounded, so this comes within seconds).
-          await respond({ response_type: "ephemeral", text: error instanceof RedisUnavailable ? error.message : notAnsweredText((error as Error).message) }).catch(() => undefined);
-          return undefined;
-        }
-      });
-      if (!answer) return;
-      if (answer.kind === "fleet") {
-        await postFleetHealth(client, command.channel_id, answer.text, answer.jobIds, { ...options, jobState: options.dispatch.fleet.jobState }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "health all message failed"));
-        return;
-      }
-      try {
-        if (answer.kind === "approval" && answer.created) {
-          await postApprovalRequest(client, options.dispatch, answer.approval, { ...(options.approvalsChannel ? { approvalsChannel: options.approvalsChannel } : {}), requesterChannel: command.channel_id });
-        }
-        if (answer.kind === "decision") await showDecision(client, options.dispatch, answer);
-      } catch (error) {
-        log.error({ err: (error as Error).message }, "could not post the approval message");
-        await respond({ response_type: "ephemeral", text: approvalNotPostedText((error as Error).message) }).catch(() => undefined);
-      }
-      if (answer.kind !== "operation") return;
-      const outcome = await options.follow(answer.jobId, { timeoutMs: RESPONSE_URL_FOLLOW_MS });
-      const result =
-        outcome.state === "timeout"
-          ? renderStillRunning(answer.jobId, outcome.progress)
-          : outcome.state === "failed"
-          ? (outcome.progress?.note ?? `failed: ${outcome.error ?? "unknown error"}`)
-          : (renderResult(answer.command.name, outcome.result) ?? outcome.progress?.summary ?? "done");
-      const visible = answer.command.name === "reactivate";
-      await respond({ response_type: visible ? "in_channel" : "ephemeral", text: answerBlock(result, visible ? command.user_id : undefined) });
+      await answerInSlack(c, request, { options, afterAck, client, respond, channel: command.channel_id, log });
       return;
     }
-    const title = onboardTitle(c.dryRun, c.customer, whereOf(c.target));
-    await ack({ response_type: "ephemeral", text: onboardAckText(title) });
-    try {
-      // A refusal (role, lifecycle) comes back here as an error answer, recorded in the audit log by dispatch.
-      const answer = await afterAck.run(() =>
-        dispatchParsed(c, request, options.dispatch, {
-          beforeAdd: async (): Promise<ReplyTo> => {
-            const parent = await client.chat.postMessage({ channel: command.channel_id, text: onboardParentText(title, command.user_id) });
-            const progress = await client.chat.postMessage({ channel: command.channel_id, thread_ts: parent.ts!, text: "queued" });
-            return { surface: "slack", channel: parent.channel ?? command.channel_id, threadTs: parent.ts!, progressTs: progress.ts! };
-          },
-        }),
-      );
-      if (answer.kind === "error") await respond({ response_type: "ephemeral", text: commandErrorText(answer.error) });
-      else if (answer.kind === "operation" && answer.disposition !== "queued") await respond({ response_type: "ephemeral", text: answerLine(answer.text) });
-      log.info({ user: command.user_id, customer: c.customer, answer: answer.kind === "operation" ? answer.disposition : answer.kind }, "slash command handled");
-    } catch (error) {
-      log.error({ err: (error as Error).message, customer: c.customer }, "could not enqueue");
-      await respond({ response_type: "ephemeral", text: onboardNotStartedText(title, String((error as Error).message)) }).catch(() => undefined);
-    }
+    await ack({ response_type: "ephemeral", text: onboardAckText(onboardTitleOf(c)) });
+    await startOnboard({ command: c, request, channel: command.channel_id, client, dispatch: options.dispatch, afterAck, logger: log, tell: (text) => respond({ response_type: "ephemeral", text }) });
   });
 
   app.event("app_home_opened", async ({ event, client }) => {
-    if (!options.fleetHealth) return;
-    const view = await options.fleetHealth();
-    await client.views.publish({ user_id: event.user, view: { type: "home", blocks: homeBlocks(view) } });
+    if (event.tab && event.tab !== "home") return;
+    await afterAck.run(() => refreshHome(client, event.user)).catch((e: unknown) => log.warn({ err: (e as Error).message, user: event.user }, "App Home not published"));
   });
 
   return {

@@ -35,3 +35,18 @@ export const mention = (userId: string): SlackMarkup => new SlackMarkup(/^[UW][A
 
 /** A channel link for a Slack channel id (as configured); a channel name is shown as escaped text. */
 export const channelLink = (channel: string): SlackMarkup => new SlackMarkup(/^[CG][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : escapeMrkdwn(channel));
+
+/**
+ * A time in each reader's own time zone and format: Slack's date token, with a UTC fallback for
+ * clients that cannot render it. `at` is an ISO time or epoch milliseconds; an unreadable one is shown as given.
+ */
+export function slackDate(at: string | number, format = "{date_short_pretty} {time}"): SlackMarkup {
+  const ms = typeof at === "number" ? at : Date.parse(at);
+  if (!Number.isFinite(ms)) return new SlackMarkup(escapeMrkdwn(String(at)));
+  const fallback = `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return new SlackMarkup(`<!date^${Math.floor(ms / 1000)}^${format}|${fallback}>`);
+}
+
+/** A link qoem makes to a host it knows (a tenant); the label is escaped, the URL only ever https://host. */
+export const hostLink = (hostname: string): SlackMarkup =>
+  new SlackMarkup(/^[a-z0-9.-]+(:\d+)?$/i.test(hostname) ? `<https://${hostname}|${hostname}>` : escapeMrkdwn(hostname));

@@ -2,7 +2,11 @@
 import type { QueueEvents } from "bullmq";
 import type { WebClient } from "@slack/web-api";
 import { renderFleetHealth, type FleetHealthView } from "../render-fleet-health.ts";
-import { codeBlock } from "./mrkdwn.ts";
+import { codeBlock, slackDate } from "./mrkdwn.ts";
+
+/** The message's text: the fleet as a code block, then when the last sweep ran, in the reader's own time zone. */
+export const fleetHealthText = (view: FleetHealthView, running?: string) =>
+  codeBlock(renderFleetHealth(view, running, false)) + `\nLast sweep: ${view.lastSweepAt ? String(slackDate(view.lastSweepAt)) : "none yet"}`;
 
 export interface FleetMessageOptions {
   sweepEvents?: QueueEvents;
@@ -12,7 +16,7 @@ export interface FleetMessageOptions {
 }
 
 /** The `health all` message: posted once, then edited in place (at most every 3 s) while the sweeps run. */
-export async function postFleetHealth(client: WebClient, channel: string, text: string, jobIds: string[], options: FleetMessageOptions): Promise<void> {
+export async function postFleetHealth(client: WebClient, channel: string, first: FleetHealthView, jobIds: string[], options: FleetMessageOptions): Promise<void> {
   const events = options.sweepEvents;
   const pending = new Set(jobIds);
   // Listen before anything else: a sweep of an empty region finishes in milliseconds.
@@ -29,12 +33,12 @@ export async function postFleetHealth(client: WebClient, channel: string, text: 
   events?.on("failed", onDone);
   events?.on("progress", onProgress);
   try {
-    const posted = await client.chat.postMessage({ channel, text: codeBlock(text) });
+    const posted = await client.chat.postMessage({ channel, text: fleetHealthText(first, jobIds.length ? "sweeping now" : undefined) });
     if (!events || !options.fleetHealth || jobIds.length === 0) return;
     let lastEdit = 0;
     const edit = async (running?: string) => {
       lastEdit = Date.now();
-      await client.chat.update({ channel: posted.channel ?? channel, ts: posted.ts!, text: codeBlock(renderFleetHealth(await options.fleetHealth!(), running)) });
+      await client.chat.update({ channel: posted.channel ?? channel, ts: posted.ts!, text: fleetHealthText(await options.fleetHealth!(), running) });
     };
     progressed = () => {
       if (Date.now() - lastEdit > 3000) void edit(`sweeping: ${jobIds.length - pending.size} of ${jobIds.length} done`).catch(() => undefined);

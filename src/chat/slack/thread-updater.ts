@@ -1,6 +1,7 @@
 /**
  * Keeps each operation's Slack thread current: a worker on the updates queue that reads the
- * operation's newest snapshot and edits the thread's progress message in place (chat.update), then
+ * operation's newest snapshot and edits the thread's progress message in place (chat.update: one
+ * line per step with its icon, outcome and duration), then
  * posts one final summary and marks the parent message done or failed. One throttled writer, so a
  * burst of progress never turns into Slack 429s. A failed Slack call fails the job, which is
  * retried (see publish-update.ts); the summary is marked posted only once Slack took it, so a
@@ -10,11 +11,12 @@ import { Job, Worker, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
-import { progressSchema, type OperationProgress } from "../../core/operation-progress.ts";
+import { progressSchema, type OperationProgress, type StepState } from "../../core/operation-progress.ts";
 import type { RedisKeys } from "../../core/redis-keys.ts";
 import { UPDATES_QUEUE, replyToSchema } from "../../queue/job-payload.ts";
 import { renderProgress } from "../render-text.ts";
-import { codeBlock, escapeMrkdwn, mrkdwn } from "./mrkdwn.ts";
+import { escapeMrkdwn, mrkdwn } from "./mrkdwn.ts";
+import { clip, lineSections, message } from "./slack-blocks.ts";
 
 export interface ThreadUpdaterDeps {
   connection: Redis;
@@ -36,13 +38,35 @@ export const phaseMark: Record<OperationProgress["phase"], string> = {
   failed: "failed ❌",
 };
 
-/** The thread's messages for one snapshot: the progress message, the final reply and the parent's new text. */
+const stepIcon: Record<StepState["state"], string> = { pending: "⚪", running: "⏳", done: "✅", failed: "❌", planned: "➡️" };
+
+/** One step as a line: icon, title, outcome and detail, duration. */
+function stepLine(step: StepState): string {
+  const took = step.durationMs !== undefined && step.state !== "planned" ? ` · ${(step.durationMs / 1000).toFixed(1)} s${step.resumed ? " (earlier attempt)" : ""}` : "";
+  return `${stepIcon[step.state]} ` + mrkdwn`*${step.title}*${step.outcome ? ` ${step.outcome}` : ""}${step.detail ? `: ${clip(step.detail, 300)}` : ""}` + took;
+}
+
+/** A host name fit for a link qoem makes (nothing but a DNS name and a port). */
+const linkable = (host?: string) => (host && /^[a-z0-9.-]+(:\d+)?$/i.test(host) ? host : undefined);
+
+/**
+ * The thread's messages for one snapshot: the progress message (one line per step), the final
+ * summary (with an "Open tenant" button once there is a tenant to open) and the parent's new text.
+ * Each keeps its plain text as the fallback.
+ */
 export function threadMessages(p: OperationProgress) {
   const text = renderProgress(p);
+  const head = mrkdwn`*${`${p.operation} ${p.customer} → ${p.where}`}*: ${phaseMark[p.phase]}`;
+  const tail = [p.note, p.summary].filter((l): l is string => Boolean(l)).map((l) => mrkdwn`${l}`);
+  const finalText = p.phase === "done" ? mrkdwn`✅ ${p.summary ?? "done"}` : mrkdwn`❌ ${p.note ?? "failed"}`;
+  const host = p.phase === "done" ? linkable(p.host) : undefined;
   return {
-    progress: { text: escapeMrkdwn(text), blocks: [{ type: "section", text: { type: "mrkdwn", text: codeBlock(text) } }] },
-    final: p.phase === "done" ? mrkdwn`✅ ${p.summary ?? "done"}` : mrkdwn`❌ ${p.note ?? "failed"}`,
-    parent: mrkdwn`*${`${p.operation} ${p.customer} → ${p.where}`}*: ${phaseMark[p.phase]}`,
+    progress: message(escapeMrkdwn(text), [{ type: "section", text: { type: "mrkdwn", text: head } }, ...lineSections([...p.steps.map(stepLine), ...tail], 20)]),
+    final: message(finalText, [
+      { type: "section", text: { type: "mrkdwn", text: clip(finalText, 2900) } },
+      ...(host ? [{ type: "actions" as const, block_id: "open-tenant", elements: [{ type: "button" as const, action_id: "qoem_open_tenant", text: { type: "plain_text" as const, text: "Open tenant" }, url: `https://${host}`, style: "primary" as const }] }] : []),
+    ]),
+    parent: head,
   };
 }
 
@@ -63,7 +87,7 @@ export function startThreadUpdater(deps: ThreadUpdaterDeps): Worker {
       if (p.phase !== "done" && p.phase !== "failed") return;
       const posted = deps.keys.threadFinal(`${id}.${p.phase}.${op.processedOn ?? 0}`);
       if (!(await deps.connection.exists(posted))) {
-        await deps.client.chat.postMessage({ channel, thread_ts: threadTs, text: messages.final });
+        await deps.client.chat.postMessage({ channel, thread_ts: threadTs, ...messages.final });
         await deps.connection.set(posted, "1", "EX", 30 * 86_400);
       }
       await deps.client.chat.update({ channel, ts: threadTs, text: messages.parent });
