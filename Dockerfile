@@ -5,7 +5,9 @@
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# `npm ls` fails the step when the install is incomplete: npm 10 can end `npm ci` with "Exit handler
+# never called!" and exit code 0 (seen on a registry connection failure), leaving node_modules partial.
+RUN npm ci --no-audit --no-fund && npm ls >/dev/null
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY adapters ./adapters
@@ -18,7 +20,7 @@ WORKDIR /app
 ENV NODE_ENV=production \
     QOEM_OPS_PORT=9464
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm ls --omit=dev >/dev/null && npm cache clean --force
 COPY bin ./bin
 COPY --from=build /app/dist ./dist
 USER node
