@@ -104,9 +104,11 @@ export interface QoemHandle {
 }
 
 export async function startQoem(config: Config, options: StartOptions = {}): Promise<QoemHandle> {
-  const level = config.logLevel ?? (options.shell ? "warn" : "info");
-  // A person typing into the shell reads human lines; anything else (pipes, tests, log shippers) gets JSON.
-  const logger = options.logger ?? (options.shell && process.stderr.isTTY ? createHumanLogger(level) : createLogger(level));
+  // Quiet and human only where a person types into the shell (the chat role without Slack); a worker or
+  // scheduler process logs at info in JSON for its log shipper, whatever mode it was started in.
+  const runsShell = Boolean(options.shell) && config.roles.includes("chat") && !config.slack;
+  const level = config.logLevel ?? (runsShell ? "warn" : "info");
+  const logger = options.logger ?? (runsShell && process.stderr.isTTY ? createHumanLogger(level) : createLogger(level));
   const shutdown = createShutdown(logger);
   const closers = { push: (step: () => Promise<void>) => shutdown.add(step) };
   const redisState = new RedisState(logger, redisAddress(config.redisUrl));
