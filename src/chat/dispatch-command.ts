@@ -28,6 +28,9 @@ import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
 import type { RedisAvailability } from "../queue/track-redis-state.ts";
 import { withinRedisDeadline } from "./within-redis-deadline.ts";
 import { recordOperation } from "../ops/metrics.ts";
+import type { CustomerMoves } from "../core/customer-moves.ts";
+import { moveCustomer } from "./move-customer.ts";
+import { renderMove } from "./render-move.ts";
 
 export type Surface = "slack" | "shell" | "cli" | "api";
 
@@ -58,6 +61,9 @@ export interface DispatchDeps {
   checkpoints: OnboardCheckpoints;
   /** Fleet health: the latest verdicts, and sweeps to start now. */
   fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string> };
+  /** Moves in progress, and the days a moved customer's source waits for its removal. */
+  moves?: CustomerMoves;
+  moveGraceDays?: number;
   /** Whether Redis answers: while it does not, commands are refused at once (RedisUnavailable) instead of waiting. */
   redisState?: RedisAvailability;
 }
@@ -88,6 +94,8 @@ export function describeCommand(c: Command): string {
       return `reject ${c.requestId}`;
     case "abandon":
       return `abandon ${c.customer}`;
+    case "move":
+      return `move ${c.customer} ${c.to.kind === "cloud" ? c.to.region : c.to.kind === "client-managed" ? c.to.site : c.to.kind}${c.dryRun ? " --dry-run" : ""}`;
     default:
       return `${c.name} ${c.customer}`;
   }
@@ -144,7 +152,9 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       const record = await deps.registry.get(command.customer);
       if (!record) return { kind: "info", command, text: `qoem knows no customer named ${command.customer}. Try /qoem list.` };
       const pending = await deps.approvals.pendingFor(command.customer);
-      return { kind: "info", command, text: renderCustomer(record, pending, nextCommands(lifecycleFactsOf(record, pending?.id))) };
+      const move = await deps.moves?.get(command.customer);
+      const facts = { ...lifecycleFactsOf(record, pending?.id), ...(move ? { moveTo: move.to.kind === "cloud" ? move.to.region : move.to.site } : {}) };
+      return { kind: "info", command, text: `${renderCustomer(record, pending, nextCommands(facts))}${move ? `\n${renderMove(move)}` : ""}` };
     }
     case "audit":
       return { kind: "info", command, text: renderAudit(await deps.audit.read(command.customer), command.customer) };
@@ -179,6 +189,8 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       return decideRequest(command, req.user, deps);
     case "onboard":
       return onboard(command, req, deps, hooks);
+    case "move":
+      return moveCustomer(command, req, deps);
   }
 }
 
