@@ -9,7 +9,7 @@ import { usage } from "../commands/help-text.ts";
 import type { MoveCommand } from "../commands/command-schema.ts";
 import { enqueueOperation } from "../queue/enqueue-operation.ts";
 import { targetOf, whereOf, type CustomerRecord } from "../core/customer-registry.ts";
-import { describeTarget, whereOfTarget } from "../core/customer-moves.ts";
+import { describeTarget, whereOfTarget, type CustomerMove } from "../core/customer-moves.ts";
 import { describeRemoval } from "../core/plan-move.ts";
 import type { ChatAnswer, ChatRequest, DispatchDeps } from "./dispatch-command.ts";
 import { checkLifecycle } from "./check-lifecycle.ts";
@@ -38,6 +38,7 @@ export async function moveCustomer(command: MoveCommand, req: ChatRequest, deps:
   }
 
   const where = whereOfTarget(to);
+  if (record.status === "moving") return command.dryRun ? refuse(`${command.customer} is moving: a move is already running; /qoem status ${command.customer} shows it`) : retryRemoval(command, req, deps, move, where);
   const check = await checkLifecycle(deps, "move", record, where);
   if (!check.ok) return refuse(check.reason);
   if (command.dryRun) return enqueue(command, req, deps, `Dry run of moving ${command.customer} from ${whereOf(targetOf(record))} to ${where}`);
@@ -51,6 +52,22 @@ export async function moveCustomer(command: MoveCommand, req: ChatRequest, deps:
     return enqueueMovePart(command, req, deps, move.id, `Resuming the move of ${command.customer} to ${where}`);
   }
   return requestMove(command, to, req, deps, record);
+}
+
+/**
+ * `move <customer> <to>` while moving: only a removal of the source that failed is run again (it was allowed
+ * already, by the second approval or the grace period); anything else is a move still under way.
+ */
+async function retryRemoval(command: MoveCommand, req: ChatRequest, deps: DispatchDeps, move: CustomerMove | undefined, where: string): Promise<ChatAnswer> {
+  const refuse = (reason: string): ChatAnswer => ({ kind: "error", error: { reason, usage: usage.move, command: "move" } });
+  const running = `${command.customer} is moving${move ? ` to ${whereOfTarget(move.to)}` : ""}: a move is already running; follow its thread or /qoem status ${command.customer}, or /qoem move ${command.customer} back`;
+  if (!move || whereOfTarget(move.to) !== where || (move.phase !== "moved" && move.phase !== "removing")) return refuse(running);
+  const jobId = `move-removal.${command.customer}.${move.id}`;
+  const state = await deps.operations.getJobState(jobId).catch(() => "unknown");
+  if (state !== "failed") return refuse(`${command.customer} is moved to ${where}; its source is removed on ${move.removeAfter?.slice(0, 16).replace("T", " ") ?? "-"} UTC or sooner on a second approval${move.removalApprovalId ? ` (request ${move.removalApprovalId})` : ""}; /qoem move ${command.customer} back returns to it until then`);
+  const removal: MoveCommand = { name: "move", customer: command.customer, to: { kind: "remove-source" }, dryRun: false };
+  const result = await enqueueOperation(deps.operations, deps.redis, { requestId: randomUUID(), operation: "move-removal", command: removal, approvalId: move.id, requestedBy: { user: req.user, surface: req.surface }, requestedAt: new Date().toISOString() });
+  return { kind: "operation", command, jobId: result.jobId, disposition: result.disposition === "done" ? "queued" : result.disposition, text: `Removing ${command.customer}'s source again (job ${result.jobId}).` };
 }
 
 async function enqueueMovePart(command: MoveCommand, req: ChatRequest, deps: DispatchDeps, moveId: string, what: string): Promise<ChatAnswer> {

@@ -163,7 +163,7 @@ export class Approvals {
       case "self":
         return { ok: false, code: "self", approval: after, message: `you asked for this ${approval.operation}, so someone else must approve it (four eyes)` };
       case "expired":
-        return { ok: false, code: "expired", approval: after, message: `this request expired at ${new Date(after.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC; ask again with /qoem ${after.operation} ${after.customer}` };
+        return { ok: false, code: "expired", approval: after, message: `this request expired at ${new Date(after.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC; ask again with /qoem ${after.operation === "move" ? `move ${after.customer} ${after.target?.split(":")[1] ?? "<region>"}` : after.operation === "move-removal" ? `move ${after.customer} back, or wait for the grace period to end` : `${after.operation} ${after.customer}`}` };
       case "decided":
         return { ok: false, code: "decided", approval: after, message: `this request was already ${after.status}${after.decidedBy ? ` by ${after.decidedBy}` : ""}${after.decidedAt ? ` at ${after.decidedAt.slice(0, 16).replace("T", " ")} UTC` : ""}` };
       case "pending":

@@ -111,6 +111,7 @@ export const transitions: Transition[] = [
   { from: "move-pending", on: "reject or expiry", to: "active", does: "nothing is moved" },
   { from: "moving", on: "job failed", to: "move-failed", does: "the step that failed and why; the source is untouched" },
   { from: "move-failed", on: "move", to: "moving", does: "resumes the approved move to the same target from its checkpoint" },
+  { from: "moving", on: "move", to: "moving", does: "to the same target after its source's removal failed: runs the removal again (a move still running is refused)" },
   { from: "moving", on: "approve", to: "moving", does: "the second approval: the source is removed now instead of after the grace period" },
   { from: "moving", on: "job done", to: "active", does: "the source removed (a tenant deactivated with its purge date, a site area removed); the customer lives on the target" },
   { from: "moving", on: "move back", to: "active", does: "before the source is removed: back to the untouched source; the target tenant is deactivated with a purge date" },

@@ -208,7 +208,7 @@ function nextStepHint(data: OperationJob, customer: string | undefined): string 
     case "move-back":
       return `Fix the cause and send /qoem move ${customer} back again.`;
     case "move-removal":
-      return `The source stays; fix the cause, then approve its removal again or wait for the next attempt.`;
+      return `The source stays and ${customer} stays moving; fix the cause, then send /qoem move ${customer} <target> to run the removal again, or /qoem move ${customer} back.`;
     default:
       return "Fix the cause and send the command again.";
   }

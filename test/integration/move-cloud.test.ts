@@ -94,7 +94,14 @@ describe("move between Qlik Cloud regions", () => {
     expect((await approvedMove(qoem, "hooli", "de")).outcome?.state).toBe("completed");
     const request = await removalRequest(qoem, "hooli");
     expect((await sayCommand(qoem, `approve ${request}`, "U1")).text).toMatch(/someone else must approve/);
-    const removed = await sayCommand(qoem, `approve ${request}`, "U2");
+    // Qlik refuses the deactivation once: the source stays, the customer stays moving with the reason, and the removal can be run again.
+    qoem.cloudEmulator!.faults.set([{ method: "POST", path: "/actions/deactivate", action: "status", status: 400, times: 1 }]);
+    const failed = await sayCommand(qoem, `approve ${request}`, "U2");
+    expect(failed.outcome?.state).toBe("failed");
+    expect(source.status).toBe("active");
+    expect(await qoem.registry.get("hooli")).toMatchObject({ status: "moving", region: "de", lastError: expect.stringMatching(/^move-removal failed/) });
+    expect((await sayCommand(qoem, "move hooli de --dry-run")).text).toMatch(/a move is already running/);
+    const removed = await sayCommand(qoem, "move hooli de", "U3");
     expect(removed.outcome?.state).toBe("completed");
     expect(removed.outcome!.progress!.summary).toMatch(/hooli's source \(Qlik Cloud region eu\) is removed: tenant .* deactivated; purge after 30 days; purge on \d{4}-\d{2}-\d{2}/);
     expect(source.status).toBe("disabled");
@@ -103,8 +110,8 @@ describe("move between Qlik Cloud regions", () => {
     expect((await sayCommand(qoem, "move hooli back")).text).toMatch(/only a moving customer/);
     const status = (await sayCommand(qoem, "status hooli")).text;
     expect(status).toMatch(/done; the source is removed/);
-    expect(status).toMatch(/source removal \(approved by U2\): .*purge on/);
-    expect((await sayCommand(qoem, "audit hooli")).text).toMatch(/move source removal → disabled .*approved by U2/);
+    expect(status).toMatch(/source removal \(approved by U3\): .*purge on/);
+    expect((await sayCommand(qoem, "audit hooli")).text).toMatch(/move source removal → disabled .*approved by U3/);
   }, 120_000);
 
   it("removes the source by itself once the grace period is over", async () => {
