@@ -81,5 +81,8 @@ async function afterMove(data: OperationJob, deps: OperationWorkerDeps, customer
     effect: `${describeRemoval({ ...record, kind: move.from.kind, ...(move.from.kind === "cloud" ? { region: move.from.region } : { site: move.from.site }), ...(move.fromTenantId ? { tenantId: move.fromTenantId } : {}) }, deps.moveGraceDays ?? 7).replace(/^once the target is healthy, after a second approval or \d+ days \([^)]*\): /, "")} now, instead of on ${removeAfter.slice(0, 10)}`,
     target: moveId,
   });
-  if ("approval" in asked) await deps.moves!.update(customer, moveId, { removalApprovalId: asked.approval.id });
+  if (!("approval" in asked)) return;
+  await deps.moves!.update(customer, moveId, { removalApprovalId: asked.approval.id });
+  // Posted in Slack with its buttons, as the requests the provisioning API asks for are (approvers may also type /qoem approve).
+  if (asked.created) await deps.apiNotifications?.approvalRequested(asked.approval.id);
 }
