@@ -119,6 +119,12 @@ export interface AppTransfer {
   exportApp(env: CustomerEnvironment, app: CustomerApp): Promise<Uint8Array>;
   /** The largest app file this deployment takes, in bytes, when it takes apps at all. */
   maxAppBytes?: number;
+  /**
+   * The onboard step after which the destination takes apps (its spaces exist); the steps after it run
+   * once the apps are in, so they find the moved apps (a template step adopts a moved app of its name
+   * instead of importing the template beside it). Absent: after every onboard step.
+   */
+  importAfterStep?: string;
   /** Stages then publishes one app; `file` is asked for only when an import is needed. */
   importApp?(dest: AppDestination, app: CustomerApp, file: () => Promise<Uint8Array>): Promise<StepOutcome>;
 }

@@ -135,6 +135,7 @@ export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdap
       listApps: (env) => listCustomerApps(context, env),
       exportApp: (env, app) => exportCustomerApp(context, env, app),
       maxAppBytes: context.maxAppBytes,
+      importAfterStep: "spaces",
       importApp: (dest, app, file) => importCustomerApp(context, dest, app, file),
     },
     onboardSteps(request: OnboardRequest): OnboardStep[] {

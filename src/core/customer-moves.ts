@@ -44,6 +44,8 @@ export const moveSchema = z.object({
   approvedBy: z.string().optional(),
   apps: json(z.array(movedAppSchema)).default([]),
   checkpoint: json(checkpointSchema).default({ facts: {}, done: {} }),
+  /** The source's onboard checkpoint as it was at the switch: going back restores it, so a later onboard there adopts what exists. */
+  sourceCheckpoint: json(checkpointSchema).optional(),
   /** When the source is removed if nobody approves it sooner (ISO). */
   removeAfter: z.string().optional(),
   removalApprovalId: z.string().optional(),
@@ -58,7 +60,7 @@ export type CustomerMove = z.infer<typeof moveSchema>;
 export const whereOfTarget = (t: Target) => (t.kind === "cloud" ? t.region : t.site);
 export const describeTarget = (t: Target) => (t.kind === "cloud" ? `Qlik Cloud region ${t.region}` : `client-managed site ${t.site}`);
 
-type MoveFields = Partial<Omit<CustomerMove, "from" | "to" | "apps" | "checkpoint">> & { from?: Target; to?: Target; apps?: MovedApp[]; checkpoint?: Checkpoint };
+type MoveFields = Partial<Omit<CustomerMove, "from" | "to" | "apps" | "checkpoint" | "sourceCheckpoint">> & { from?: Target; to?: Target; apps?: MovedApp[]; checkpoint?: Checkpoint; sourceCheckpoint?: Checkpoint };
 
 export class CustomerMoves {
   constructor(

@@ -8,7 +8,8 @@ import { permanent, type DeploymentAdapter, type OffboardResult, type Target } f
 import type { CustomerRegistry } from "./customer-registry.ts";
 import type { Approvals } from "./approvals.ts";
 import type { Fence } from "./execution-fence.ts";
-import { MOVE_PURGE_AFTER_DAYS, describeTarget, type CustomerMoves } from "./customer-moves.ts";
+import { MOVE_PURGE_AFTER_DAYS, describeTarget, whereOfTarget, type CustomerMoves } from "./customer-moves.ts";
+import type { OnboardCheckpoints } from "./onboard-checkpoint.ts";
 import { sourceEnvOf, targetEnvOf } from "./run-move.ts";
 import { requireCustomer } from "./customer-environment.ts";
 
@@ -16,6 +17,7 @@ export interface MoveBackRun {
   registry: CustomerRegistry;
   moves: CustomerMoves;
   approvals?: Approvals;
+  checkpoints?: OnboardCheckpoints;
   adapterFor(target: Target): DeploymentAdapter;
   jobId: string;
   fence?: Fence;
@@ -44,6 +46,7 @@ export async function moveBack(run: MoveBackRun, customer: string, moveId: strin
   await run.assertCurrent("the customer was pointed back at its source");
   const env = sourceEnvOf(move, templates);
   await run.registry.relocate(customer, move.from, { ...(env.tenantId ? { tenantId: env.tenantId } : {}), ...(env.hostname ? { hostname: env.hostname } : {}), status: "active", lastError: "" }, record.status, run.fence);
+  if (run.checkpoints && move.sourceCheckpoint) await run.checkpoints.save(customer, whereOfTarget(move.from), move.sourceCheckpoint, run.fence);
   await run.moves.update(customer, moveId, { phase: "moved-back" }, run.fence);
   if (move.removalApprovalId && run.approvals) await run.approvals.decide(move.removalApprovalId, "qoem", "rejected", "the customer moved back");
   return { status: "active", detail: `${customer} is back on ${source}, untouched; the target: ${detail}`, ...(purgeDate ? { purgeDate } : {}) };

@@ -14,6 +14,7 @@ import { describeTarget, whereOfTarget, type CustomerMove, type CustomerMoves } 
 import { checkMovableApps } from "./check-movable-apps.ts";
 import { moveRequestOf } from "./plan-move.ts";
 import { requireCustomer } from "./customer-environment.ts";
+import type { OnboardCheckpoints } from "./onboard-checkpoint.ts";
 
 export interface MoveRun {
   registry: CustomerRegistry;
@@ -26,6 +27,8 @@ export interface MoveRun {
   report(progress: OperationProgress): Promise<void>;
   /** Days the source waits for its removal when no approver approves it sooner. */
   graceDays: number;
+  /** The customers' onboard checkpoints (absent outside a worker). */
+  checkpoints?: OnboardCheckpoints;
 }
 
 export interface MoveSummary {
@@ -97,9 +100,23 @@ export async function runMove(run: MoveRun, customer: string, moveId: string): P
     return s;
   };
   const appStep = (name: string) => ({ id: `app:${name}`, title: `Move app ${name}` });
+  // The apps go in once the target can take them (its spaces exist), before the steps that would otherwise deploy templates beside them.
+  const after = onboardSteps.findIndex((s) => s.id === target.apps?.importAfterStep);
+  const cut = after < 0 ? onboardSteps.length : after + 1;
+  const before = onboardSteps.slice(0, cut);
+  const rest = onboardSteps.slice(cut);
   stateOf("check-apps", "Check the source's apps");
-  for (const s of onboardSteps) stateOf(s.id, s.title);
-  for (const a of apps) stateOf(appStep(a.name).id, appStep(a.name).title);
+  for (const s of before) stateOf(s.id, s.title);
+  const registerApps = () => {
+    const at = rest.length ? states.findIndex((x) => x.id === rest[0]!.id) : -1;
+    const added = apps.filter((a) => !states.some((x) => x.id === appStep(a.name).id)).map((a) => stateOf(appStep(a.name).id, appStep(a.name).title));
+    if (at >= 0) {
+      for (const s of added) states.splice(states.indexOf(s), 1);
+      states.splice(at, 0, ...added);
+    }
+  };
+  for (const s of rest) stateOf(s.id, s.title);
+  registerApps();
   const snapshot = (phase: OperationProgress["phase"], extra: Partial<OperationProgress> = {}): OperationProgress => ({ operation: "move", customer, where, phase, steps: states.map((s) => ({ ...s })), attempt: run.attempt, ...extra });
 
   const step = async (id: string, title: string, body: () => Promise<{ outcome: string; detail: string }>) => {
@@ -135,17 +152,17 @@ export async function runMove(run: MoveRun, customer: string, moveId: string): P
     const refusals = checkMovableApps(found, target, to);
     if (refusals.length) throw userError(`the move cannot start: ${refusals.join("; ")}. Nothing was created`);
     apps = found.map((a) => ({ name: a.name, sizeBytes: a.sizeBytes, from: a.id, to: "", done: false }));
-    for (const a of apps) stateOf(appStep(a.name).id, appStep(a.name).title);
+    registerApps();
     return { outcome: "unchanged", detail: `${apps.length} app${apps.length === 1 ? "" : "s"} to move: ${apps.map((a) => a.name).join(", ") || "none"}` };
   });
 
-  for (const s of onboardSteps) {
-    await step(s.id, s.title, async () => {
+  const onboardStep = (s: (typeof onboardSteps)[number]) =>
+    step(s.id, s.title, async () => {
       const out = await s.run({ request, facts: { ...facts }, checkpoint: persistFacts, ...(run.fence?.signal ? { signal: run.fence.signal } : {}) });
       Object.assign(facts, out.facts ?? {});
       return out;
     });
-  }
+  for (const s of before) await onboardStep(s);
 
   const targetEnv = (): CustomerEnvironment => targetEnvOf({ ...move, checkpoint: { ...checkpoint, facts } }, templates);
   for (const app of apps) {
@@ -158,6 +175,8 @@ export async function runMove(run: MoveRun, customer: string, moveId: string): P
     });
   }
 
+  for (const s of rest) await onboardStep(s);
+
   await step("target-health", "Check the target's health", async () => {
     const health = await target.health(targetEnv());
     if (health.verdict === "red") throw permanent(`the target is not healthy (${health.reasons.join("; ")}); the source is untouched. Fix it, then send /qoem move ${customer} ${whereOfTarget(move.to)} to resume, or /qoem move ${customer} back`);
@@ -166,6 +185,13 @@ export async function runMove(run: MoveRun, customer: string, moveId: string): P
 
   await run.assertCurrent("the customer was pointed at the target");
   const env = targetEnv();
+  // The onboard checkpoint follows the customer: a later onboard on the target adopts what the move built; the source's is kept with the move for going back.
+  if (run.checkpoints) {
+    const fromWhere = whereOfTarget(move.from);
+    const held = move.sourceCheckpoint ?? (await run.checkpoints.load(customer, fromWhere));
+    if (!move.sourceCheckpoint) await run.moves.update(customer, moveId, { sourceCheckpoint: held }, run.fence, conditions);
+    await run.checkpoints.save(customer, whereOfTarget(move.to), { facts: { ...facts }, done: {} }, run.fence, conditions);
+  }
   await run.registry.relocate(customer, move.to, { ...(env.tenantId ? { tenantId: env.tenantId } : {}), ...(env.hostname ? { hostname: env.hostname } : {}), lastError: "" }, "moving", run.fence);
   const removeAfter = new Date(Date.now() + run.graceDays * 86_400_000).toISOString();
   await save({ apps, phase: "moved", removeAfter });

@@ -24,7 +24,7 @@ export async function handleMove(job: Job, data: OperationJob, c: MoveCommand, d
   const moves = deps.moves;
   if (!moves) throw new Error("this worker was started without the moves store");
   const graceDays = deps.moveGraceDays ?? 7;
-  const base = { registry: deps.registry, moves, adapterFor: deps.adapterFor, jobId: job.id!, assertCurrent: execution.assertCurrent, ...(execution.fence ? { fence: execution.fence } : {}) };
+  const base = { registry: deps.registry, moves, checkpoints: deps.checkpoints, adapterFor: deps.adapterFor, jobId: job.id!, assertCurrent: execution.assertCurrent, ...(execution.fence ? { fence: execution.fence } : {}) };
   const moveId = data.approvalId ?? "";
   if (c.to.kind === "cloud" || c.to.kind === "client-managed") {
     const to = c.to;

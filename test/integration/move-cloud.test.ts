@@ -60,6 +60,8 @@ describe("move between Qlik Cloud regions", () => {
     expect(source.status).toBe("active");
     expect(appsOf(qoem, source.id, "acme-production")).toEqual(sourceApps);
     expect((await sayCommand(qoem, "move acme de")).text).toMatch(/acme is moving/);
+    // The onboard checkpoint follows the customer to the target.
+    expect((await qoem.dispatch.checkpoints.load("acme", "us")).facts.tenantId).toBe(target[0]!.id);
 
     const status = (await sayCommand(qoem, "status acme")).text;
     expect(status).toMatch(/move: Qlik Cloud region eu → Qlik Cloud region us \(moved; the source waits for its removal\)/);
@@ -79,6 +81,7 @@ describe("move between Qlik Cloud regions", () => {
     expect(source.status).toBe("active");
     expect(appsOf(qoem, source.id, "acme-production")).toEqual(sourceApps);
     expect(target[0]!.status).toBe("disabled");
+    expect((await qoem.dispatch.checkpoints.load("acme", "eu")).facts.tenantId).toBe(source.id);
     // Gone back: the second approval is closed and the scheduled removal is gone.
     expect(await qoem.dispatch.approvals.pendingFor("acme")).toBeUndefined();
     expect(await qoem.operations.getJob(`move-removal.acme.${requestIdOf(asked)}`)).toBeUndefined();
@@ -108,6 +111,9 @@ describe("move between Qlik Cloud regions", () => {
     expect(source.estimatedPurgeDate).toBeDefined();
     expect(await qoem.registry.get("hooli")).toMatchObject({ status: "active", region: "de" });
     expect((await sayCommand(qoem, "move hooli back")).text).toMatch(/only a moving customer/);
+    // An onboard on the target afterwards (other options) adopts what the move built: still one tenant there.
+    expect((await sayCommand(qoem, 'onboard hooli de --template "Sales Overview"')).outcome?.state).toBe("completed");
+    expect(tenantsIn(qoem, "hooli", "de")).toHaveLength(1);
     const status = (await sayCommand(qoem, "status hooli")).text;
     expect(status).toMatch(/done; the source is removed/);
     expect(status).toMatch(/source removal \(approved by U3\): .*purge on/);

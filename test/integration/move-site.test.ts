@@ -48,6 +48,7 @@ describe("move from a client-managed site to Qlik Cloud", () => {
     // The moved apps keep their names and sizes; the target's onboard also deployed the template the site did not have.
     expect(production.filter((a) => !a.startsWith("Customer Insights"))).toEqual(before);
     expect(production.filter((a) => a.startsWith("Customer Insights"))).toHaveLength(1);
+    expect(appsOf(qoem, tenant[0]!.id, "globex-staging")).toEqual(production);
     expect(await qoem.registry.get("globex")).toMatchObject({ status: "moving", kind: "cloud", region: "eu", tenantId: tenant[0]!.id });
     expect(siteContents(qoem.siteEmulator!, "globex").streams).toBe(1);
 
