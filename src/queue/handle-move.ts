@@ -31,11 +31,12 @@ export async function handleMove(job: Job, data: OperationJob, c: MoveCommand, d
     if (c.dryRun) {
       const record = await requireCustomer(deps.registry, c.customer);
       const plan = await planMove(record, deps.adapterFor(targetOf(record)), deps.adapterFor(to), to, graceDays);
-      const steps = [
-        ...plan.target.map((p) => ({ id: p.id, title: p.title, state: "planned" as const, outcome: p.action, detail: p.detail })),
-        ...plan.apps.map((a) => ({ id: `app:${a.name}`, title: `Move app ${a.name}`, state: "planned" as const, outcome: "create", detail: `${mb(a.sizeBytes)}, from ${a.from} to ${a.to}` })),
-        { id: "remove-source", title: "Remove the source", state: "planned" as const, outcome: "update", detail: plan.removal },
-      ];
+      const targetSteps = plan.target.map((p) => ({ id: p.id, title: p.title, state: "planned" as const, outcome: p.action, detail: p.detail }));
+      const appSteps = plan.apps.map((a) => ({ id: `app:${a.name}`, title: `Move app ${a.name}`, state: "planned" as const, outcome: "create", detail: `${mb(a.sizeBytes)}, from ${a.from} to ${a.to}` }));
+      // In the order the move runs them: the apps go in once the target's spaces exist.
+      const after = targetSteps.findIndex((s) => s.id === deps.adapterFor(to).apps?.importAfterStep);
+      const cut = after < 0 ? targetSteps.length : after + 1;
+      const steps = [...targetSteps.slice(0, cut), ...appSteps, ...targetSteps.slice(cut), { id: "remove-source", title: "Remove the source", state: "planned" as const, outcome: "update", detail: plan.removal }];
       const verdict = plan.refusals.length ? `The move would be refused: ${plan.refusals.join("; ")}.` : `Dry run: ${plan.apps.length} app${plan.apps.length === 1 ? "" : "s"} would move from ${plan.from} to ${plan.to}; nothing was changed.`;
       await report({ operation: "move-plan", customer: c.customer, where: `${whereOf(targetOf(record))} → ${whereOfTarget(to)}`, phase: "done", steps, summary: verdict });
       return plan;

@@ -36,6 +36,9 @@ describe("move between Qlik Cloud regions", () => {
     expect(steps.filter((s) => s.id.startsWith("app:")).map((s) => s.title)).toEqual(["Move app Customer Insights", "Move app Operations Monitor", "Move app Sales Overview"]);
     expect(steps.find((s) => s.id === "app:Sales Overview")!.detail).toMatch(/MB, from Qlik Cloud region eu to acme-staging → acme-production on us/);
     expect(steps.find((s) => s.id === "remove-source")!.detail).toMatch(/7 days .* tenant .* deactivated/);
+    const order = steps.map((s) => s.id);
+    expect(order.indexOf("spaces")).toBeLessThan(order.indexOf("app:Customer Insights"));
+    expect(order.indexOf("app:Sales Overview")).toBeLessThan(order.indexOf("templates"));
     expect(plan.outcome!.progress!.summary).toMatch(/3 apps would move from Qlik Cloud region eu to Qlik Cloud region us; nothing was changed/);
     expect(tenantsIn(qoem, "acme", "us")).toHaveLength(0);
 
