@@ -97,8 +97,47 @@ export interface OffboardResult {
   purgeDate?: string;
 }
 
+/** One of a customer's apps, as a move sees it: its id where it lives now, its name and its file's size. */
+export interface CustomerApp {
+  id: string;
+  name: string;
+  sizeBytes: number;
+}
+
+/** Where a moved app goes: an environment the adapter's onboard steps built (their facts), with a way to persist facts at once. */
+export interface AppDestination {
+  request: OnboardRequest;
+  facts: StepFacts;
+  checkpoint(facts: StepFacts): Promise<void>;
+}
+
+/**
+ * Moving a customer's apps between deployments (core's move drives it). A source lists and exports
+ * the customer's apps (a site: its stream; a tenant: its production space; a shared tenant: that
+ * customer's spaces only) and `offboard` removes the customer once the move is done. A destination
+ * imports each app into the staging space its onboard made and publishes it to production; an app an
+ * earlier attempt already put there is found by its name and adopted, never copied twice.
+ */
+export interface AppTransfer {
+  listApps(env: CustomerEnvironment): Promise<CustomerApp[]>;
+  /** The app's file (.qvf). */
+  exportApp(env: CustomerEnvironment, app: CustomerApp): Promise<Uint8Array>;
+  /** The largest app file this deployment takes, in bytes, when it takes apps at all. */
+  maxAppBytes?: number;
+  /**
+   * The onboard step after which the destination takes apps (its spaces exist); the steps after it run
+   * once the apps are in, so they find the moved apps (a template step adopts a moved app of its name
+   * instead of importing the template beside it). Absent: after every onboard step.
+   */
+  importAfterStep?: string;
+  /** Stages then publishes one app; `file` is asked for only when an import is needed. */
+  importApp?(dest: AppDestination, app: CustomerApp, file: () => Promise<Uint8Array>): Promise<StepOutcome>;
+}
+
 export interface DeploymentAdapter {
   readonly kind: DeploymentKind;
+  /** Absent: customers cannot be moved to or from this deployment kind. */
+  readonly apps?: AppTransfer;
   onboardSteps(request: OnboardRequest): OnboardStep[];
   health(env: CustomerEnvironment): Promise<HealthReport>;
   offboard(env: CustomerEnvironment, options: { purgeAfterDays: number }): Promise<OffboardResult>;

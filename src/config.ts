@@ -43,6 +43,7 @@ const envSchema = z.object({
   QOEM_APPROVALS_CHANNEL: z.string().min(1).optional(),
   QOEM_ALERTS_CHANNEL: z.string().min(1).optional(),
   QOEM_APPROVAL_EXPIRY_HOURS: z.coerce.number().positive().max(24 * 30).optional(),
+  QOEM_MOVE_GRACE_DAYS: z.coerce.number().min(0).max(90).optional(),
   QOEM_SWEEP_MINUTES: z.coerce.number().positive().max(24 * 60).optional(),
   QOEM_AUDIT_MAXLEN: z.coerce.number().int().min(100).optional(),
   QOEM_OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -157,6 +158,8 @@ const fileSchema = z
         // Qlik's webhook secret is 32 to 64 characters (its specification's Webhook.secret).
         monitoring: z.object({ webhookUrl: z.string().url().startsWith("https://", "Qlik calls webhooks over https only"), secret: z.string().min(32, "Qlik takes a webhook secret of 32 to 64 characters").max(64, "Qlik takes a webhook secret of 32 to 64 characters").optional() }).strict().optional(),
         rateLimits: z.object({ tier1PerMinute: z.number().int().positive(), tier2PerMinute: z.number().int().positive() }).strict().optional(),
+        /** The largest app a tenant takes (MB): a move refuses a bigger app before it starts. Qlik Cloud's standard limit is 5 GB. */
+        maxAppSizeMB: z.number().positive().max(50 * 1024).optional(),
       })
       .strict()
       .optional(),
@@ -175,6 +178,8 @@ const fileSchema = z
     /** Residency codes placed on a named target (a region code or site name) before the region table is asked. */
     residency: z.record(z.string().regex(/^(EU|[A-Z]{2})$/, "a country code such as DE, or EU"), z.string().min(1)).default({}),
     approvals: z.object({ expiryHours: z.number().positive().max(24 * 30).default(24) }).strict().default({ expiryHours: 24 }),
+    /** Days a moved customer's source waits for its removal when no approver approves it sooner (move back works until then). */
+    moves: z.object({ graceDays: z.number().min(0).max(90).default(7) }).strict().default({ graceDays: 7 }),
     sweep: z.object({ everyMinutes: z.number().positive().max(1440).default(5), detailBatch: z.number().int().min(0).max(10_000).default(100) }).strict().default({ everyMinutes: 5, detailBatch: 100 }),
     audit: z.object({ maxLength: z.number().int().min(100).default(100_000) }).strict().default({ maxLength: 100_000 }),
   })
@@ -204,6 +209,7 @@ export interface Config {
     sourceTenant?: { hostname: string; region: string };
     onboarding: Partial<CloudOnboardingOptions>;
     rateLimits?: { tier1PerMinute: number; tier2PerMinute: number };
+    maxAppBytes?: number;
   };
   sites: Record<string, SiteConfig>;
   access: { engineers: string[]; oncall: string[]; approvers: string[] };
@@ -213,6 +219,8 @@ export interface Config {
   /** Residency overrides: code -> region code or site name. */
   residency: Record<string, string>;
   approvalExpiryMs: number;
+  /** Days a moved customer's source waits for its removal (default 7). */
+  moveGraceDays: number;
   sweep: { everyMs: number; detailBatch: number };
   auditMaxLength: number;
   /** The ops endpoints' own port (QOEM_OPS_PORT); Slack over HTTP serves them on its PORT as well. */
@@ -315,6 +323,7 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
       ...(f.cloud?.licenseKey ? { licenseKey: f.cloud.licenseKey } : {}),
       ...(f.cloud?.sourceTenant ? { sourceTenant: f.cloud.sourceTenant } : {}),
       ...(f.cloud?.rateLimits ? { rateLimits: f.cloud.rateLimits } : {}),
+      ...(f.cloud?.maxAppSizeMB ? { maxAppBytes: Math.floor(f.cloud.maxAppSizeMB * 1024 ** 2) } : {}),
       onboarding: onboardingOf(f.cloud),
     },
     sites: f.sites,
@@ -336,6 +345,7 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     },
     residency: f.residency,
     approvalExpiryMs: (e.QOEM_APPROVAL_EXPIRY_HOURS ?? f.approvals.expiryHours) * 3_600_000,
+    moveGraceDays: e.QOEM_MOVE_GRACE_DAYS ?? f.moves.graceDays,
     auditMaxLength: e.QOEM_AUDIT_MAXLEN ?? f.audit.maxLength,
     sweep: { everyMs: (e.QOEM_SWEEP_MINUTES ?? f.sweep.everyMinutes) * 60_000, detailBatch: f.sweep.detailBatch },
     ...(e.LOG_LEVEL ? { logLevel: e.LOG_LEVEL } : {}),

@@ -78,7 +78,7 @@ export function emulatedSite(url: string, engineUrl: string): SiteAccess {
 export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}, siteGate?: (site: string) => RateGate, onCall?: OnQlikCall): Adapters {
   const observed = onCall ? { onCall } : {};
   const sites = createSiteAdapter({ ...Object.fromEntries(Object.entries(config.sites).map(([name, site]) => [name, siteAccess(name, site)])), ...extraSites }, { ...(siteGate ? { rateGateOf: siteGate } : {}), ...observed });
-  const shared = { ...(rateGate ? { rateGate } : {}), ...(mutex ? { mutex } : {}), ...observed };
+  const shared = { ...(rateGate ? { rateGate } : {}), ...(mutex ? { mutex } : {}), ...observed, ...(config.cloud.maxAppBytes ? { maxAppBytes: config.cloud.maxAppBytes } : {}) };
   const cloud = emulatorUrl
     ? createCloudAdapter({
         resolveHost: emulatedHosts(emulatorUrl),

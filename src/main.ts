@@ -13,6 +13,7 @@ import { RedisKeys } from "./core/redis-keys.ts";
 import { CustomerRegistry } from "./core/customer-registry.ts";
 import { CustomerLock } from "./core/customer-lock.ts";
 import { Approvals } from "./core/approvals.ts";
+import { CustomerMoves } from "./core/customer-moves.ts";
 import { AuditLog } from "./core/audit-log.ts";
 import { AccessPolicy } from "./core/roles.ts";
 import { OPERATIONS_QUEUE, UPDATES_QUEUE } from "./queue/job-payload.ts";
@@ -217,7 +218,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const ops = createOps({ redis, queues: [operations, updates, sweeps, alerts], eventStreams: [events, sweepEvents] });
     closers.push(() => ops.close());
     const placement = placementTable(config, Boolean(emulatorUrl), Object.keys(extraSites));
-    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement }, registry, operations, redis, access, approvals, audit, checkpoints, fleet, redisState };
+    const moves = new CustomerMoves(redis, keys);
+    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement }, registry, operations, redis, access, approvals, audit, checkpoints, fleet, redisState, moves, moveGraceDays: config.moveGraceDays };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, redisState, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
     const apiNotifications = new ApiNotifications(redis, prefix, Boolean(config.api.callback));
     for (const q of apiNotifications.queues) redisState.watch(q);
@@ -245,6 +247,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           lock,
           audit,
           approvals,
+          moves,
+          moveGraceDays: config.moveGraceDays,
           operations,
           updates,
           logger,

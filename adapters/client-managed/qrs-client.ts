@@ -60,7 +60,12 @@ export class QrsClient {
     return parsed.data;
   }
 
-  async raw(method: string, path: string, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; text: string }> {
+  /** A file the repository serves (an exported app's download path), as bytes. */
+  async download(path: string): Promise<Uint8Array> {
+    return (await this.raw("GET", path)).bytes;
+  }
+
+  async raw(method: string, path: string, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; text: string; bytes: Uint8Array }> {
     const xrfkey = newXrfkey();
     const url = new URL(`${this.access.qrsUrl.replace(/\/+$/, "")}${path}`);
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
@@ -74,14 +79,14 @@ export class QrsClient {
     };
     const what = `QRS ${method} ${path}`;
     const done = await this.gate?.wait(url.host, "tier1");
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const { status, bytes } = await new Promise<{ status: number; bytes: Buffer }>((resolve, reject) => {
       const send = url.protocol === "https:" ? httpsRequest : httpRequest;
       const req = send(url, { method, headers, ...(url.protocol === "https:" ? { ...this.access.tls } : {}), timeout: this.access.timeoutMs ?? 30_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
           this.onCall?.({ hostKind: "qrs", tier: "none", status: res.statusCode ?? "error" });
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
+          resolve({ status: res.statusCode ?? 0, bytes: Buffer.concat(chunks) });
         });
         res.on("error", reject);
       });
@@ -93,7 +98,8 @@ export class QrsClient {
       if (payload !== undefined) req.write(payload);
       req.end();
     }).finally(() => done?.());
-    if (status >= 200 && status < 300) return { status, text };
+    const text = bytes.toString("utf8");
+    if (status >= 200 && status < 300) return { status, text, bytes };
     const detail = text.slice(0, 200).replace(/\s+/g, " ");
     if (status === 404) throw new QoemError("not_found", `${what}: not found (${detail})`);
     if (status === 409) throw new QoemError("conflict", `${what}: conflict (${detail})`);

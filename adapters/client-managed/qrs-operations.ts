@@ -13,6 +13,8 @@ export const qrsOperations: ReadonlyArray<{ method: HttpMethod; path: string }> 
   { method: "POST", path: "/app/{id}/copy" },
   { method: "PUT", path: "/app/{id}/publish" },
   { method: "PUT", path: "/app/{id}/replace" },
+  { method: "POST", path: "/app/{id}/export/{token}" },
+  { method: "GET", path: "/download/app/{id}/{exportticketid}/{localfilename}" },
   { method: "GET", path: "/custompropertydefinition/full" },
   { method: "POST", path: "/custompropertydefinition" },
   { method: "PUT", path: "/custompropertydefinition/{id}" },

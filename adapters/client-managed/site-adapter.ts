@@ -8,6 +8,8 @@ import { QrsClient, type SiteTls } from "./qrs-client.ts";
 import { siteSteps, templateNamesOn } from "./site-steps.ts";
 import { siteHealth } from "./site-health.ts";
 import { removeCustomer } from "./site-offboard.ts";
+import { listCustomerApps } from "./list-customer-apps.ts";
+import { exportCustomerApp } from "./export-customer-app.ts";
 
 export interface SiteAccess {
   qrsUrl: string;
@@ -52,6 +54,11 @@ export function createSiteAdapter(sites: Record<string, SiteAccess>, options: { 
   return {
     kind: "client-managed",
     context,
+    // A site is a move's source only: apps leave it for Qlik Cloud; nothing is imported into a site.
+    apps: {
+      listApps: (env) => listCustomerApps(envSite(env), env.customer),
+      exportApp: (env, app) => exportCustomerApp(envSite(env), app),
+    },
     onboardSteps(request: OnboardRequest): OnboardStep[] {
       if (request.target.kind !== "client-managed") throw userError("the client-managed adapter only onboards to sites");
       if (request.features.length) throw unsupported(`${request.features.join(", ")} cannot be offered on a client-managed site`);

@@ -23,6 +23,9 @@ import { monitoringStep } from "./monitoring-step.ts";
 import { featuresStep, licensedFeatures } from "./features-step.ts";
 import { tenantHealth } from "./tenant-health.ts";
 import { deactivateCustomerTenant, reactivateCustomerTenant } from "./tenant-lifecycle.ts";
+import { listCustomerApps } from "./list-customer-apps.ts";
+import { exportCustomerApp } from "./export-customer-app.ts";
+import { importCustomerApp } from "./import-customer-app.ts";
 
 export interface CloudRegionAccess extends ClientCredentials {
   datacenter: string;
@@ -44,7 +47,11 @@ export interface CloudAdapterOptions {
   fetch?: typeof fetch;
   /** Told of every answer from Qlik (metrics). */
   onCall?: OnQlikCall;
+  /** The largest app file a tenant takes (bytes): a move refuses a bigger app before it starts. Default 5 GiB, Qlik Cloud's standard app size limit. */
+  maxAppBytes?: number;
 }
+
+export const DEFAULT_MAX_APP_BYTES = 5 * 1024 ** 3;
 
 /** What the steps of this adapter share: calls, tokens, and the reads they all need. */
 export interface CloudContext {
@@ -59,6 +66,7 @@ export interface CloudContext {
   /** Shares one in-flight or recent result per key (template exports, the source's template list). */
   memo<T>(key: string, ttlMs: number, make: () => Promise<T>): Promise<T>;
   licenseKey(): Promise<string>;
+  maxAppBytes: number;
   findOrgTenants(filter: string): Promise<OrgTenant[] | undefined>;
   /** One tenant from the organisation API, whatever its status; absent without an organisation client. */
   readOrgTenant?: (tenantId: string) => Promise<OrgTenant | undefined>;
@@ -93,6 +101,7 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
     },
     onboarding: { ...defaultOnboarding, ...options.onboarding },
     mutex: options.mutex ?? new LocalMutex(),
+    maxAppBytes: options.maxAppBytes ?? DEFAULT_MAX_APP_BYTES,
     memo<T>(key: string, ttlMs: number, make: () => Promise<T>): Promise<T> {
       const hit = memos.get(key);
       if (hit && Date.now() - hit.at < ttlMs) return hit.value as Promise<T>;
@@ -132,6 +141,13 @@ export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdap
   return {
     kind: "cloud",
     context,
+    apps: {
+      listApps: (env) => listCustomerApps(context, env),
+      exportApp: (env, app) => exportCustomerApp(context, env, app),
+      maxAppBytes: context.maxAppBytes,
+      importAfterStep: "spaces",
+      importApp: (dest, app, file) => importCustomerApp(context, dest, app, file),
+    },
     onboardSteps(request: OnboardRequest): OnboardStep[] {
       if (request.target.kind !== "cloud") throw userError("the cloud adapter only onboards to Qlik Cloud regions");
       context.region(request.target.region);

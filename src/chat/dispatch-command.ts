@@ -29,6 +29,9 @@ import type { RedisAvailability } from "../queue/track-redis-state.ts";
 import { withinRedisDeadline } from "./within-redis-deadline.ts";
 import { recordOperation } from "../ops/metrics.ts";
 import { closestNames, didYouMean } from "../commands/closest-names.ts";
+import type { CustomerMoves } from "../core/customer-moves.ts";
+import { moveCustomer } from "./move-customer.ts";
+import { renderMove } from "./render-move.ts";
 
 export type Surface = "slack" | "shell" | "cli" | "api";
 
@@ -65,6 +68,9 @@ export interface DispatchDeps {
   checkpoints: OnboardCheckpoints;
   /** Fleet health: the latest verdicts, and sweeps to start now. */
   fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string> };
+  /** Moves in progress, and the days a moved customer's source waits for its removal. */
+  moves?: CustomerMoves;
+  moveGraceDays?: number;
   /** Whether Redis answers: while it does not, commands are refused at once (RedisUnavailable) instead of waiting. */
   redisState?: RedisAvailability;
 }
@@ -95,6 +101,8 @@ export function describeCommand(c: Command): string {
       return `reject ${c.requestId}`;
     case "abandon":
       return `abandon ${c.customer}`;
+    case "move":
+      return `move ${c.customer} ${c.to.kind === "cloud" ? c.to.region : c.to.kind === "client-managed" ? c.to.site : c.to.kind}${c.dryRun ? " --dry-run" : ""}`;
     default:
       return `${c.name} ${c.customer}`;
   }
@@ -153,8 +161,11 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       const record = await deps.registry.get(command.customer);
       if (!record) return { kind: "info", command, text: `qoem knows no customer named ${command.customer}${didYouMean(closestNames(command.customer, await deps.registry.names())) || "."} Try /qoem list.` };
       const pending = await deps.approvals.pendingFor(command.customer);
-      const next = nextCommands(lifecycleFactsOf(record, pending?.id));
-      return { kind: "info", command, text: renderCustomer(record, pending, next), detail: { kind: "status", record, ...(pending ? { pending } : {}), next } };
+      const move = await deps.moves?.get(command.customer);
+      const next = nextCommands({ ...lifecycleFactsOf(record, pending?.id), ...(move ? { moveTo: move.to.kind === "cloud" ? move.to.region : move.to.site } : {}) });
+      const text = `${renderCustomer(record, pending, next)}${move ? `
+${renderMove(move)}` : ""}`;
+      return { kind: "info", command, text, detail: { kind: "status", record, ...(pending ? { pending } : {}), next } };
     }
     case "audit": {
       const entries = await deps.audit.read(command.customer);
@@ -191,6 +202,8 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       return decideRequest(command, req.user, deps);
     case "onboard":
       return onboard(command, req, deps, hooks);
+    case "move":
+      return moveCustomer(command, req, deps);
   }
 }
 

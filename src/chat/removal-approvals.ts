@@ -1,5 +1,6 @@
 /**
- * Removal approvals: requests that wait for a second person (an offboard, or abandoning an onboard that made something)
+ * Removal approvals: requests that wait for a second person (an offboard, abandoning an onboard that made something, a move
+ * and the removal of a moved customer's source; move-customer.ts asks for a move)
  * as the chat layer asks for them: core's approvals decide, atomically with the customer's status
  * (four eyes, expiry, exactly once); this module words the request and, once approved, enqueues
  * exactly one job, whose id is the approval's.
@@ -14,6 +15,7 @@ import type { CustomerRecord } from "../core/customer-registry.ts";
 import { ABANDON_PURGE_AFTER_DAYS } from "../core/run-lifecycle.ts";
 import type { ChatAnswer, ChatRequest, DispatchDeps } from "./dispatch-command.ts";
 import { checkLifecycle } from "./check-lifecycle.ts";
+import { enqueueApprovedMove } from "./enqueue-approved-move.ts";
 
 type RemovalCommand = Extract<Command, { name: "offboard" | "abandon" }>;
 type DecisionCommand = Extract<Command, { name: "approve" | "reject" }>;
@@ -71,6 +73,11 @@ export async function requestRemoval(command: RemovalCommand, req: ChatRequest, 
 
 async function enqueueApproved(approval: Approval, deps: DispatchDeps): Promise<string> {
   const replyTo = replyToSchema.safeParse({ surface: "slack", channel: approval.replyChannel, threadTs: approval.replyThreadTs, progressTs: approval.replyProgressTs });
+  if (approval.operation === "move" || approval.operation === "move-removal") {
+    const jobId = await enqueueApprovedMove(approval, deps, replyTo.success ? replyTo.data : undefined);
+    await deps.approvals.attach(approval.id, { jobId });
+    return jobId;
+  }
   const command: Command = approval.operation === "offboard" ? { name: "offboard", customer: approval.customer, purgeAfterDays: approval.purgeAfterDays } : { name: "abandon", customer: approval.customer };
   const result = await enqueueOperation(
     deps.operations,
@@ -98,7 +105,7 @@ export async function decideRequest(command: DecisionCommand, user: string, deps
     const stale = a?.decidedAt !== undefined && Date.now() - Date.parse(a.decidedAt) > 60_000;
     if (a && a.status === "approved" && !a.jobId && stale && command.name === "approve" && user !== a.requestedBy) {
       const record = await deps.registry.get(a.customer);
-      if (record && (record.status === "offboarding" || record.status === "abandoning")) {
+      if (record && (record.status === "offboarding" || record.status === "abandoning" || record.status === "moving")) {
         const jobId = await enqueueApproved(a, deps);
         return { kind: "decision", command, decision: { ok: true, approval: a }, jobId, text: `The approved ${a.operation} of ${a.customer} had not started; it runs now (job ${jobId}).` };
       }
@@ -106,7 +113,7 @@ export async function decideRequest(command: DecisionCommand, user: string, deps
     return { kind: "decision", command, decision, text: `Not done: ${decision.message}.` };
   }
   const approval = decision.approval;
-  const what = approval.operation === "offboard" ? "Offboard" : "Abandoning the onboard";
+  const what = { offboard: "Offboard", abandon: "Abandoning the onboard", move: "Move", "move-removal": "Removing the moved customer's source" }[approval.operation];
   if (approval.status === "rejected") {
     return { kind: "decision", command, decision, text: `${what} of ${approval.customer} rejected by ${user}${approval.reason ? `: ${approval.reason}` : ""}. Nothing was removed.` };
   }

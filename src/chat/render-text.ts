@@ -91,7 +91,7 @@ export function renderFleet(result: unknown): string | undefined {
 export function renderResult(operation: string, result: unknown): string | undefined {
   if (operation === "health") return renderHealth(result);
   if (operation === "list") return renderFleet(result);
-  if (operation === "reactivate" || operation === "offboard" || operation === "abandon") {
+  if (operation === "reactivate" || operation === "offboard" || operation === "abandon" || operation === "move-back" || operation === "move-removal") {
     const r = lifecycleSchema.safeParse(result);
     return r.success ? `${r.data.detail}${r.data.purgeDate ? `; purge on ${r.data.purgeDate.slice(0, 10)}` : ""}` : undefined;
   }

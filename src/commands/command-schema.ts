@@ -49,6 +49,9 @@ export const onboardCommandSchema = z.object({
   residency: residencySchema.optional(),
 });
 
+/** Where a move goes: a target, back to the source, or (a job of qoem's own, never typed) the removal of the source. */
+export const moveToSchema = z.union([targetSchema, z.object({ kind: z.literal("back") }), z.object({ kind: z.literal("remove-source") })]);
+
 export const commandSchema = z.discriminatedUnion("name", [
   onboardCommandSchema,
   z.object({ name: z.literal("offboard"), customer: customerSchema, purgeAfterDays: z.number().int().min(MIN_PURGE_AFTER_DAYS).max(MAX_PURGE_AFTER_DAYS) }),
@@ -65,11 +68,13 @@ export const commandSchema = z.discriminatedUnion("name", [
   z.object({ name: z.literal("help"), topic: z.string().optional() }),
   z.object({ name: z.literal("approve"), requestId: approvalIdSchema }),
   z.object({ name: z.literal("reject"), requestId: approvalIdSchema, reason: z.string().max(300).optional() }),
+  z.object({ name: z.literal("move"), customer: customerSchema, to: moveToSchema, dryRun: z.boolean() }),
 ]);
 
 export type Command = z.infer<typeof commandSchema>;
 export type CommandName = Command["name"];
 export type OnboardCommand = Extract<Command, { name: "onboard" }>;
+export type MoveCommand = Extract<Command, { name: "move" }>;
 export const DEFAULT_PURGE_AFTER_DAYS = 30;
 
 /** The customer a command is about, if any. */

@@ -15,6 +15,7 @@ export const usage: Record<CommandName, string> = {
   help: "help [command]",
   approve: "approve <request-id>",
   reject: "reject <request-id> [reason]",
+  move: "move <customer> <region> [--dry-run] | move <customer> back",
 };
 
 /** One example per command, as a user would type it. */
@@ -30,6 +31,7 @@ export const examples: Record<CommandName, string> = {
   help: "help onboard",
   approve: "approve r3k9x2m7q1a",
   reject: "reject r3k9x2m7q1a not this week",
+  move: "move acme us --dry-run",
 };
 
 export const details: Record<CommandName, string> = {
@@ -49,6 +51,8 @@ export const details: Record<CommandName, string> = {
   help: "This text, or the details of one command.",
   approve: "Approves a pending offboard (approvers only; never your own request). In Slack, the Approve button does the same.",
   reject: "Rejects a pending offboard, with an optional reason (approvers only). In Slack, the Reject button does the same.",
+  move:
+    "Moves a customer to another Qlik Cloud region (from a region or a client-managed site). --dry-run shows the plan: what is built on the target, which apps move (name, size, from, to), what is removed from the source and when. Without it, an approver must approve; then the target is built as an onboard builds it and each app is exported, imported to staging and published. The source is removed after a second approval or the grace period (default 7 days); until then `move <customer> back` returns to it untouched.",
 };
 
 export function helpText(topic?: string): string {

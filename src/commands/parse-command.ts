@@ -228,6 +228,23 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       if (reason.length > 300) throw new ParseFailure("a reason has at most 300 characters");
       return { name, requestId: id, ...(reason ? { reason } : {}) };
     }
+    case "move": {
+      const f = splitFlags(tokens, {}, ["dry-run"]);
+      const customer = parseCustomer(f.positionals[0]);
+      const where = f.positionals[1]?.toLowerCase();
+      if (where === undefined) throw new ParseFailure(`a region to move to, or back, is required (regions: ${creatableRegionCodes.join(", ")})`);
+      noMore(f.positionals, 2);
+      const dryRun = f.switches.has("dry-run");
+      if (where === "back") {
+        if (dryRun) throw new ParseFailure("move back has no dry run: it points the customer at its untouched source again");
+        return { name, customer, to: { kind: "back" }, dryRun };
+      }
+      if (ctx.sites.includes(where)) throw new ParseFailure(`a move goes to a Qlik Cloud region (${creatableRegionCodes.join(", ")}); qoem does not import apps into a client-managed site such as '${where}'`);
+      if (!cloudRegionCodes.includes(where)) throw new ParseFailure(`unknown region ${quote(where)} (regions: ${creatableRegionCodes.join(", ")}, or back)`);
+      const region = findRegion(where);
+      if (region && !region.creatable) throw new ParseFailure(`Qlik cannot create tenants in region '${region.code}' (${region.datacenter}, ${region.location}) through its API yet; move to one of ${creatableRegionCodes.join(", ")}`);
+      return { name, customer, to: { kind: "cloud", region: where }, dryRun };
+    }
     case "help": {
       const f = splitFlags(tokens, {}, []);
       noMore(f.positionals, 1);

@@ -1,6 +1,6 @@
 /**
- * Approvals in Redis for what removes a customer's content (an offboard, or abandoning a failed
- * onboard): four eyes (never the requester), an expiry, exactly one decision however many times and
+ * Approvals in Redis for what removes a customer's content (an offboard, abandoning a failed
+ * onboard, a move and the removal of a moved customer's source): four eyes (never the requester), an expiry, exactly one decision however many times and
  * however fast the buttons are clicked, at most one pending request per customer, and nothing lost
  * on a restart. The customer's status moves in the same Lua call as the request and its decision
  * (active -> offboard-pending -> offboarding, or back on reject and expiry), so the registry and the
@@ -14,7 +14,7 @@ import type { RedisKeys } from "./redis-keys.ts";
 export const approvalSchema = z.object({
   id: z.string(),
   customer: z.string(),
-  operation: z.enum(["offboard", "abandon"]),
+  operation: z.enum(["offboard", "abandon", "move", "move-removal"]),
   purgeAfterDays: z.coerce.number().int(),
   requestedBy: z.string(),
   requestedSurface: z.string(),
@@ -24,6 +24,8 @@ export const approvalSchema = z.object({
   deployment: z.string(),
   effect: z.string(),
   previousStatus: z.string(),
+  /** A move's target (`cloud:eu`, `client-managed:fra`); a source removal's move id. */
+  target: z.string().optional(),
   /** The customer's status while this request waits. */
   pendingStatus: z.string().optional(),
   decidedBy: z.string().optional(),
@@ -48,6 +50,9 @@ export type DecisionResult =
 export const approvalStatuses = {
   offboard: { from: ["active"], pending: "offboard-pending", approved: "offboarding" },
   abandon: { from: ["onboard-failed", "onboarding"], pending: "abandon-pending", approved: "abandoning" },
+  move: { from: ["active"], pending: "move-pending", approved: "moving" },
+  // The second approval of a move: the customer stays moving; approving removes the source before its grace period ends.
+  "move-removal": { from: ["moving"], pending: "moving", approved: "moving" },
 } as const;
 
 // KEYS: approval, approval-for, pending, customer. ARGV: id, ttl, expiresAt, allowed statuses (','), pending status, now, field, value, ...
@@ -158,7 +163,7 @@ export class Approvals {
       case "self":
         return { ok: false, code: "self", approval: after, message: `you asked for this ${approval.operation}, so someone else must approve it (four eyes)` };
       case "expired":
-        return { ok: false, code: "expired", approval: after, message: `this request expired at ${new Date(after.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC; ask again with /qoem ${after.operation} ${after.customer}` };
+        return { ok: false, code: "expired", approval: after, message: `this request expired at ${new Date(after.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC; ask again with /qoem ${after.operation === "move" ? `move ${after.customer} ${after.target?.split(":")[1] ?? "<region>"}` : after.operation === "move-removal" ? `move ${after.customer} back, or wait for the grace period to end` : `${after.operation} ${after.customer}`}` };
       case "decided":
         return { ok: false, code: "decided", approval: after, message: `this request was already ${after.status}${after.decidedBy ? ` by ${after.decidedBy}` : ""}${after.decidedAt ? ` at ${after.decidedAt.slice(0, 16).replace("T", " ")} UTC` : ""}` };
       case "pending":

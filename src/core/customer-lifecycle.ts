@@ -7,7 +7,7 @@
 import type { CustomerStatus } from "./customer-status.ts";
 import { targetOf, whereOf, type CustomerRecord } from "./customer-registry.ts";
 
-export type LifecycleCommand = "onboard" | "offboard" | "reactivate" | "abandon" | "approve" | "reject";
+export type LifecycleCommand = "onboard" | "offboard" | "reactivate" | "abandon" | "approve" | "reject" | "move" | "move back";
 
 export interface StatusRule {
   meaning: string;
@@ -53,6 +53,19 @@ export const lifecycle: Record<CustomerStatus, StatusRule> = {
     next: [],
     transient: true,
   },
+  "move-pending": {
+    meaning: "a move to another deployment waits for an approver",
+    next: ["approve <request-id>", "reject <request-id>"],
+  },
+  moving: {
+    meaning: "a move is building the target and copying the apps, or the source waits for its removal (a second approval or the grace period)",
+    next: ["move <customer> back"],
+    transient: true,
+  },
+  "move-failed": {
+    meaning: "a move stopped at a step; the source is untouched and still in use",
+    next: ["move <customer> <to>", "move <customer> back"],
+  },
   removed: {
     meaning: "nothing of the customer is left; it may be onboarded again, anywhere",
     next: ["onboard <customer> <region-or-site>"],
@@ -93,6 +106,16 @@ export const transitions: Transition[] = [
   { from: "offboarding", on: "job failed", to: "active", does: "says why; ask for the offboard again" },
   { from: "deactivated", on: "reactivate", to: "active", does: "the tenant reactivated before its purge date (Qlik Cloud only)" },
   { from: "deactivated", on: "reactivate", to: "removed", does: "when Qlik has purged the tenant: nothing is left, and the customer may be onboarded again" },
+  { from: "active", on: "move", to: "move-pending", does: "asks an approver (never the requester); refused when the target is where the customer lives" },
+  { from: "move-pending", on: "approve", to: "moving", does: "queues the move (exactly once): the target built as an onboard builds it, each app exported, imported to staging and published" },
+  { from: "move-pending", on: "reject or expiry", to: "active", does: "nothing is moved" },
+  { from: "moving", on: "job failed", to: "move-failed", does: "the step that failed and why; the source is untouched" },
+  { from: "move-failed", on: "move", to: "moving", does: "resumes the approved move to the same target from its checkpoint" },
+  { from: "moving", on: "move", to: "moving", does: "to the same target after its source's removal failed: runs the removal again (a move still running is refused)" },
+  { from: "moving", on: "approve", to: "moving", does: "the second approval: the source is removed now instead of after the grace period" },
+  { from: "moving", on: "job done", to: "active", does: "the source removed (a tenant deactivated with its purge date, a site area removed); the customer lives on the target" },
+  { from: "moving", on: "move back", to: "active", does: "before the source is removed: back to the untouched source; the target tenant is deactivated with a purge date" },
+  { from: "move-failed", on: "move back", to: "active", does: "back to the untouched source; a target tenant the move made is deactivated with a purge date" },
 ];
 
 /** The statuses a user command may run from, read from `transitions`. */
@@ -106,6 +129,8 @@ export interface LifecycleFacts {
   kind: "cloud" | "client-managed";
   /** A pending approval's id, if any. */
   requestId?: string;
+  /** Where a move goes (a failed move is resumed to it). */
+  moveTo?: string;
 }
 
 /** A registry record as the lifecycle sees it; `requestId` fills in the approve/reject commands of a pending request. */
@@ -118,7 +143,7 @@ export const waitsForApproval = (status: CustomerStatus) => lifecycle[status].ne
 export function nextCommands(f: LifecycleFacts): string[] {
   return lifecycle[f.status].next
     .filter((c) => !(c.startsWith("reactivate") && f.kind !== "cloud"))
-    .map((c) => `/qoem ${c.replace("<customer>", f.customer).replace("<where>", f.where).replace("<request-id>", f.requestId ?? "<request-id>")}`);
+    .map((c) => `/qoem ${c.replace("<customer>", f.customer).replace("<where>", f.where).replace("<request-id>", f.requestId ?? "<request-id>").replace("<to>", f.moveTo ?? "<to>")}`);
 }
 
 const orWait = (f: LifecycleFacts) => (lifecycle[f.status].transient ? "; wait for it to finish (follow its thread or /qoem status " + f.customer + ")" : "");
@@ -148,6 +173,12 @@ export function checkCommand(command: LifecycleCommand, f: LifecycleFacts | unde
     if (f.status === "removed") return { ok: false, reason: `${f.customer}'s area on site ${f.where} was removed and that cannot be undone; use /qoem onboard ${f.customer} ${f.where} to build it again` };
     return refuse("only a Qlik Cloud tenant is reactivated");
   }
+  if (command === "move" && target !== undefined && f.status === "active" && target === f.where) {
+    return { ok: false, reason: `${f.customer} already lives on ${f.where}; a move goes to another region or deployment` };
+  }
+  if (command === "move" && f.status === "move-failed" && target !== undefined && f.moveTo !== undefined && target !== f.moveTo) {
+    return { ok: false, reason: `${f.customer}'s move to ${f.moveTo} stopped; resume it with /qoem move ${f.customer} ${f.moveTo}, or go back with /qoem move ${f.customer} back before moving elsewhere` };
+  }
   if (allowedFrom(command).has(f.status)) return { ok: true };
   const why: Record<LifecycleCommand, string> = {
     onboard: "",
@@ -156,6 +187,8 @@ export function checkCommand(command: LifecycleCommand, f: LifecycleFacts | unde
     abandon: "only a failed or unfinished onboard is abandoned",
     approve: "nothing of it waits for approval",
     reject: "nothing of it waits for approval",
+    move: f.status === "moving" || f.status === "move-pending" ? "a move is already running" : "only an active customer is moved",
+    "move back": "only a moving customer, or one whose move failed, goes back",
   };
   return refuse(why[command]);
 }

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { customerStatuses } from "./customer-status.ts";
 import type { Target } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
-import { fencedHset, type Fence, type WriteCondition } from "./execution-fence.ts";
+import { fencedHset, movedOn, superseded, type Fence, type WriteCondition } from "./execution-fence.ts";
 
 export const customerRecordSchema = z.object({
   customer: z.string(),
@@ -92,6 +92,26 @@ end
 return status
 `;
 
+// KEYS: fence keys (n)..., customer hash, customers-at of the old place, customers-at of the new place. ARGV: n, fence values...,
+// expected status, customer, kind, new place's field, new place, then field, value, ... (an empty value deletes the field).
+// Points the record at another place (a move, or a move back) only while the fence holds (0) and the status is the expected one (2).
+const relocateScript = `
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  if redis.call('GET', KEYS[i]) ~= ARGV[i + 1] then return 0 end
+end
+local h = KEYS[n + 1]
+if redis.call('HGET', h, 'status') ~= ARGV[n + 2] then return 2 end
+redis.call('HDEL', h, 'region', 'site', 'tenantId', 'tenantHost', 'hostname', 'purgeDate')
+redis.call('HSET', h, 'kind', ARGV[n + 4], ARGV[n + 5], ARGV[n + 6])
+for i = n + 7, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', h, ARGV[i]) else redis.call('HSET', h, ARGV[i], ARGV[i + 1]) end
+end
+redis.call('ZREM', KEYS[n + 2], ARGV[n + 3])
+redis.call('ZADD', KEYS[n + 3], 0, ARGV[n + 3])
+return 1
+`;
+
 export function targetOf(record: CustomerRecord): Target {
   return record.kind === "cloud" ? { kind: "cloud", region: record.region ?? "" } : { kind: "client-managed", site: record.site ?? "" };
 }
@@ -169,6 +189,21 @@ export class CustomerRegistry {
     const clean: Record<string, string> = { updatedAt: new Date().toISOString() };
     for (const [k, v] of Object.entries(fields)) if (typeof v === "string") clean[k] = v;
     await fencedHset(this.redis, fence, this.keys.customer(customer), clean, `updating ${customer}'s record`, this.conditions(customer, expect));
+  }
+
+  /**
+   * Points the customer at another place in one atomic step (its kind, region or site, tenant and hostname,
+   * and the per-place index), while the fence holds and the status is `expectStatus`: a move's switch to its
+   * target, or a move back to its source.
+   */
+  async relocate(customer: string, to: Target, fields: { tenantId?: string; hostname?: string; status?: CustomerStatus; lastError?: string }, expectStatus: CustomerStatus, fence?: Fence): Promise<void> {
+    const current = await this.get(customer);
+    const oldWhere = current ? whereOf(targetOf(current)) : "";
+    const checks = fence?.checks ?? [];
+    const flat = Object.entries({ updatedAt: new Date().toISOString(), tenantId: fields.tenantId ?? "", hostname: fields.hostname ?? "", ...(fields.status ? { status: fields.status } : {}), ...(fields.lastError !== undefined ? { lastError: fields.lastError } : {}) }).flat();
+    const out = Number(await this.redis.eval(relocateScript, checks.length + 3, ...checks.map((c) => c.key), this.keys.customer(customer), this.keys.customersAt(oldWhere), this.keys.customersAt(whereOf(to)), String(checks.length), ...checks.map((c) => c.value), expectStatus, customer, to.kind, to.kind === "cloud" ? "region" : "site", whereOf(to), ...flat));
+    if (out === 0) throw superseded(`another execution took over before ${customer} was pointed at ${whereOf(to)}`);
+    if (out === 2) throw movedOn(`${customer} is no longer ${expectStatus}`);
   }
 
   /** Conditions on a customer's record, for fenced writes elsewhere (its checkpoint). */

@@ -8,6 +8,9 @@ export const customerStatuses = [
   "deactivated",
   "abandon-pending",
   "abandoning",
+  "move-pending",
+  "moving",
+  "move-failed",
   "removed",
 ] as const;
 export type CustomerStatus = (typeof customerStatuses)[number];

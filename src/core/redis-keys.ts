@@ -18,6 +18,8 @@ export class RedisKeys {
   fence = (customer: string) => `${this.tag}:fence:${customer}`;
   /** An onboard's checkpoint (facts and finished steps), kept with the customer so any later job resumes it. */
   checkpoint = (customer: string) => `${this.tag}:checkpoint:${customer}`;
+  /** A customer's move (where from, where to, its apps, its checkpoint and its removal), the latest one. */
+  move = (customer: string) => `${this.tag}:move:${customer}`;
   audit = () => `${this.tag}:audit`;
   customerAudit = (customer: string) => `${this.tag}:audit:${customer}`;
   approval = (id: string) => `${this.tag}:approval:${id}`;

@@ -24,6 +24,7 @@ export function roleFor(command: Command): Role | undefined {
     case "offboard":
     case "reactivate":
     case "abandon":
+    case "move":
       return "engineer";
     case "health":
       return "oncall";

@@ -90,7 +90,13 @@ export async function settleFailure(registry: CustomerRegistry, operation: strin
     abandon: { from: ["abandoning", "onboarding"], to: "onboard-failed" },
     offboard: { from: ["offboarding"], to: previousStatus ?? "active" },
     reactivate: { from: ["deactivated"], to: "deactivated" },
+    move: { from: ["moving"], to: "move-failed" },
   };
+  // Going back and removing a moved source change no status when they fail: the customer stays where it was, with the reason.
+  if (operation === "move-back" || operation === "move-removal") {
+    for (const status of ["moving", "move-failed"] as const) await registry.transition(customer, [status], { status, lastError: `${operation} failed: ${message}` });
+    return;
+  }
   const rule = to[operation];
   if (!rule) return;
   await registry.transition(customer, rule.from, { status: rule.to, lastError: `${operation} failed: ${message}` });

@@ -26,7 +26,7 @@ export async function enqueueOperation(
   queue: Queue,
   redis: Redis,
   payload: Omit<OperationJob, "replyTo">,
-  options: { beforeAdd?: () => Promise<ReplyTo | undefined>; rerunCompleted?: boolean } = {},
+  options: { beforeAdd?: () => Promise<ReplyTo | undefined>; rerunCompleted?: boolean; delayMs?: number } = {},
 ): Promise<EnqueueResult> {
   const jobId = operationJobId(payload);
   const existing = await queue.getJob(jobId);
@@ -51,6 +51,7 @@ export async function enqueueOperation(
     const data = operationJobSchema.parse(replyTo ? { ...payload, replyTo } : payload);
     const job = await queue.add(data.operation, data, {
       jobId,
+      ...(options.delayMs ? { delay: options.delayMs } : {}),
       attempts: OPERATION_ATTEMPTS,
       backoff: { type: "exponential", delay: 1000, jitter: 0.5 },
       removeOnComplete: { age: 7 * 86_400, count: 50_000 },

@@ -9,6 +9,8 @@ import { targetOf, whereOf } from "../core/customer-registry.ts";
 import type { Fence } from "../core/execution-fence.ts";
 import type { OperationJob } from "./job-payload.ts";
 import type { OperationWorkerDeps, Report } from "./operation-worker.ts";
+import { handleMove } from "./handle-move.ts";
+import { checkMoveHealth } from "../core/check-move-health.ts";
 
 export interface Execution {
   fence?: Fence;
@@ -48,7 +50,10 @@ export async function handleOperation(job: Job, data: OperationJob, deps: Operat
       const record = await requireCustomer(deps.registry, c.scope.customer);
       const where = whereOf(targetOf(record));
       await report({ operation: "health", customer: record.customer, where, phase: "running", steps: [] });
-      const health = await adapterFor(targetOf(record)).health(environmentOf(record));
+      const move = deps.moves && (record.status === "moving" || record.status === "move-failed") ? await deps.moves.get(record.customer) : undefined;
+      // A moving customer has two sides until its source is removed: both are checked.
+      const both = move && (move.phase === "approved" || move.phase === "building" || move.phase === "moved");
+      const health = both ? await checkMoveHealth(record, move, adapterFor) : await adapterFor(targetOf(record)).health(environmentOf(record));
       await report({ operation: "health", customer: record.customer, where, phase: "done", steps: [], summary: `${record.customer}: ${health.verdict}${health.reasons.length ? ` (${health.reasons.join("; ")})` : ""}` });
       return health;
     }
@@ -75,6 +80,8 @@ export async function handleOperation(job: Job, data: OperationJob, deps: Operat
       await report({ operation: "list", customer: "", where: c.region ?? "all", phase: "done", steps: [], summary: `${view.rows.length} customers` });
       return view;
     }
+    case "move":
+      return handleMove(job, data, c, deps, report, execution);
     default:
       throw new Error(`${c.name} is not an operation`);
   }

@@ -11,12 +11,13 @@ export const replyToSchema = z.object({
 });
 export type ReplyTo = z.infer<typeof replyToSchema>;
 
-export const operations = ["onboard", "plan", "health", "reactivate", "offboard", "abandon", "list"] as const;
+export const operations = ["onboard", "plan", "health", "reactivate", "offboard", "abandon", "list", "move", "move-plan", "move-back", "move-removal"] as const;
 export type Operation = (typeof operations)[number];
 
 /** The operation each command runs as. */
 export function operationOf(command: Command): Operation | undefined {
   if (command.name === "onboard") return command.dryRun ? "plan" : "onboard";
+  if (command.name === "move") return command.to.kind === "back" ? "move-back" : command.to.kind === "remove-source" ? "move-removal" : command.dryRun ? "move-plan" : "move";
   if (command.name === "health" || command.name === "reactivate" || command.name === "offboard" || command.name === "abandon" || command.name === "list") return command.name;
   return undefined;
 }
@@ -25,7 +26,7 @@ export const operationJobSchema = z.object({
   requestId: z.string().min(1),
   operation: z.enum(operations),
   command: commandSchema,
-  /** For an offboard or abandon: the approval that allowed it. */
+  /** For an offboard or abandon: the approval that allowed it; for a move and what follows it (back, removal): the move's approval. */
   approvalId: z.string().optional(),
   requestedBy: z.object({ user: z.string().min(1), surface: z.enum(["slack", "shell", "cli", "api"]) }),
   requestedAt: z.string(),
@@ -53,6 +54,11 @@ export function operationJobId(job: Pick<OperationJob, "operation" | "command" |
       return `abandon.${c.customer}.${job.approvalId ?? job.requestId}`;
     case "offboard":
       return `offboard.${c.customer}.${job.approvalId ?? job.requestId}`;
+    case "move": {
+      // One job per move for each of its parts: the move itself (resumed under the same id), going back, removing the source.
+      const part = operationOf(c) ?? "move";
+      return part === "move-plan" ? `move-plan.${c.customer}.${job.requestId}` : `${part}.${c.customer}.${job.approvalId ?? job.requestId}`;
+    }
     default:
       return `${c.name}.${job.requestId}`;
   }

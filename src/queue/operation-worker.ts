@@ -18,6 +18,7 @@ import type { Approvals } from "../core/approvals.ts";
 import type { OperationProgress } from "../core/operation-progress.ts";
 import type { OrgTenantView } from "../core/list-fleet.ts";
 import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
+import type { CustomerMoves } from "../core/customer-moves.ts";
 import { assertFence, currentFence, fenceHolds, type Fence } from "../core/execution-fence.ts";
 import { settleFailure } from "../core/run-lifecycle.ts";
 import { customerStatuses } from "../core/customer-status.ts";
@@ -39,6 +40,10 @@ export interface OperationWorkerDeps {
   checkpoints: OnboardCheckpoints;
   lock: CustomerLock;
   audit: AuditLog;
+  /** Moves in progress (where from, where to, their checkpoints); absent: move jobs fail. */
+  moves?: CustomerMoves;
+  /** Days a moved customer's source waits for its removal when no approver approves it sooner (default 7). */
+  moveGraceDays?: number;
   /** Pending approvals, shown in the fleet view; an offboard's approval says where a failure goes back to. */
   approvals?: Approvals;
   operations: Queue;
@@ -58,7 +63,7 @@ export interface OperationWorkerDeps {
 
 export type Report = (progress: OperationProgress) => Promise<void>;
 
-const changesCustomer = new Set(["onboard", "reactivate", "offboard", "abandon"]);
+const changesCustomer = new Set(["onboard", "reactivate", "offboard", "abandon", "move", "move-back", "move-removal"]);
 
 export function startOperationWorker(deps: OperationWorkerDeps): Worker {
   const redis = deps.connection;
@@ -198,6 +203,12 @@ function nextStepHint(data: OperationJob, customer: string | undefined): string 
       return `${customer} is back to where it was before the request; fix the cause and ask for the offboard again.`;
     case "reactivate":
       return `${customer} stays deactivated; fix the cause and send /qoem reactivate ${customer} again.`;
+    case "move":
+      return c.name === "move" && c.to.kind === "cloud" ? `The source is untouched and still in use. Fix the cause, then send /qoem move ${customer} ${c.to.region} to resume, or /qoem move ${customer} back.` : "";
+    case "move-back":
+      return `Fix the cause and send /qoem move ${customer} back again.`;
+    case "move-removal":
+      return `The source stays and ${customer} stays moving; fix the cause, then send /qoem move ${customer} <target> to run the removal again, or /qoem move ${customer} back.`;
     default:
       return "Fix the cause and send the command again.";
   }

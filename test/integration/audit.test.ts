@@ -55,6 +55,7 @@ describe("audit log", () => {
     await say("onboard acme eu --dry-run");
     await say("status acme");
     await say("list");
+    await say("move acme us --dry-run");
     const health = await say("health acme");
     if (health.kind !== "operation") throw new Error(JSON.stringify(health));
     const verdict = await qoem.operations.getJob(health.jobId);

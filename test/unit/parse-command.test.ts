@@ -99,6 +99,19 @@ describe("parseCommand", () => {
     expect(error.usage.length).toBeGreaterThan(0);
   });
 
+  it("parses a move, its dry run and going back, and refuses what cannot be moved to", () => {
+    expect(ok("move acme us --dry-run")).toEqual({ name: "move", customer: "acme", to: { kind: "cloud", region: "us" }, dryRun: true });
+    expect(ok("move acme US")).toEqual({ name: "move", customer: "acme", to: { kind: "cloud", region: "us" }, dryRun: false });
+    expect(ok("move acme back")).toEqual({ name: "move", customer: "acme", to: { kind: "back" }, dryRun: false });
+    expect(fail("move acme").reason).toMatch(/a region to move to, or back, is required/);
+    expect(fail("move acme back --dry-run").reason).toMatch(/move back has no dry run/);
+    expect(fail("move acme onprem-fra").reason).toMatch(/a move goes to a Qlik Cloud region .*client-managed site such as 'onprem-fra'/);
+    expect(fail("move acme fr").reason).toMatch(/Qlik cannot create tenants in region 'fr'/);
+    expect(fail("move acme mars").reason).toMatch(/unknown region 'mars'/);
+    expect(fail("move acme us extra").reason).toMatch(/unexpected 'extra'/);
+    expect(fail("move acme remove-source").reason).toMatch(/unknown region 'remove-source'/);
+  });
+
   it("formats an error as one reason line plus the usage line", () => {
     const text = formatCommandError(fail("onboard acme mars"));
     const lines = text.split("\n");

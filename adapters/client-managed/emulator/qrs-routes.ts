@@ -132,6 +132,22 @@ const routes: Array<[string, RegExp, Handler]> = [
     const copy = req.state.addApp(req.query.get("name") ?? source.name, source.content);
     return { status: 201, body: strip(copy) };
   }],
+  // Export as QRS does it: a ticket under the caller's token (a GUID), then the .qvf at the ticket's download path.
+  ["POST", /^\/qrs\/app\/([0-9a-f-]{36})\/export\/([^/]+)$/, (req, [id, token]) => {
+    const app = byId(req.state.apps, id!, "App");
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(token!)) throw fail(400, "token must be a GUID");
+    const existing = req.state.exports.get(token!);
+    if (existing && existing.appId !== app.id) throw fail(409, "The export token is in use for another app");
+    const fileName = `${app.name.replace(/[^\w .-]/g, "_")}.qvf`;
+    req.state.exports.set(token!, { appId: app.id, fileName });
+    return { status: 201, body: { exportToken: token, appId: app.id, downloadPath: `/qrs/download/app/${app.id}/${token}/${encodeURIComponent(fileName)}`, cancelled: false, schemaPath: "AppExportResponse" } };
+  }],
+  ["GET", /^\/qrs\/download\/app\/([0-9a-f-]{36})\/([^/]+)\/([^/]+)$/, (req, [id, ticket]) => {
+    const exported = req.state.exports.get(ticket!);
+    if (!exported || exported.appId !== id) throw fail(404, "No such export ticket");
+    const app = byId(req.state.apps, id!, "App");
+    return { status: 200, body: Buffer.from(app.content, "utf8") };
+  }],
   ["PUT", /^\/qrs\/app\/([0-9a-f-]{36})\/publish$/, (req, [id]) => {
     const app = byId(req.state.apps, id!, "App");
     const streamId = req.query.get("stream");

@@ -47,6 +47,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     res.end();
     return;
   }
+  if (Buffer.isBuffer(body)) {
+    res.writeHead(status, { "content-type": "application/octet-stream", "content-length": String(body.length), ...headers });
+    res.end(body);
+    return;
+  }
   const text = typeof body === "string" ? body : JSON.stringify(body);
   res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8", ...headers });
   res.end(text);

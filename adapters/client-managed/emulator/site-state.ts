@@ -29,6 +29,8 @@ export class SiteState {
   readonly virtualProxies = new Map<string, QrsVirtualProxy>();
   readonly proxyServices = new Map<string, QrsProxyService>();
   readonly reloadTasks = new Map<string, QrsReloadTask>();
+  /** Export tickets by token: the app and the file name its download path carries. */
+  readonly exports = new Map<string, { appId: string; fileName: string }>();
   readonly services: Array<{ id: string; serviceType: number; serviceState: number }> = [0, 1, 2, 3].map((t) => ({ id: randomUUID(), serviceType: t, serviceState: 2 }));
   health: EngineHealthKnobs = { saturated: false, cpuTotal: 3, memFreeMB: 20_480, totalPhysicalMB: 32_768, down: false };
   /** The site's one (central) node: it runs the proxy and the engine. */

@@ -51,6 +51,8 @@ export class CloudState {
   private readonly contents = new Map<string, TenantData>();
   private readonly tokens = new Map<string, TokenGrant>();
   tokensIssued = 0;
+  /** The largest app file a tenant imports (Qlik Cloud's standard app size limit); tests lower it. */
+  maxAppBytes = 5 * 1024 ** 3;
   tenantsCreated = 0;
 
   constructor(

@@ -71,6 +71,7 @@ function itemOf(req: EmuRequest, app: EmuApp) {
     collectionIds: [],
     resourceAttributes: { published: app.published, publishTime: app.publishTime ?? "", originAppId: app.originAppId ?? "", spaceType: spaceType ?? "personal" },
     resourceCustomAttributes: {},
+    resourceSize: { appFile: app.content.length, appMemory: app.content.length * 2 },
     meta: { isFavorited: false, actions: ["read", "update", "delete"], tags: [], collections: [] },
     links: { self: { href: `${req.base}/api/v1/items/item-${app.id}` } },
   };
@@ -164,6 +165,7 @@ export const tenantContentRoutes: Route[] = [
   tenantRoute("importApp", (req) => {
     if (!String(req.headers["content-type"] ?? "").includes("octet-stream")) throw qlikError(400, "APPS-1", "Invalid request", "importApp takes application/octet-stream.");
     if (req.raw.length === 0) throw qlikError(400, "APPS-2", "Invalid request", "The app file is empty.");
+    if (req.raw.length > req.state.maxAppBytes) throw qlikError(413, "APPS-8", "Payload too large", `The app file is ${req.raw.length} bytes; this tenant takes apps up to ${req.state.maxAppBytes} bytes.`);
     const spaceId = req.query.get("spaceId") ?? undefined;
     const space = spaceId ? data(req).spaces.get(spaceId) : undefined;
     if (spaceId && (!space || !seesSpace(req, space))) throw qlikError(404, "APPS-404", "Not found", `Space '${spaceId}' was not found.`);

@@ -8,8 +8,9 @@ export const APPROVE_ACTION = "qoem_approve";
 export const REJECT_ACTION = "qoem_reject";
 export const REJECT_VIEW = "qoem_reject_reason";
 
-/** "Offboard" or "Abandon", as a request's title. */
-const title = (a: Approval) => (a.operation === "offboard" ? "Offboard" : "Abandon");
+/** A request's title by its operation. */
+const titles: Record<Approval["operation"], string> = { offboard: "Offboard", abandon: "Abandon", move: "Move", "move-removal": "Removal of a moved customer's source" };
+const title = (a: Approval) => titles[a.operation];
 
 function summary(a: Approval) {
   return [
