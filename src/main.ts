@@ -116,7 +116,10 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     await checkPortsFree(wantedPorts(config));
     let cloudEmulator: CloudEmulator | undefined;
     if (config.emulators.embedded) {
-      cloudEmulator = await startCloudEmulator({ ...emulatorDefaults(), ...options.cloudEmulator });
+      // The config's shared tenants exist in the embedded emulator beside its own `shared`.
+      const defaults = emulatorDefaults();
+      const sharedHosts = [...(defaults.sharedTenants ?? []), ...Object.values(config.sharedTenants).map((t) => ({ hostname: t.hostname, region: t.region }))];
+      cloudEmulator = await startCloudEmulator({ ...defaults, sharedTenants: sharedHosts, ...options.cloudEmulator });
       closers.push(() => cloudEmulator!.close());
       logger.info({ url: cloudEmulator.url }, "embedded Qlik Cloud emulator started");
     }
@@ -190,6 +193,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const scopes: SweepScope[] = [
       ...(emulatorUrl ? cloudRegionCodes : Object.keys(config.cloud.regions)).map((region) => ({ kind: "cloud" as const, region })),
       ...[...Object.keys(config.sites), ...Object.keys(extraSites)].map((site) => ({ kind: "client-managed" as const, site })),
+      ...Object.keys(adapters.sharedTenants).map((tenant) => ({ kind: "shared" as const, tenant })),
     ];
     // `health all` answers from the latest sweep; it starts one only when that sweep is older than
     // a minute, so asking often never hammers Qlik (and at most one manual sweep per scope waits).
@@ -204,7 +208,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const ops = createOps({ redis, queues: [operations, updates, sweeps, alerts], eventStreams: [events, sweepEvents] });
     closers.push(() => ops.close());
     const placement = placementTable(config, Boolean(emulatorUrl), Object.keys(extraSites));
-    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement }, registry, operations, redis, access, approvals, audit, checkpoints, fleet, redisState };
+    const sharedTenants = Object.fromEntries(Object.entries(adapters.sharedTenants).map(([name, t]) => [name, { templates: t.templates, features: t.features }]));
+    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement, sharedTenants: Object.keys(sharedTenants) }, sharedTenants, registry, operations, redis, access, approvals, audit, checkpoints, fleet, redisState };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, redisState, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
     const apiNotifications = new ApiNotifications(redis, prefix, Boolean(config.api.callback));
     for (const q of apiNotifications.queues) redisState.watch(q);

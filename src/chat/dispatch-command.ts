@@ -28,6 +28,7 @@ import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
 import type { RedisAvailability } from "../queue/track-redis-state.ts";
 import { withinRedisDeadline } from "./within-redis-deadline.ts";
 import { recordOperation } from "../ops/metrics.ts";
+import { checkSharedOnboard, guideReasons, refusalText, SHARED_TENANT_LIMIT, type SharedTenantOffer } from "../core/shared-tenant-guardrails.ts";
 
 export type Surface = "slack" | "shell" | "cli" | "api";
 
@@ -60,6 +61,8 @@ export interface DispatchDeps {
   fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string> };
   /** Whether Redis answers: while it does not, commands are refused at once (RedisUnavailable) instead of waiting. */
   redisState?: RedisAvailability;
+  /** The shared tenants by name, with what every customer of each gets (the guardrails' "identical functionality"). */
+  sharedTenants?: Record<string, SharedTenantOffer>;
 }
 
 export interface DispatchHooks {
@@ -71,7 +74,7 @@ export interface DispatchHooks {
 export function describeCommand(c: Command): string {
   switch (c.name) {
     case "onboard":
-      return `onboard ${c.customer} ${whereOf(c.target)}${c.templates.length ? ` templates=${c.templates.join("|")}` : ""}${c.features.length ? ` features=${c.features.join(",")}` : ""}${c.residency ? ` residency=${c.residency}` : ""}${c.dryRun ? " --dry-run" : ""}`;
+      return `onboard ${c.customer} ${whereOf(c.target)}${c.templates.length ? ` templates=${c.templates.join("|")}` : ""}${c.features.length ? ` features=${c.features.join(",")}` : ""}${c.residency ? ` residency=${c.residency}` : ""}${c.personalData ? " personal-data" : ""}${c.dryRun ? " --dry-run" : ""}`;
     case "offboard":
       return `offboard ${c.customer} --purge-after ${c.purgeAfterDays}`;
     case "health":
@@ -204,6 +207,13 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
   const refuse = (reason: string): ChatAnswer => ({ kind: "error", error: { reason, usage: usage.onboard, command: "onboard" } });
   const check = await checkLifecycle(deps, "onboard", record, where);
   if (!check.ok) return refuse(check.reason);
+  if (command.target.kind === "shared") {
+    // The guide's limits for a shared tenant, with the records of the customers already there.
+    const offer = deps.sharedTenants?.[command.target.tenant] ?? { templates: [], features: [] };
+    const others = await deps.registry.list({ where });
+    const guard = checkSharedOnboard({ customer: command.customer, tenant: command.target.tenant, templates: command.templates, features: command.features, ...(command.residency ? { residency: command.residency } : {}), ...(command.personalData ? { personalData: true } : {}) }, offer, others.filter((r) => r.kind === "shared"), record);
+    if (!guard.ok) return refuse(guard.reason);
+  }
   const payload = {
     requestId: randomUUID(),
     operation: command.dryRun ? ("plan" as const) : ("onboard" as const),
@@ -217,7 +227,12 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
   }
   if (!command.dryRun) {
     // The customer's one environment is claimed here, atomically, before anything is queued.
-    const claim = await deps.registry.claim(command.customer, command.target, req.user, operationJobId(payload), { templates: command.templates, features: command.features, ...(command.residency ? { residency: command.residency } : {}) });
+    const limit = command.target.kind === "shared" ? { limit: SHARED_TENANT_LIMIT } : {};
+    const claim = await deps.registry.claim(command.customer, command.target, req.user, operationJobId(payload), { templates: command.templates, features: command.features, ...(command.residency ? { residency: command.residency } : {}), ...(command.personalData ? { personalData: true } : {}), ...limit });
+    if (!claim.claimed && "full" in claim) {
+      // Another onboard took the last place between the check above and the claim.
+      return refuse(refusalText(command.customer, `shared tenant ${where} already serves ${claim.used} customers`, guideReasons.capacity));
+    }
     if (!claim.claimed) {
       const now = await deps.registry.get(command.customer);
       const again = now ? await checkLifecycle(deps, "onboard", now, where) : undefined;

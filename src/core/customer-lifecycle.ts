@@ -103,7 +103,7 @@ export interface LifecycleFacts {
   customer: string;
   /** The place the customer lives (region code or site name). */
   where: string;
-  kind: "cloud" | "client-managed";
+  kind: "cloud" | "client-managed" | "shared";
   /** A pending approval's id, if any. */
   requestId?: string;
 }

@@ -1,5 +1,6 @@
 // Health sweeps with the emulators: a tenant made unhealthy through the emulator's knobs gives
 // exactly one alert, its recovery one all-clear, and a flapping tenant no alert per sweep.
+import { scopeKey } from "../../src/core/run-sweep.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Worker } from "bullmq";
 import { dispatchCommand } from "../../src/chat/dispatch-command.ts";
@@ -32,7 +33,7 @@ const knob = (id: string, body: object) => tenantKnob(qoem, id, body);
 describe("fleet health sweeps", () => {
   it("keeps one persistent scheduler per region and site, and never runs two sweeps of one scope at once", async () => {
     const schedulers = await qoem.sweeps.getJobSchedulers();
-    expect(schedulers.map((s) => s.key).sort()).toEqual(qoem.scopes.map((s) => `sweep.${s.kind === "cloud" ? `cloud.${s.region}` : `site.${s.site}`}`).sort());
+    expect(schedulers.map((s) => s.key).sort()).toEqual(qoem.scopes.map((s) => `sweep.${scopeKey(s)}`).sort());
     // A restarted qoem without the scheduler role still finds them in Redis.
     const { startQoem } = await import("../../src/main.ts");
     const { captureLogger } = await import("../support/start-test-qoem.ts");
