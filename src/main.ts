@@ -21,11 +21,12 @@ import type { DispatchDeps } from "./chat/dispatch-command.ts";
 import { createSlackApp } from "./chat/slack/create-slack-app.ts";
 import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
 import { HealthHistory } from "./core/health-history.ts";
-import type { SweepScope } from "./core/run-sweep.ts";
+import { scopeName, type SweepScope } from "./core/run-sweep.ts";
 import { ALERTS_QUEUE, SWEEPS_QUEUE, startSweepWorker, triggerSweeps, upsertSweepSchedulers } from "./queue/sweeps.ts";
 import { startAlertsNotifier } from "./chat/alerts-notifier.ts";
 import { createAlertPoster } from "./chat/slack/post-alert.ts";
 import { fleetHealthView } from "./chat/render-fleet-health.ts";
+import { countSharedPlaces, placesLine } from "./core/count-shared-places.ts";
 import { cloudRegionCodes } from "../adapters/qlik-cloud/regions.ts";
 import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
 import { startApprovalExpiry } from "./core/expire-approvals.ts";
@@ -204,6 +205,11 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         return last && Date.now() - Date.parse(last) < 60_000 ? [] : triggerSweeps(sweeps, scopes);
       },
       jobState: (id: string) => sweeps.getJobState(id),
+      // What each place is, for `health all`: shared tenants with their places taken.
+      deployments: async () => {
+        const places = await countSharedPlaces(registry, Object.keys(adapters.sharedTenants));
+        return Object.fromEntries(scopes.map((s) => [scopeName(s), s.kind === "cloud" ? "own tenants" : s.kind === "shared" ? `shared tenant, ${placesLine(places[s.tenant] ?? 0)}` : "site"]));
+      },
     };
     const ops = createOps({ redis, queues: [operations, updates, sweeps, alerts], eventStreams: [events, sweepEvents] });
     closers.push(() => ops.close());
@@ -232,6 +238,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           adapterFor: adapters.adapterFor,
           ...(adapters.listTenants ? { listTenants: adapters.listTenants } : {}),
           ignoreHosts: adapters.ignoreHosts,
+          sharedTenants: Object.keys(adapters.sharedTenants),
           registry,
           checkpoints,
           lock,
@@ -277,7 +284,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         follow: (jobId, follow) => followJob(events, operations, jobId, () => undefined, follow),
         replay: { redis, seenKey: keys.slackSeen, logger },
         sweepEvents,
-        fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
+        fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt(), await fleet.deployments()),
         customRoutes: ops.routes,
         ...(api ? { api } : {}),
       });

@@ -28,6 +28,7 @@ import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
 import type { RedisAvailability } from "../queue/track-redis-state.ts";
 import { withinRedisDeadline } from "./within-redis-deadline.ts";
 import { recordOperation } from "../ops/metrics.ts";
+import { countSharedPlaces } from "../core/count-shared-places.ts";
 import { checkSharedOnboard, guideReasons, refusalText, SHARED_TENANT_LIMIT, type SharedTenantOffer } from "../core/shared-tenant-guardrails.ts";
 
 export type Surface = "slack" | "shell" | "cli" | "api";
@@ -58,7 +59,7 @@ export interface DispatchDeps {
   audit: AuditLog;
   checkpoints: OnboardCheckpoints;
   /** Fleet health: the latest verdicts, and sweeps to start now. */
-  fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string> };
+  fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string>; deployments?(): Promise<Record<string, string>> };
   /** Whether Redis answers: while it does not, commands are refused at once (RedisUnavailable) instead of waiting. */
   redisState?: RedisAvailability;
   /** The shared tenants by name, with what every customer of each gets (the guardrails' "identical functionality"). */
@@ -147,7 +148,8 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       const record = await deps.registry.get(command.customer);
       if (!record) return { kind: "info", command, text: `qoem knows no customer named ${command.customer}. Try /qoem list.` };
       const pending = await deps.approvals.pendingFor(command.customer);
-      return { kind: "info", command, text: renderCustomer(record, pending, nextCommands(lifecycleFactsOf(record, pending?.id))) };
+      const places = record.kind === "shared" && record.sharedTenant ? (await countSharedPlaces(deps.registry, [record.sharedTenant]))[record.sharedTenant] : undefined;
+      return { kind: "info", command, text: renderCustomer(record, pending, nextCommands(lifecycleFactsOf(record, pending?.id)), places) };
     }
     case "audit":
       return { kind: "info", command, text: renderAudit(await deps.audit.read(command.customer), command.customer) };
@@ -156,7 +158,7 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
     case "health": {
       if (!("customer" in command.scope)) {
         const jobIds = await deps.fleet.sweepNow();
-        const view = fleetHealthView(await deps.fleet.history.all(), await deps.fleet.history.lastSweepAt());
+        const view = fleetHealthView(await deps.fleet.history.all(), await deps.fleet.history.lastSweepAt(), await deps.fleet.deployments?.());
         return { kind: "fleet", command, jobIds, text: renderFleetHealth(view, jobIds.length ? "sweeping now" : undefined) };
       }
       const record = await deps.registry.get(command.scope.customer);

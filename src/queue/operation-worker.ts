@@ -35,6 +35,8 @@ export interface OperationWorkerDeps {
   listTenants?: (filter?: string) => Promise<OrgTenantView[]>;
   /** Hostnames that are not customers (the OEM's source tenant). */
   ignoreHosts?: string[];
+  /** The shared tenants' names, for the places each has taken in `list`. */
+  sharedTenants?: string[];
   registry: CustomerRegistry;
   checkpoints: OnboardCheckpoints;
   lock: CustomerLock;

@@ -74,7 +74,7 @@ export async function runShell(options: ShellOptions): Promise<void> {
         write(answer.text);
         if (answer.kind === "fleet" && answer.jobIds.length) {
           await Promise.all(answer.jobIds.map(async (id) => (await Job.fromId(options.sweeps!, id))?.waitUntilFinished(options.sweepEvents!).catch(() => undefined)));
-          write(renderFleetHealth(fleetHealthView(await options.dispatch.fleet.history.all(), await options.dispatch.fleet.history.lastSweepAt())));
+          write(renderFleetHealth(fleetHealthView(await options.dispatch.fleet.history.all(), await options.dispatch.fleet.history.lastSweepAt(), await options.dispatch.fleet.deployments?.())));
         }
         if (answer.kind === "decision" && answer.jobId) {
           const outcome = await followJob(options.events, options.operations, answer.jobId, () => undefined, follow);
