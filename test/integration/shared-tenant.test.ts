@@ -203,3 +203,28 @@ describe("faults at every step", () => {
     expect(fixture.data.idps.size).toBe(1);
   });
 });
+
+describe("the emulator's settings and membership endpoints, as the specification gives them", () => {
+  it("refuses malformed settings changes and a person who is no tenant admin, and filters users only by documented attributes", async () => {
+    fixture = await startSharedFixture();
+    const creds = fixture.emulator.regionClients.eu!;
+    const tokenRes = await fetch(`${fixture.emulator.hostUrl(SHARED_HOST)}/oauth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ client_id: creds.clientId, client_secret: creds.clientSecret, grant_type: "client_credentials" }) });
+    const admin = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const call = (method: string, path: string, token: string, body?: unknown) =>
+      fetch(`${fixture!.emulator.hostUrl(SHARED_HOST)}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    // AlertingSettingsUpload requires enable-data-alerting; the sharing patch's path is an enum.
+    expect((await call("PUT", "/data-alerts/settings", admin, {})).status).toBe(400);
+    expect((await call("PATCH", "/sharing-tasks/settings", admin, [{ op: "replace", path: "/enable-everything", value: false }])).status).toBe(400);
+    expect((await call("PATCH", "/sharing-tasks/settings", admin, [{ op: "replace", path: "/enable-sharing", value: false }])).status).toBe(204);
+    expect(await (await call("GET", "/sharing-tasks/settings", admin)).json()).toMatchObject({ "enable-sharing": false, "enable-report-subscription": true });
+    const person = await signIn(fixture.emulator, { name: "p", email: "p@users.invalid", groups: ["g1"] });
+    expect((await call("PUT", "/notes/settings", person.token, { toggledOn: true })).status).toBe(403);
+    expect((await call("GET", `/users?filter=${encodeURIComponent('assignedGroups.id eq "x" or phone eq "1"')}`, admin)).status).toBe(400);
+    const g1 = fixture.data.groupNamed("g1");
+    const members = (await (await call("GET", `/users?filter=${encodeURIComponent(`assignedGroups.id eq "${g1.id}"`)}`, admin)).json()) as { data: Array<{ id: string; assignedGroups: Array<{ name: string }> }> };
+    expect(members.data.map((u) => [u.id, u.assignedGroups.map((g) => g.name)])).toEqual([[person.id, ["g1"]]]);
+    // A group's removal takes its members out of it.
+    expect((await call("DELETE", `/groups/${g1.id}`, admin)).status).toBe(204);
+    expect(fixture.data.users.get(person.id)!.groupIds).toEqual([]);
+  });
+});
