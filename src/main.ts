@@ -122,7 +122,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       const sharedHosts = [...(defaults.sharedTenants ?? []), ...Object.values(config.sharedTenants).map((t) => ({ hostname: t.hostname, region: t.region }))];
       cloudEmulator = await startCloudEmulator({ ...defaults, sharedTenants: sharedHosts, ...options.cloudEmulator });
       closers.push(() => cloudEmulator!.close());
-      logger.info({ url: cloudEmulator.url }, "embedded Qlik Cloud emulator started");
+      logger.info({ url: cloudEmulator.url }, "embedded Qlik Cloud emulator started (with the shared tenant 'shared')");
     }
     let siteEmulator: SiteEmulator | undefined;
     if (config.emulators.embedded) {

@@ -1,6 +1,5 @@
 // Health sweeps with the emulators: a tenant made unhealthy through the emulator's knobs gives
 // exactly one alert, its recovery one all-clear, and a flapping tenant no alert per sweep.
-import { scopeKey } from "../../src/core/run-sweep.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Worker } from "bullmq";
 import { dispatchCommand } from "../../src/chat/dispatch-command.ts";
@@ -9,6 +8,7 @@ import { captureLogger, startTestQoem, type TestQoem } from "../support/start-te
 import { tenantsNamed } from "../support/cloud-fixture.ts";
 import { onboardCustomer, sweepRegion, tenantKnob } from "../support/health-fixture.ts";
 import { waitUntil } from "../support/wait-until.ts";
+import { scopeKey } from "../../src/core/run-sweep.ts";
 
 let qoem: TestQoem;
 let notifier: Worker;

@@ -34,6 +34,14 @@ describe("a shared tenant through the queue", () => {
     expect(await qoem.operations.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0 });
     for (const c of ["pd", "rs", "tp", "ft"]) expect(await status(c)).toBeUndefined();
     expect((await auditOf("tp"))[0]).toMatch(/onboard tp shared templates=Sales Overview → refused/);
+    // A dry run plans every step with reads only: nothing made, nothing claimed.
+    const plan = await say("onboard dry shared --dry-run");
+    expect(plan.outcome?.state).toBe("completed");
+    const planned = (plan.outcome?.result as { plan: Array<{ id: string; action: string }> }).plan;
+    expect(planned.map((p) => p.id)).toEqual(["template-check", "shared-tenant", "places", "collaboration", "identity", "group", "spaces", "templates"]);
+    expect(planned.find((p) => p.id === "spaces")?.action).toBe("create");
+    expect(sharedContents(qoem.cloudEmulator!, "dry")).toMatchObject({ spaces: [], groups: 0 });
+    expect(await status("dry")).toBeUndefined();
   });
 
   it("onboards into the shared tenant, gives the last place once when two race for it, refuses the tenth, and shows the kind and places", async () => {
