@@ -113,4 +113,19 @@ describe("a shared tenant through the queue", () => {
     expect((await say("status beta")).text).toMatch(/1 of 9 places used/);
     expect((await say("reactivate alpha")).text).toMatch(/alpha's place in shared tenant shared was removed and that cannot be undone; use \/qoem onboard alpha shared/);
   });
+
+  it("stops an onboard whose setting the API cannot change with what an admin must do, and resumes once the admin did it", async () => {
+    const qoem = await start("shared-admin");
+    const knob = (body: object) => fetch(`${qoem.cloudEmulator!.url}/_emulator/tenants/${SHARED_HOST}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await knob({ collaboration: { notesLocked: true } });
+    const stopped = await say("onboard locked shared");
+    expect(stopped.outcome?.state).toBe("failed");
+    expect(await status("locked")).toBe("onboard-failed");
+    expect((await qoem.registry.get("locked"))?.lastError).toMatch(/could not turn off notes .*a tenant admin must turn it off in the Management Console \(Settings > Feature control > Notes\), then send the onboard again/);
+    expect(sharedContents(qoem.cloudEmulator!, "locked").groups).toBe(0);
+    // The admin turned notes off in the console: the same onboard resumes and completes.
+    await knob({ collaboration: { notesLocked: false, notes: false } });
+    expect((await say("onboard locked shared")).outcome?.state).toBe("completed");
+    expect(sharedContents(qoem.cloudEmulator!, "locked")).toEqual(expectedSharedContents("locked"));
+  });
 });
