@@ -67,6 +67,10 @@ describe("two customers in one shared tenant", () => {
     // A second offboard finds nothing more to remove and still touches nothing of beta's.
     await fixture.adapter.offboard(sharedEnv("alpha"), { purgeAfterDays: 30 });
     expect(sharedContents(fixture.emulator, "beta")).toEqual(expectedSharedContents("beta"));
+    // A look-alike space someone else made (not marked as alpha's by qoem) is not alpha's to remove.
+    const lookalike = fixture.data.addSpace("alpha-production", "managed");
+    await fixture.adapter.offboard(sharedEnv("alpha"), { purgeAfterDays: 30 });
+    expect(fixture.data.spaces.has(lookalike.id)).toBe(true);
     expect((await fixture.adapter.health(sharedEnv("beta"))).verdict).toBe("green");
     await expect(fixture.adapter.reactivate(sharedEnv("alpha"))).rejects.toMatchObject({ code: "unsupported" });
   });

@@ -6,7 +6,7 @@ import { listAll, validItems } from "../qlik-call.ts";
 import { scimString } from "../org-tenants.ts";
 import type { ClientCredentials } from "../token-cache.ts";
 import type { CloudContext } from "../cloud-adapter.ts";
-import { customerNames, PRODUCTION_MARK } from "./shared-context.ts";
+import { customerNames, PRODUCTION_MARK, STAGING_MARK } from "./shared-context.ts";
 
 const spaceSchema = z.object({ id: z.string(), name: z.string(), type: z.string(), description: z.string().optional() });
 const groupSchema = z.object({ id: z.string(), name: z.string() });
@@ -30,14 +30,18 @@ export async function findGroup(cloud: CloudContext, host: string, creds: Client
   return validItems(groups, groupSchema).find((g) => g.name === name);
 }
 
-/** The customer's group and spaces, each when it exists; a space counts only with its exact name and type. */
+/**
+ * The customer's group and spaces, each when it exists; a space counts only with its exact name, type
+ * and the description qoem gave it (spaces-step.ts), so a look-alike space someone else made is never
+ * taken for the customer's (nor removed by its offboard).
+ */
 export async function customerObjects(cloud: CloudContext, host: string, creds: ClientCredentials, customer: string, spaces?: SpaceInfo[]) {
   const names = customerNames(cloud, customer);
   const all = spaces ?? (await allSpaces(cloud, host, creds));
   return {
     names,
     group: await findGroup(cloud, host, creds, names.group),
-    staging: all.find((s) => s.name === names.staging && s.type === "shared"),
-    production: all.find((s) => s.name === names.production && s.type === "managed"),
+    staging: all.find((s) => s.name === names.staging && s.type === "shared" && s.description === `${STAGING_MARK}${customer}`),
+    production: all.find((s) => s.name === names.production && s.type === "managed" && s.description === `${PRODUCTION_MARK}${customer}`),
   };
 }

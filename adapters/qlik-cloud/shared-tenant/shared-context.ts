@@ -40,8 +40,9 @@ export function createSharedContext(cloud: CloudContext, tenants: Record<string,
   return { ...cloud, tenants, tenantOf, regionOf };
 }
 
-/** Marks a managed space as a customer's production space; the count of customers in a tenant is the count of these. */
+/** The descriptions spaces-step.ts gives a customer's spaces: the count of customers in a tenant is the count of production marks. */
 export const PRODUCTION_MARK = "qoem: production for ";
+export const STAGING_MARK = "qoem: staging for ";
 
 export const customerNames = (cloud: CloudContext, customer: string) => ({
   group: groupNames(cloud.onboarding, customer)[0] ?? `${customer}-users`,
