@@ -128,4 +128,18 @@ describe("a shared tenant through the queue", () => {
     expect((await say("onboard locked shared")).outcome?.state).toBe("completed");
     expect(sharedContents(qoem.cloudEmulator!, "locked")).toEqual(expectedSharedContents("locked"));
   });
+
+  it("retries an onboard whose calls fail or lose their answers, and ends with exactly one of everything", async () => {
+    const qoem = await start("shared-faults");
+    qoem.cloudEmulator!.faults.set([
+      { method: "POST", path: `${SHARED_HOST}/api/v1/groups`, action: "drop-after", times: 1 },
+      { method: "POST", path: `${SHARED_HOST}/api/v1/spaces`, action: "status", status: 503, times: 1 },
+      { method: "POST", path: `${SHARED_HOST}/api/v1/apps/import`, action: "drop-after", times: 1 },
+    ]);
+    const said = await say("onboard flaky shared");
+    expect(said.outcome?.state).toBe("completed");
+    expect(qoem.cloudEmulator!.faults.list()).toEqual([]);
+    expect(sharedContents(qoem.cloudEmulator!, "flaky")).toEqual(expectedSharedContents("flaky"));
+    expect((await qoem.operations.getJob("onboard.flaky.shared"))!.attemptsMade).toBeGreaterThanOrEqual(3);
+  }, 120_000);
 });

@@ -119,7 +119,8 @@ function identityStep(shared: SharedContext): OnboardStep {
       if (!shared.onboarding.identity.jwt || shared.onboarding.identity.oidc) {
         throw new QoemError("config_error", `shared tenant ${tenant.name} needs the JWT identity provider of the embedding (cloud.identity.jwt, no oidc): its users must be anonymous`);
       }
-      const idp = await jwtStep.run(ctx);
+      // The identity provider serves every customer of the tenant: it is described as the tenant's, not as this customer's.
+      const idp = await jwtStep.run({ ...ctx, request: { ...ctx.request, customer: `shared tenant ${tenant.name}` } });
       const interactive = (await listIdps(shared, ctx)).filter((i) => i.protocol !== "jwtAuth" && i.active !== false);
       if (interactive.length) {
         throw new QoemError("config_error", `shared tenant ${tenant.name} has an interactive identity provider (${interactive.map((i) => `${i.protocol} ${i.id}`).join(", ")}) through which people sign in as themselves: a tenant admin must deactivate it in the Management Console (Identity provider), then send the onboard again`);
