@@ -111,12 +111,15 @@ describe("the guide's limits, enforced by the adapter", () => {
 
   it("stops when people could sign in as themselves or a user has a real-looking address, naming users by id only", async () => {
     fixture = await startSharedFixture();
+    // The OEM's own administrator has a real address and is no customer's user.
+    fixture.data.addUser("OEM admin", "auth0|oem-admin", ["TenantAdmin"], { email: "admin@oem.example.com" });
     const real = await signIn(fixture.emulator, { name: "Jane Doe", email: "jane.doe@acme.com", groups: [] });
     const error = await runAll(fixture.adapter, sharedRequest("alpha")).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "config_error" });
     expect((error as Error).message).toContain(real.id);
     expect((error as Error).message).toContain("outside the dummy domain users.invalid");
     expect((error as Error).message).not.toContain("jane.doe");
+    expect((error as Error).message).toMatch(/^1 user of shared tenant shared/);
     fixture.data.users.delete(real.id);
     fixture.data.idps.set("oidc1", { id: "oidc1", protocol: "OIDC", provider: "okta", active: true, interactive: true, description: "", tenantIds: [], options: {}, created: new Date().toISOString(), lastUpdated: new Date().toISOString() });
     const interactive = await runAll(fixture.adapter, sharedRequest("alpha")).catch((e: unknown) => e);

@@ -19,8 +19,17 @@ import { allSpaces, customersIn, findGroup } from "./customer-objects.ts";
 import { consoleSetting, turnCollaborationOff } from "./collaboration-settings.ts";
 import { SHARED_TENANT_LIMIT, guideReasons, ownTenantAlternative } from "./guide-limits.ts";
 
-const userSchema = z.object({ id: z.string(), subject: z.string().optional(), email: z.string().optional(), roles: z.array(z.string()).optional() });
+const userSchema = z.object({
+  id: z.string(),
+  subject: z.string().optional(),
+  email: z.string().optional(),
+  roles: z.array(z.string()).optional(),
+  assignedRoles: z.array(z.object({ name: z.string() }).passthrough()).optional(),
+});
 export type TenantUser = z.infer<typeof userSchema>;
+
+/** The OEM's own administrators of the tenant are people with real addresses, and no customer's users. */
+export const isTenantAdmin = (u: TenantUser) => Boolean(u.roles?.includes("TenantAdmin") || u.assignedRoles?.some((r) => r.name === "TenantAdmin"));
 
 /** A real-looking e-mail address: anything but none or one in the dummy domain. */
 export const realLooking = (email: string | undefined, dummyDomain: string) => Boolean(email) && !email!.toLowerCase().endsWith(`@${dummyDomain.toLowerCase()}`);
@@ -125,7 +134,7 @@ function identityStep(shared: SharedContext): OnboardStep {
       if (interactive.length) {
         throw new QoemError("config_error", `shared tenant ${tenant.name} has an interactive identity provider (${interactive.map((i) => `${i.protocol} ${i.id}`).join(", ")}) through which people sign in as themselves: a tenant admin must deactivate it in the Management Console (Identity provider), then send the onboard again`);
       }
-      const real = (await tenantUsers(shared, host, creds)).filter((u) => realLooking(u.email, tenant.dummyEmailDomain));
+      const real = (await tenantUsers(shared, host, creds)).filter((u) => !isTenantAdmin(u) && realLooking(u.email, tenant.dummyEmailDomain));
       if (real.length) {
         throw new QoemError("config_error", `${real.length} user${real.length > 1 ? "s" : ""} of shared tenant ${tenant.name} (${real.slice(0, 5).map((u) => u.id).join(", ")}) ha${real.length > 1 ? "ve" : "s"} an e-mail address outside the dummy domain ${tenant.dummyEmailDomain}: the identity provider must issue anonymous users; a tenant admin must remove them and fix the JWT's email claim, then send the onboard again`);
       }
