@@ -21,12 +21,12 @@ import type { DispatchDeps } from "./chat/dispatch-command.ts";
 import { createSlackApp } from "./chat/slack/create-slack-app.ts";
 import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
 import { HealthHistory } from "./core/health-history.ts";
-import { scopeName, type SweepScope } from "./core/run-sweep.ts";
+import type { SweepScope } from "./core/run-sweep.ts";
 import { ALERTS_QUEUE, SWEEPS_QUEUE, startSweepWorker, triggerSweeps, upsertSweepSchedulers } from "./queue/sweeps.ts";
 import { startAlertsNotifier } from "./chat/alerts-notifier.ts";
 import { createAlertPoster } from "./chat/slack/post-alert.ts";
 import { fleetHealthView } from "./chat/render-fleet-health.ts";
-import { countSharedPlaces, placesLine } from "./core/count-shared-places.ts";
+import { describePlaces } from "./core/count-shared-places.ts";
 import { cloudRegionCodes } from "../adapters/qlik-cloud/regions.ts";
 import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
 import { startApprovalExpiry } from "./core/expire-approvals.ts";
@@ -206,10 +206,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       },
       jobState: (id: string) => sweeps.getJobState(id),
       // What each place is, for `health all`: shared tenants with their places taken.
-      deployments: async () => {
-        const places = await countSharedPlaces(registry, Object.keys(adapters.sharedTenants));
-        return Object.fromEntries(scopes.map((s) => [scopeName(s), s.kind === "cloud" ? "own tenants" : s.kind === "shared" ? `shared tenant, ${placesLine(places[s.tenant] ?? 0)}` : "site"]));
-      },
+      deployments: () => describePlaces(registry, scopes),
     };
     const ops = createOps({ redis, queues: [operations, updates, sweeps, alerts], eventStreams: [events, sweepEvents] });
     closers.push(() => ops.close());

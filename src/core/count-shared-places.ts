@@ -1,5 +1,6 @@
-// How many of a shared tenant's places are taken (customers not removed), and how each kind of deployment is called where users read it.
-import type { CustomerRecord, CustomerRegistry } from "./customer-registry.ts";
+// How many of a shared tenant's places are taken (customers not removed), and how each kind of deployment and place is called where users read it.
+import { whereOf, type CustomerRecord, type CustomerRegistry } from "./customer-registry.ts";
+import type { Target } from "../../adapters/port.ts";
 import { SHARED_TENANT_LIMIT } from "./shared-tenant-guardrails.ts";
 
 /** The kind of deployment as `status`, `list` and `health all` name it. */
@@ -12,4 +13,11 @@ export async function countSharedPlaces(registry: CustomerRegistry, tenants: rea
   const out: Record<string, number> = {};
   for (const tenant of tenants) out[tenant] = (await registry.list({ where: tenant })).filter((r) => r.kind === "shared" && r.status !== "removed").length;
   return out;
+}
+
+/** What each place is, for `health all`: own tenants of a region, a site, a shared tenant with its places taken. */
+export async function describePlaces(registry: CustomerRegistry, places: readonly Target[]): Promise<Record<string, string>> {
+  const shared = places.flatMap((p) => (p.kind === "shared" ? [p.tenant] : []));
+  const used = await countSharedPlaces(registry, shared);
+  return Object.fromEntries(places.map((p) => [whereOf(p), p.kind === "cloud" ? "own tenants" : p.kind === "shared" ? `shared tenant, ${placesLine(used[p.tenant] ?? 0)}` : "site"]));
 }
