@@ -1,5 +1,6 @@
 /**
- * The adapter port: what core asks of a deployment kind (Qlik Cloud tenant, client-managed site).
+ * The adapter port: what core asks of a deployment kind (a customer's own Qlik Cloud tenant, a
+ * client-managed site, or a Qlik Cloud tenant shared by customers separated by spaces).
  *
  * Covers: onboarding as ordered, idempotent steps (each step first looks for what it would
  * create and adopts it), a dry-run plan that changes nothing, health, offboard and reactivate.
@@ -10,10 +11,10 @@
  * Secrets never appear in an error message or detail.
  */
 
-export type DeploymentKind = "cloud" | "client-managed";
+export type DeploymentKind = "cloud" | "client-managed" | "shared";
 
-/** Where a customer lives: a Qlik Cloud region code, or a client-managed site named in the config. */
-export type Target = { kind: "cloud"; region: string } | { kind: "client-managed"; site: string };
+/** Where a customer lives: a Qlik Cloud region code (its own tenant), a client-managed site or a shared tenant named in the config. */
+export type Target = { kind: "cloud"; region: string } | { kind: "client-managed"; site: string } | { kind: "shared"; tenant: string };
 
 export interface OnboardRequest {
   customer: string;

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { cloudRegionCodes, cloudRegions, registerHost, organizationHost } from "../adapters/qlik-cloud/regions.ts";
 import type { CloudOnboardingOptions } from "../adapters/qlik-cloud/onboarding-options.ts";
 import { describeIssues, describeSyntaxError } from "./describe-config-issues.ts";
+import { cloudOnlyFeatures, templateNameSchema } from "./commands/command-schema.ts";
 import { checkConfigFiles } from "./check-config-files.ts";
 
 export class ConfigError extends Error {
@@ -122,6 +123,24 @@ const siteSchema = z
   })
   .strict();
 
+/**
+ * A Qlik Cloud tenant customers share, separated by spaces, under the guide's guardrails. Its OAuth
+ * client defaults to the region's; templates and features are what every customer there gets.
+ */
+const sharedTenantSchema = z
+  .object({
+    hostname,
+    region: z.enum(cloudRegionCodes as [string, ...string[]]),
+    clientId: z.string().min(1).optional(),
+    clientSecret: z.string().min(1).optional(),
+    templates: z.array(templateNameSchema).max(20).default([]),
+    // Data alerts are a collaboration feature the guide turns off in a shared tenant.
+    features: z.array(z.enum(cloudOnlyFeatures).refine((f) => f !== "alerting", "alerting (data alerts) is turned off in a shared tenant")).default([]),
+    dummyEmailDomain: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, "a domain such as users.invalid").default("users.invalid"),
+  })
+  .strict()
+  .refine((t) => Boolean(t.clientId) === Boolean(t.clientSecret), "clientId and clientSecret go together (or neither: the region's client)");
+
 const fileSchema = z
   .object({
     cloud: z
@@ -164,6 +183,7 @@ const fileSchema = z
       .strict()
       .optional(),
     sites: z.record(z.string().regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, "site names are lower-case slugs").refine((s) => !cloudRegionCodes.includes(s), "a site cannot be named like a Qlik Cloud region"), siteSchema).default({}),
+    sharedTenants: z.record(z.string().regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, "shared-tenant names are lower-case slugs").max(40).refine((s) => !cloudRegionCodes.includes(s), "a shared tenant cannot be named like a Qlik Cloud region"), sharedTenantSchema).default({}),
     roles: z.object({ engineers: slackIds, oncall: slackIds, approvers: slackIds }).strict().default({ engineers: [], oncall: [], approvers: [] }),
     channels: z.object({ approvals: z.string().min(1).optional(), alerts: z.string().min(1).optional(), api: z.string().min(1).optional() }).strict().default({}),
     api: z
@@ -186,6 +206,7 @@ const fileSchema = z
   .strict();
 
 export type SiteConfig = z.infer<typeof siteSchema>;
+export type SharedTenantConfig = z.infer<typeof sharedTenantSchema>;
 
 export interface RegionAccess {
   clientId: string;
@@ -212,6 +233,8 @@ export interface Config {
     maxAppBytes?: number;
   };
   sites: Record<string, SiteConfig>;
+  /** Tenants customers share (the embedded emulator adds one named `shared`). */
+  sharedTenants: Record<string, SharedTenantConfig>;
   access: { engineers: string[]; oncall: string[]; approvers: string[] };
   channels: { approvals?: string; alerts?: string; api?: string };
   /** The provisioning API: token hashes and scopes, its own port outside HTTP Slack mode, callbacks. */
@@ -299,12 +322,19 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
       `${switchName} and Qlik Cloud credentials (${cloudCredentials.join(", ")} in ${e.QOEM_CONFIG}) cannot go together: the emulators would take every Qlik Cloud call and the credentials would go unused; unset ${switchName.replace(/=1$/, "")} to use Qlik Cloud, or remove the credentials to run on the emulators`,
     );
   }
-  if (!usesEmulators && Object.keys(regions).length === 0 && Object.keys(f.sites).length === 0) {
+  if (!usesEmulators && Object.keys(regions).length === 0 && Object.keys(f.sites).length === 0 && Object.keys(f.sharedTenants).length === 0) {
     throw new ConfigError(
       "no Qlik credentials: give Qlik Cloud regions (cloud.regions) or client-managed sites (sites) in the file named by QOEM_CONFIG, or set QOEM_EMULATORS=1 to run against the emulators",
     );
   }
 
+  for (const [name, shared] of Object.entries(f.sharedTenants)) {
+    if (name in f.sites || (usesEmulators && name === "local")) throw new ConfigError(`${source}: sharedTenants.${name}: a site has that name; give the shared tenant another`);
+    if (!usesEmulators && !shared.clientId && !regions[shared.region]) {
+      throw new ConfigError(`${source}: sharedTenants.${name}: give its clientId and clientSecret, or configure cloud.regions.${shared.region} (whose client it then uses)`);
+    }
+    if (usesEmulators && shared.clientId) throw new ConfigError(`${source}: sharedTenants.${name}: the emulators take every Qlik Cloud call with their own credentials; remove clientId and clientSecret`);
+  }
   for (const [code, where] of Object.entries(f.residency)) {
     if (!cloudRegionCodes.includes(where) && !(where in f.sites) && !(usesEmulators && where === "local")) {
       throw new ConfigError(`${source}: residency.${code}: names no Qlik Cloud region and no configured site`);
@@ -327,6 +357,7 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
       onboarding: onboardingOf(f.cloud),
     },
     sites: f.sites,
+    sharedTenants: f.sharedTenants,
     access: {
       engineers: [...new Set([...f.roles.engineers, ...e.QOEM_ENGINEERS])],
       oncall: [...new Set([...f.roles.oncall, ...e.QOEM_ONCALL])],

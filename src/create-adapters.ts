@@ -15,11 +15,17 @@ import {
   emulatorSourceTenant,
   emulatorSubscriptionId,
   emulatorOnboarding,
+  emulatorSharedTenant,
 } from "../adapters/qlik-cloud/emulator/emulator-credentials.ts";
+import { createSharedTenantAdapter, type SharedTenantAdapter } from "../adapters/qlik-cloud/shared-tenant/shared-tenant-adapter.ts";
+import type { SharedTenantAccess } from "../adapters/qlik-cloud/shared-tenant/shared-context.ts";
 
 export interface Adapters {
   cloud: ReturnType<typeof createCloudAdapter>;
   sites: ReturnType<typeof createSiteAdapter>;
+  /** Customers in shared tenants; `sharedTenants` names each tenant with its access and offer. */
+  shared: SharedTenantAdapter;
+  sharedTenants: Record<string, SharedTenantAccess>;
   /** The organisation-level tenant listing, where an organisation client is configured. */
   listTenants?: (filter?: string) => Promise<OrgTenantView[]>;
   /** Tenants that are not customers: the OEM's source tenant. */
@@ -66,6 +72,22 @@ function siteAccess(name: string, site: SiteConfig): SiteAccess {
   };
 }
 
+/**
+ * The shared tenants by name with their credentials: the config's (their own OAuth client, else their
+ * region's); on the emulators, the embedded `shared` one and the config's, all with the emulator's clients.
+ */
+export function sharedTenantAccess(config: Config, emulated: boolean): Record<string, SharedTenantAccess> {
+  const out: Record<string, SharedTenantAccess> = {};
+  const offer = { templates: [] as string[], features: [] as string[], dummyEmailDomain: "users.invalid" };
+  if (emulated) out[emulatorSharedTenant.name] = { hostname: emulatorSharedTenant.hostname, region: emulatorSharedTenant.region, ...emulatorRegionClient(emulatorSharedTenant.region), ...offer };
+  for (const [name, t] of Object.entries(config.sharedTenants)) {
+    const creds = emulated ? emulatorRegionClient(t.region) : t.clientId && t.clientSecret ? { clientId: t.clientId, clientSecret: t.clientSecret } : config.cloud.regions[t.region];
+    if (!creds) throw new ConfigError(`sharedTenants.${name}: no OAuth client (its own, or cloud.regions.${t.region}'s)`);
+    out[name] = { hostname: t.hostname, region: t.region, clientId: creds.clientId, clientSecret: creds.clientSecret, templates: t.templates, features: t.features, dummyEmailDomain: t.dummyEmailDomain };
+  }
+  return out;
+}
+
 /** The embedded site emulator as the site named `local`. */
 export function emulatedSite(url: string, engineUrl: string): SiteAccess {
   return { qrsUrl: url, engineUrl, userDirectory: "INTERNAL", userId: "sa_repository", templateStream: "OEM templates", jwtPublicKey: emulatorJwtCertificate };
@@ -78,7 +100,7 @@ export function emulatedSite(url: string, engineUrl: string): SiteAccess {
 export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}, siteGate?: (site: string) => RateGate, onCall?: OnQlikCall): Adapters {
   const observed = onCall ? { onCall } : {};
   const sites = createSiteAdapter({ ...Object.fromEntries(Object.entries(config.sites).map(([name, site]) => [name, siteAccess(name, site)])), ...extraSites }, { ...(siteGate ? { rateGateOf: siteGate } : {}), ...observed });
-  const shared = { ...(rateGate ? { rateGate } : {}), ...(mutex ? { mutex } : {}), ...observed, ...(config.cloud.maxAppBytes ? { maxAppBytes: config.cloud.maxAppBytes } : {}) };
+  const common = { ...(rateGate ? { rateGate } : {}), ...(mutex ? { mutex } : {}), ...observed, ...(config.cloud.maxAppBytes ? { maxAppBytes: config.cloud.maxAppBytes } : {}) };
   const cloud = emulatorUrl
     ? createCloudAdapter({
         resolveHost: emulatedHosts(emulatorUrl),
@@ -86,7 +108,7 @@ export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: 
         organization: { ...emulatorOrganizationClient, host: organizationHost, subscriptionId: emulatorSubscriptionId },
         sourceTenant: emulatorSourceTenant,
         onboarding: { ...emulatorOnboarding(), ...config.cloud.onboarding },
-        ...shared,
+        ...common,
       })
     : createCloudAdapter({
         resolveHost: productionHosts,
@@ -95,17 +117,26 @@ export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: 
         ...(config.cloud.licenseKey ? { licenseKey: config.cloud.licenseKey } : {}),
         ...(config.cloud.sourceTenant ? { sourceTenant: config.cloud.sourceTenant } : {}),
         onboarding: config.cloud.onboarding,
-        ...shared,
+        ...common,
       });
   const hasOrganization = Boolean(emulatorUrl || config.cloud.organization);
   const source = emulatorUrl ? emulatorSourceTenant : config.cloud.sourceTenant;
+  const sharedTenants = sharedTenantAccess(config, Boolean(emulatorUrl));
+  const shared = createSharedTenantAdapter(cloud.context, sharedTenants);
   return {
     cloud,
+    shared,
+    sharedTenants,
     ...(hasOrganization ? { listTenants: (filter?: string) => cloud.listTenants(filter) } : {}),
-    ignoreHosts: source ? [source.hostname] : [],
+    // The source tenant and the shared tenants are not customers' own tenants.
+    ignoreHosts: [...(source ? [source.hostname] : []), ...Object.values(sharedTenants).map((t) => t.hostname)],
     sites,
     adapterFor(target) {
       if (target.kind === "cloud") return cloud;
+      if (target.kind === "shared") {
+        shared.context.tenantOf(target);
+        return shared;
+      }
       sites.context.site(target.site);
       return sites;
     },

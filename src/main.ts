@@ -29,6 +29,7 @@ import { ALERTS_QUEUE, SWEEPS_QUEUE, startSweepWorker, triggerSweeps, upsertSwee
 import { startAlertsNotifier } from "./chat/alerts-notifier.ts";
 import { createAlertPoster } from "./chat/slack/post-alert.ts";
 import { fleetHealthView } from "./chat/render-fleet-health.ts";
+import { describePlaces } from "./core/count-shared-places.ts";
 import { cloudRegionCodes } from "../adapters/qlik-cloud/regions.ts";
 import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
 import { startApprovalExpiry } from "./core/expire-approvals.ts";
@@ -123,9 +124,12 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     await checkPortsFree(wantedPorts(config));
     let cloudEmulator: CloudEmulator | undefined;
     if (config.emulators.embedded) {
-      cloudEmulator = await startCloudEmulator({ ...emulatorDefaults(), ...options.cloudEmulator });
+      // The config's shared tenants exist in the embedded emulator beside its own `shared`.
+      const defaults = emulatorDefaults();
+      const sharedHosts = [...(defaults.sharedTenants ?? []), ...Object.values(config.sharedTenants).map((t) => ({ hostname: t.hostname, region: t.region }))];
+      cloudEmulator = await startCloudEmulator({ ...defaults, sharedTenants: sharedHosts, ...options.cloudEmulator });
       closers.push(() => cloudEmulator!.close());
-      logger.info({ url: cloudEmulator.url }, "embedded Qlik Cloud emulator started");
+      logger.info({ url: cloudEmulator.url }, "embedded Qlik Cloud emulator started (with the shared tenant 'shared')");
     }
     let siteEmulator: SiteEmulator | undefined;
     if (config.emulators.embedded) {
@@ -204,6 +208,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const scopes: SweepScope[] = [
       ...(emulatorUrl ? cloudRegionCodes : Object.keys(config.cloud.regions)).map((region) => ({ kind: "cloud" as const, region })),
       ...[...Object.keys(config.sites), ...Object.keys(extraSites)].map((site) => ({ kind: "client-managed" as const, site })),
+      ...Object.keys(adapters.sharedTenants).map((tenant) => ({ kind: "shared" as const, tenant })),
     ];
     // `health all` answers from the latest sweep; it starts one only when that sweep is older than
     // a minute, so asking often never hammers Qlik (and at most one manual sweep per scope waits).
@@ -214,12 +219,15 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         return last && Date.now() - Date.parse(last) < 60_000 ? [] : triggerSweeps(sweeps, scopes);
       },
       jobState: (id: string) => sweeps.getJobState(id),
+      // What each place is, for `health all`: shared tenants with their places taken.
+      deployments: () => describePlaces(registry, scopes),
     };
     const ops = createOps({ redis, queues: [operations, updates, sweeps, alerts], eventStreams: [events, sweepEvents] });
     closers.push(() => ops.close());
     const placement = placementTable(config, Boolean(emulatorUrl), Object.keys(extraSites));
     const moves = new CustomerMoves(redis, keys);
-    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement }, registry, operations, redis, access, approvals, audit, checkpoints, fleet, redisState, moves, moveGraceDays: config.moveGraceDays };
+    const sharedTenants = Object.fromEntries(Object.entries(adapters.sharedTenants).map(([name, t]) => [name, { templates: t.templates, features: t.features }]));
+    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement, sharedTenants: Object.keys(sharedTenants) }, sharedTenants, registry, operations, redis, access, approvals, audit, checkpoints, fleet, redisState, moves, moveGraceDays: config.moveGraceDays };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, redisState, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
     const apiNotifications = new ApiNotifications(redis, prefix, Boolean(config.api.callback));
     for (const q of apiNotifications.queues) redisState.watch(q);
@@ -242,6 +250,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           adapterFor: adapters.adapterFor,
           ...(adapters.listTenants ? { listTenants: adapters.listTenants } : {}),
           ignoreHosts: adapters.ignoreHosts,
+          sharedTenants: Object.keys(adapters.sharedTenants),
           registry,
           checkpoints,
           lock,
@@ -290,7 +299,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         follow: (jobId, follow) => followJob(events, operations, jobId, () => undefined, follow),
         replay: { redis, seenKey: keys.slackSeen, logger },
         sweepEvents,
-        fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
+        fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt(), await fleet.deployments()),
         trend,
         // The onboarding form offers what the adapters read now (templates, licensed features) for the places qoem can onboard to.
         onboardingChoices: () => readOnboardingChoices(adapters.adapterFor, [...placement.options.map((o) => o.target), ...dispatch.parseContext.sites.map((site) => ({ kind: "client-managed" as const, site }))]),

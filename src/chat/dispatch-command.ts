@@ -32,6 +32,8 @@ import { closestNames, didYouMean } from "../commands/closest-names.ts";
 import type { CustomerMoves } from "../core/customer-moves.ts";
 import { moveCustomer } from "./move-customer.ts";
 import { renderMove } from "./render-move.ts";
+import { countSharedPlaces } from "../core/count-shared-places.ts";
+import { checkSharedOnboard, guideReasons, refusalText, SHARED_TENANT_LIMIT, type SharedTenantOffer } from "../core/shared-tenant-guardrails.ts";
 
 export type Surface = "slack" | "shell" | "cli" | "api";
 
@@ -67,12 +69,14 @@ export interface DispatchDeps {
   audit: AuditLog;
   checkpoints: OnboardCheckpoints;
   /** Fleet health: the latest verdicts, and sweeps to start now. */
-  fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string> };
+  fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string>; deployments?(): Promise<Record<string, string>> };
   /** Moves in progress, and the days a moved customer's source waits for its removal. */
   moves?: CustomerMoves;
   moveGraceDays?: number;
   /** Whether Redis answers: while it does not, commands are refused at once (RedisUnavailable) instead of waiting. */
   redisState?: RedisAvailability;
+  /** The shared tenants by name, with what every customer of each gets (the guardrails' "identical functionality"). */
+  sharedTenants?: Record<string, SharedTenantOffer>;
 }
 
 export interface DispatchHooks {
@@ -84,7 +88,7 @@ export interface DispatchHooks {
 export function describeCommand(c: Command): string {
   switch (c.name) {
     case "onboard":
-      return `onboard ${c.customer} ${whereOf(c.target)}${c.templates.length ? ` templates=${c.templates.join("|")}` : ""}${c.features.length ? ` features=${c.features.join(",")}` : ""}${c.residency ? ` residency=${c.residency}` : ""}${c.dryRun ? " --dry-run" : ""}`;
+      return `onboard ${c.customer} ${whereOf(c.target)}${c.templates.length ? ` templates=${c.templates.join("|")}` : ""}${c.features.length ? ` features=${c.features.join(",")}` : ""}${c.residency ? ` residency=${c.residency}` : ""}${c.personalData ? " personal-data" : ""}${c.dryRun ? " --dry-run" : ""}`;
     case "offboard":
       return `offboard ${c.customer} --purge-after ${c.purgeAfterDays}`;
     case "health":
@@ -161,10 +165,10 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       const record = await deps.registry.get(command.customer);
       if (!record) return { kind: "info", command, text: `qoem knows no customer named ${command.customer}${didYouMean(closestNames(command.customer, await deps.registry.names())) || "."} Try /qoem list.` };
       const pending = await deps.approvals.pendingFor(command.customer);
+      const places = record.kind === "shared" && record.sharedTenant ? (await countSharedPlaces(deps.registry, [record.sharedTenant]))[record.sharedTenant] : undefined;
       const move = await deps.moves?.get(command.customer);
       const next = nextCommands({ ...lifecycleFactsOf(record, pending?.id), ...(move ? { moveTo: move.to.kind === "cloud" ? move.to.region : move.to.site } : {}) });
-      const text = `${renderCustomer(record, pending, next)}${move ? `
-${renderMove(move)}` : ""}`;
+      const text = `${renderCustomer(record, pending, next, places)}${move ? `\n${renderMove(move)}` : ""}`;
       return { kind: "info", command, text, detail: { kind: "status", record, ...(pending ? { pending } : {}), next } };
     }
     case "audit": {
@@ -176,7 +180,7 @@ ${renderMove(move)}` : ""}`;
     case "health": {
       if (!("customer" in command.scope)) {
         const jobIds = await deps.fleet.sweepNow();
-        const view = fleetHealthView(await deps.fleet.history.all(), await deps.fleet.history.lastSweepAt());
+        const view = fleetHealthView(await deps.fleet.history.all(), await deps.fleet.history.lastSweepAt(), await deps.fleet.deployments?.());
         return { kind: "fleet", command, jobIds, text: renderFleetHealth(view, jobIds.length ? "sweeping now" : undefined), view };
       }
       const record = await deps.registry.get(command.scope.customer);
@@ -231,6 +235,13 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
   const refuse = (reason: string): ChatAnswer => ({ kind: "error", error: { reason, usage: usage.onboard, command: "onboard" } });
   const check = await checkLifecycle(deps, "onboard", record, where);
   if (!check.ok) return refuse(check.reason);
+  if (command.target.kind === "shared") {
+    // The guide's limits for a shared tenant, with the records of the customers already there.
+    const offer = deps.sharedTenants?.[command.target.tenant] ?? { templates: [], features: [] };
+    const others = await deps.registry.list({ where });
+    const guard = checkSharedOnboard({ customer: command.customer, tenant: command.target.tenant, templates: command.templates, features: command.features, ...(command.residency ? { residency: command.residency } : {}), ...(command.personalData ? { personalData: true } : {}) }, offer, others.filter((r) => r.kind === "shared"), record);
+    if (!guard.ok) return refuse(guard.reason);
+  }
   const payload = {
     requestId: randomUUID(),
     operation: command.dryRun ? ("plan" as const) : ("onboard" as const),
@@ -244,7 +255,12 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
   }
   if (!command.dryRun) {
     // The customer's one environment is claimed here, atomically, before anything is queued.
-    const claim = await deps.registry.claim(command.customer, command.target, req.user, operationJobId(payload), { templates: command.templates, features: command.features, ...(command.residency ? { residency: command.residency } : {}) });
+    const limit = command.target.kind === "shared" ? { limit: SHARED_TENANT_LIMIT } : {};
+    const claim = await deps.registry.claim(command.customer, command.target, req.user, operationJobId(payload), { templates: command.templates, features: command.features, ...(command.residency ? { residency: command.residency } : {}), ...(command.personalData ? { personalData: true } : {}), ...limit });
+    if (!claim.claimed && "full" in claim) {
+      // Another onboard took the last place between the check above and the claim.
+      return refuse(refusalText(command.customer, `shared tenant ${where} already serves ${claim.used} customers`, guideReasons.capacity));
+    }
     if (!claim.claimed) {
       const now = await deps.registry.get(command.customer);
       const again = now ? await checkLifecycle(deps, "onboard", now, where) : undefined;

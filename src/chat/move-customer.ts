@@ -37,6 +37,8 @@ export async function moveCustomer(command: MoveCommand, req: ChatRequest, deps:
     return enqueueMovePart(command, req, deps, move.id, `Going back to ${describeTarget(move.from)} for ${command.customer}`);
   }
 
+  // The guide's shared tenant is for a few anonymous, identical customers: qoem onboards into it, never moves into it.
+  if (to.kind === "shared") return refuse(`a customer is not moved into a shared tenant; onboard a new customer there with /qoem onboard <customer> ${to.tenant}, or move ${command.customer} to a region`);
   const where = whereOfTarget(to);
   if (record.status === "moving") return command.dryRun ? refuse(`${command.customer} is moving: a move is already running; /qoem status ${command.customer} shows it`) : retryRemoval(command, req, deps, move, where);
   const check = await checkLifecycle(deps, "move", record, where);

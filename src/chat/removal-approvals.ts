@@ -24,16 +24,16 @@ const day = 86_400_000;
 const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 
 function describeDeployment(r: CustomerRecord): string {
-  return r.kind === "cloud"
-    ? `Qlik Cloud tenant ${r.tenantId ?? "(none recorded)"}${r.hostname ? ` (${r.hostname})` : ""} in region ${r.region}`
-    : `customer area on client-managed site ${r.site}`;
+  if (r.kind === "cloud") return `Qlik Cloud tenant ${r.tenantId ?? "(none recorded)"}${r.hostname ? ` (${r.hostname})` : ""} in region ${r.region}`;
+  if (r.kind === "shared") return `place in shared tenant ${r.sharedTenant}`;
+  return `customer area on client-managed site ${r.site}`;
 }
 
 function describeEffect(r: CustomerRecord, purgeAfterDays: number, operation: "offboard" | "abandon"): string {
   const what = operation === "abandon" ? "the failed onboard is abandoned: " : "";
-  return r.kind === "cloud"
-    ? `${what}the tenant is deactivated now and purged after ${purgeAfterDays} days (about ${utc(Date.now() + purgeAfterDays * day).slice(0, 10)})${operation === "offboard" ? "; it can be reactivated until then" : ""}`
-    : `${what}the customer's apps, stream, security rules and tag are removed from site ${r.site}`;
+  if (r.kind === "cloud") return `${what}the tenant is deactivated now and purged after ${purgeAfterDays} days (about ${utc(Date.now() + purgeAfterDays * day).slice(0, 10)})${operation === "offboard" ? "; it can be reactivated until then" : ""}`;
+  if (r.kind === "shared") return `${what}the customer's apps, spaces, assignments and group are removed from shared tenant ${r.sharedTenant}; nothing of its other customers is touched and the tenant stays`;
+  return `${what}the customer's apps, stream, security rules and tag are removed from site ${r.site}`;
 }
 
 /** Asks for an approval of an offboard or an abandon; the customer's status moves in the same atomic step. */

@@ -1,4 +1,4 @@
-// `health all` and App Home: counts per region and site, then the red, amber and unknown customers, worst first, with reasons.
+// `health all` and App Home: counts per region, site and shared tenant (with its kind of deployment), then the red, amber and unknown customers, worst first, with reasons.
 import type { SweepsOutcome } from "../queue/follow-sweeps.ts";
 import type { HealthVerdict, LatestHealth } from "../core/health-history.ts";
 
@@ -14,19 +14,20 @@ type Counts = Record<HealthVerdict, number>;
 
 export interface FleetHealthView {
   totals: Counts;
-  byWhere: Array<{ where: string } & Counts>;
+  /** `deployment`: what the place is ("own tenants", "site", "shared tenant, 3 of 9 places used"). */
+  byWhere: Array<{ where: string; deployment?: string } & Counts>;
   notGreen: LatestHealth[];
   /** Customers whose alert is decided but not yet delivered (it is being retried). */
   undelivered: LatestHealth[];
   lastSweepAt?: string;
 }
 
-export function fleetHealthView(latest: LatestHealth[], lastSweepAt?: string): FleetHealthView {
+export function fleetHealthView(latest: LatestHealth[], lastSweepAt?: string, deployments: Record<string, string> = {}): FleetHealthView {
   const totals: Counts = { green: 0, amber: 0, red: 0, unknown: 0 };
   const byWhere = new Map<string, { where: string } & Counts>();
   for (const l of latest) {
     totals[l.verdict]++;
-    const w = byWhere.get(l.where) ?? { where: l.where, green: 0, amber: 0, red: 0, unknown: 0 };
+    const w = byWhere.get(l.where) ?? { where: l.where, ...(deployments[l.where] ? { deployment: deployments[l.where] } : {}), green: 0, amber: 0, red: 0, unknown: 0 };
     w[l.verdict]++;
     byWhere.set(l.where, w);
   }
@@ -55,7 +56,7 @@ export function renderFleetHealth(view: FleetHealthView, running?: string, sweep
   const { totals } = view;
   const when = !sweepTime ? "" : view.lastSweepAt ? ` (last sweep ${view.lastSweepAt.slice(0, 19).replace("T", " ")} UTC)` : " (no sweep yet)";
   const lines = [`Fleet health: ${countsLine(totals)}${when}${running ? ` — ${running}` : ""}`];
-  for (const w of view.byWhere) lines.push(`  ${w.where.padEnd(14)} ${String(w.green).padStart(5)} green ${String(w.amber).padStart(5)} amber ${String(w.red).padStart(5)} red${totals.unknown ? ` ${String(w.unknown).padStart(5)} unknown` : ""}`);
+  for (const w of view.byWhere) lines.push(`  ${w.where.padEnd(14)} ${String(w.green).padStart(5)} green ${String(w.amber).padStart(5)} amber ${String(w.red).padStart(5)} red${totals.unknown ? ` ${String(w.unknown).padStart(5)} unknown` : ""}${w.deployment ? `  (${w.deployment})` : ""}`);
   const undelivered = undeliveredLine(view);
   if (undelivered) lines.push(`⚠️ ${undelivered}`);
   const shown = view.notGreen.slice(0, 25);

@@ -1,6 +1,7 @@
 // Plain-text renderings shared by the shell and Slack (Slack wraps them in mrkdwn).
 import { z } from "zod";
 import type { CustomerRecord } from "../core/customer-registry.ts";
+import { placesLine } from "../core/count-shared-places.ts";
 import type { Approval } from "../core/approvals.ts";
 import type { AuditEntry } from "../core/audit-log.ts";
 import type { OperationProgress, StepState } from "../core/operation-progress.ts";
@@ -21,11 +22,11 @@ export function renderProgress(p: OperationProgress): string {
   return lines.join("\n");
 }
 
-export function renderCustomer(r: CustomerRecord, pending?: Approval, next: string[] = []): string {
-  const lines = [
-    `${r.customer}: ${r.status}`,
-    `  deployment: ${r.kind === "cloud" ? `Qlik Cloud, region ${r.region}` : `client-managed site ${r.site}`}`,
-  ];
+/** `placesUsed`: for a customer in a shared tenant, how many of its places are taken. */
+export function renderCustomer(r: CustomerRecord, pending?: Approval, next: string[] = [], placesUsed?: number): string {
+  const where =
+    r.kind === "cloud" ? `own tenant (Qlik Cloud, region ${r.region})` : r.kind === "shared" ? `shared tenant ${r.sharedTenant}${placesUsed !== undefined ? ` (${placesLine(placesUsed)})` : ""}` : `site (client-managed site ${r.site})`;
+  const lines = [`${r.customer}: ${r.status}`, `  deployment: ${where}`];
   if (r.tenantId) lines.push(`  tenant: ${r.tenantId}`);
   if (r.hostname ?? r.tenantHost) lines.push(`  hostname: ${r.hostname ?? r.tenantHost}`);
   if (r.purgeDate) lines.push(`  purge date: ${r.purgeDate}`);
@@ -34,6 +35,7 @@ export function renderCustomer(r: CustomerRecord, pending?: Approval, next: stri
   if (r.lastJobId) lines.push(`  last job: ${r.lastJobId}`);
   if (r.templates) lines.push(`  templates: ${r.templates.split("|").join(", ")}`);
   if (r.residency) lines.push(`  data residency: ${r.residency}`);
+  if (r.personalData === "yes") lines.push("  personal data: yes (never in a shared tenant)");
   if (pending) lines.push(`  pending approval: ${pending.operation} requested by ${pending.requestedBy} at ${pending.requestedAt.slice(0, 16).replace("T", " ")} UTC (request ${pending.id}, expires ${new Date(pending.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC)`);
   lines.push(next.length ? `  what you can do now: ${next.join(", ")}` : "  what you can do now: wait; qoem is running an operation on it");
   return lines.join("\n");
@@ -53,7 +55,8 @@ const verdictMark = { green: "🟢 green", amber: "🟠 amber", red: "🔴 red" 
 const healthSchema = z.object({ customer: z.string(), verdict: z.enum(["green", "amber", "red"]), reasons: z.array(z.string()), checkedAt: z.string() });
 /** The `list` job's result (core's FleetView) as surfaces read it back. */
 export const fleetSchema = z.object({
-  rows: z.array(z.object({ customer: z.string(), where: z.string(), status: z.string(), tenantStatus: z.string().optional(), hostname: z.string().optional() })),
+  rows: z.array(z.object({ customer: z.string(), where: z.string(), deployment: z.string().default(""), status: z.string(), tenantStatus: z.string().optional(), hostname: z.string().optional() })),
+  sharedPlaces: z.array(z.object({ tenant: z.string(), used: z.number() })).default([]),
   live: z.boolean(),
   unknownTenants: z.array(z.object({ id: z.string(), name: z.string(), hostname: z.string().optional(), region: z.string().optional() })),
   goneTenants: z.array(z.object({ customer: z.string(), tenantId: z.string() })),
@@ -72,11 +75,12 @@ export function renderHealth(result: unknown): string | undefined {
 export function renderFleet(result: unknown): string | undefined {
   const f = fleetSchema.safeParse(result);
   if (!f.success) return undefined;
-  const { rows, live, unknownTenants, goneTenants, pendingApprovals } = f.data;
+  const { rows, live, unknownTenants, goneTenants, pendingApprovals, sharedPlaces } = f.data;
   const lines = [rows.length === 0 ? "No customers match." : `${rows.length} customer${rows.length === 1 ? "" : "s"}${live ? " (tenant status live from the organisation listing)" : ""}:`];
   for (const r of rows.slice(0, 50)) {
-    lines.push(`${r.customer.padEnd(24)} ${r.where.padEnd(12)} ${r.status.padEnd(16)} ${(r.tenantStatus ?? "").padEnd(10)} ${r.hostname ?? ""}`.trimEnd());
+    lines.push(`${r.customer.padEnd(24)} ${r.deployment.padEnd(14)} ${r.where.padEnd(12)} ${r.status.padEnd(16)} ${(r.tenantStatus ?? "").padEnd(10)} ${r.hostname ?? ""}`.trimEnd());
   }
+  for (const p of sharedPlaces) lines.push(`shared tenant ${p.tenant}: ${placesLine(p.used)}`);
   if (rows.length > 50) lines.push(`… and ${rows.length - 50} more; narrow with --region or --status.`);
   if (unknownTenants.length) {
     lines.push(`${unknownTenants.length} tenant${unknownTenants.length === 1 ? "" : "s"} qoem does not know: ${unknownTenants.slice(0, 10).map((t) => `${t.name} (${t.hostname ?? t.id}, ${t.region ?? "?"})`).join(", ")}${unknownTenants.length > 10 ? ", …" : ""}`);

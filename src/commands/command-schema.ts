@@ -25,6 +25,7 @@ export const siteNameSchema = z.string().regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))
 export const targetSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("cloud"), region: z.enum(cloudRegionCodes as [string, ...string[]]) }),
   z.object({ kind: z.literal("client-managed"), site: siteNameSchema }),
+  z.object({ kind: z.literal("shared"), tenant: siteNameSchema }),
 ]);
 
 /** Features that only Qlik Cloud offers; a client-managed site refuses them. */
@@ -47,6 +48,8 @@ export const onboardCommandSchema = z.object({
   dryRun: z.boolean(),
   /** Where the customer's data must stay, when it was given: the target satisfies it. */
   residency: residencySchema.optional(),
+  /** The customer's users or data include personal data: kept by the registry, and rules a shared tenant out. */
+  personalData: z.boolean().optional(),
 });
 
 /** Where a move goes: a target, back to the source, or (a job of qoem's own, never typed) the removal of the source. */

@@ -4,7 +4,7 @@ import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
 import { cloudOnlyFeatures, customerStatuses } from "./command-schema.ts";
 
 export const usage: Record<CommandName, string> = {
-  onboard: "onboard <customer> <region-or-site> | --residency CODE [--template NAME] [--features LIST] [--dry-run]",
+  onboard: "onboard <customer> <region-site-or-shared-tenant> | --residency CODE [--template NAME] [--features LIST] [--personal-data] [--dry-run]",
   offboard: "offboard <customer> [--purge-after DAYS]",
   reactivate: "reactivate <customer>",
   abandon: "abandon <customer>",
@@ -38,15 +38,15 @@ export const details: Record<CommandName, string> = {
   onboard:
     "Creates the customer's environment: a Qlik Cloud tenant in the region (" +
     cloudRegionCodes.join(", ") +
-    ") or a customer area on a client-managed site named in the config. --template repeats to pick templates (default: all configured). " +
+    "), a customer area on a client-managed site named in the config, or a place in a shared tenant named in the config (`shared` in local mode: a group, a staging and a production space, under Qlik's guardrails: fewer than 10 customers, identical templates and features, no residency needs, no personal data). --template repeats to pick templates (default: all configured). " +
     `--features takes a comma list of ${cloudOnlyFeatures.join(", ")} (Qlik Cloud only). --dry-run shows the plan and changes nothing. --residency DE (a country code, or EU) says where the data must stay: without a target qoem picks a region or site there, with one it checks it.`,
-  offboard: "Asks an approver to confirm; once approved the tenant is deactivated with a purge date (default 30 days, 10 to 90, as Qlik allows) or the customer's content is removed from its site.",
+  offboard: "Asks an approver to confirm; once approved the tenant is deactivated with a purge date (default 30 days, 10 to 90, as Qlik allows), or the customer's content is removed from its site or shared tenant (the shared tenant stays).",
   reactivate: "Brings a deactivated tenant back before its purge date.",
   abandon:
     "Gives up a failed or unfinished onboard: what it made (a tenant, site content) is removed after an approver confirms (a tenant is deactivated with a purge date); if it made nothing the customer is freed at once. The customer may then be onboarded again, anywhere.",
   health: "A green / amber / red verdict with reasons, for one customer or the whole fleet (all).",
   status: "What qoem knows of one customer: deployment, tenant, hostname, status, who asked and when.",
-  list: `Customers qoem manages. --region takes a region code or site name; --status one of ${customerStatuses.join(", ")}.`,
+  list: `Customers qoem manages, with their kind of deployment (own tenant, shared tenant with its places used, site). --region takes a region code, site or shared-tenant name; --status one of ${customerStatuses.join(", ")}.`,
   audit: "What was done, by whom and when, newest first; for one customer or everyone.",
   help: "This text, or the details of one command.",
   approve: "Approves a pending offboard (approvers only; never your own request). In Slack, the Approve button does the same.",

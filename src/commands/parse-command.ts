@@ -21,6 +21,8 @@ import { usage } from "./help-text.ts";
 import { tokenize, TokenizeError } from "./tokenize.ts";
 import { closestNames, didYouMean } from "./closest-names.ts";
 import { placeByResidency, residencySchema, targetSatisfies, type PlacementTable } from "../core/place-by-residency.ts";
+import { checkSharedFlags } from "../core/shared-tenant-guardrails.ts";
+import type { Target } from "../../adapters/port.ts";
 
 export const MAX_COMMAND_LENGTH = 1000;
 
@@ -29,6 +31,8 @@ export interface ParseContext {
   sites: readonly string[];
   /** Where each target keeps data, for `--residency` (absent: residency cannot be placed). */
   placement?: PlacementTable;
+  /** Shared-tenant names from the config (`shared` in local mode). */
+  sharedTenants?: readonly string[];
 }
 
 export interface CommandError {
@@ -115,13 +119,16 @@ function noMore(positionals: string[], from: number): void {
 
 function describeTargets(ctx: ParseContext): string {
   const sites = ctx.sites.length ? `; sites: ${ctx.sites.join(", ")}` : "; no client-managed sites are configured";
-  return `regions: ${creatableRegionCodes.join(", ")}${sites}`;
+  const shared = ctx.sharedTenants?.length ? `; shared tenants: ${ctx.sharedTenants.join(", ")}` : "";
+  return `regions: ${creatableRegionCodes.join(", ")}${sites}${shared}`;
 }
+
+const placeName = (t: Target) => (t.kind === "cloud" ? t.region : t.kind === "shared" ? t.tenant : t.site);
 
 function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): unknown {
   switch (name) {
     case "onboard": {
-      const f = splitFlags(tokens, { template: { repeat: true }, features: { repeat: false }, residency: { repeat: false } }, ["dry-run"]);
+      const f = splitFlags(tokens, { template: { repeat: true }, features: { repeat: false }, residency: { repeat: false } }, ["dry-run", "personal-data"]);
       const customer = parseCustomer(f.positionals[0]);
       const rawResidency = f.values.get("residency")?.[0];
       let residency: string | undefined;
@@ -133,14 +140,21 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       let where = f.positionals[1]?.toLowerCase();
       if (where === undefined && residency === undefined) throw new ParseFailure(`a region or site is required, or --residency (${describeTargets(ctx)})`);
       noMore(f.positionals, 2);
-      let target: { kind: "cloud"; region: string } | { kind: "client-managed"; site: string };
+      let target: Target;
+      const personalData = f.switches.has("personal-data");
       if (where === undefined) {
         const placed = placeByResidency(residency!, ctx.placement ?? { options: [] });
         if (!placed.ok) throw new ParseFailure(placed.reason);
         target = placed.target;
-        where = placed.target.kind === "cloud" ? placed.target.region : placed.target.site;
+        where = placeName(placed.target);
       } else if (cloudRegionCodes.includes(where)) target = { kind: "cloud", region: where };
       else if (ctx.sites.includes(where)) target = { kind: "client-managed", site: where };
+      else if (ctx.sharedTenants?.includes(where)) {
+        target = { kind: "shared", tenant: where };
+        // The guide's limits that the command itself shows: a residency need or personal data rule a shared tenant out.
+        const flags = checkSharedFlags({ customer, tenant: where, templates: [], features: [], ...(residency ? { residency } : {}), personalData });
+        if (!flags.ok) throw new ParseFailure(flags.reason);
+      }
       else throw new ParseFailure(`unknown region or site ${quote(where)} (${describeTargets(ctx)})`);
       const region = target.kind === "cloud" ? findRegion(target.region) : undefined;
       if (region && !region.creatable) {
@@ -165,7 +179,7 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       if (target.kind === "client-managed" && features.length) {
         throw new ParseFailure(`${features.join(", ")} ${features.length > 1 ? "are" : "is"} only offered by Qlik Cloud; client-managed site '${where}' cannot provide ${features.length > 1 ? "them" : "it"}`);
       }
-      return { name, customer, target, templates, features, dryRun: f.switches.has("dry-run"), ...(residency ? { residency } : {}) };
+      return { name, customer, target, templates, features, dryRun: f.switches.has("dry-run"), ...(residency ? { residency } : {}), ...(personalData ? { personalData } : {}) };
     }
     case "offboard": {
       const f = splitFlags(tokens, { "purge-after": { repeat: false } }, []);
@@ -200,7 +214,7 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       const f = splitFlags(tokens, { region: { repeat: false }, status: { repeat: false } }, []);
       noMore(f.positionals, 0);
       const region = f.values.get("region")?.[0]?.toLowerCase();
-      if (region !== undefined && !cloudRegionCodes.includes(region) && !ctx.sites.includes(region)) {
+      if (region !== undefined && !cloudRegionCodes.includes(region) && !ctx.sites.includes(region) && !ctx.sharedTenants?.includes(region)) {
         throw new ParseFailure(`unknown region or site ${quote(region)} (${describeTargets(ctx)})`);
       }
       const status = f.values.get("status")?.[0]?.toLowerCase();

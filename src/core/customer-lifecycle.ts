@@ -97,12 +97,12 @@ export const transitions: Transition[] = [
   { from: "onboarding", on: "abandon", to: "abandon-pending or removed", does: "the same, once its job has ended or is gone" },
   { from: "abandon-pending", on: "approve", to: "abandoning", does: "queues the abandon (exactly once)" },
   { from: "abandon-pending", on: "reject or expiry", to: "the status before", does: "nothing is removed" },
-  { from: "abandoning", on: "job done", to: "removed", does: "the tenant deactivated with a purge date, or the site content removed" },
+  { from: "abandoning", on: "job done", to: "removed", does: "the tenant deactivated with a purge date, or the content removed from the site or shared tenant" },
   { from: "abandoning", on: "job failed", to: "onboard-failed", does: "says why; abandon or onboard again" },
   { from: "active", on: "offboard", to: "offboard-pending", does: "asks an approver (never the requester)" },
   { from: "offboard-pending", on: "approve", to: "offboarding", does: "queues the offboard (exactly once)" },
   { from: "offboard-pending", on: "reject or expiry", to: "active", does: "nothing is removed" },
-  { from: "offboarding", on: "job done", to: "deactivated (cloud) or removed (site)", does: "the tenant deactivated with a purge date, or the site content removed" },
+  { from: "offboarding", on: "job done", to: "deactivated (own tenant) or removed (site, shared tenant)", does: "the tenant deactivated with a purge date, or the content removed from the site or shared tenant (which stays)" },
   { from: "offboarding", on: "job failed", to: "active", does: "says why; ask for the offboard again" },
   { from: "deactivated", on: "reactivate", to: "active", does: "the tenant reactivated before its purge date (Qlik Cloud only)" },
   { from: "deactivated", on: "reactivate", to: "removed", does: "when Qlik has purged the tenant: nothing is left, and the customer may be onboarded again" },
@@ -126,7 +126,7 @@ export interface LifecycleFacts {
   customer: string;
   /** The place the customer lives (region code or site name). */
   where: string;
-  kind: "cloud" | "client-managed";
+  kind: "cloud" | "client-managed" | "shared";
   /** A pending approval's id, if any. */
   requestId?: string;
   /** Where a move goes (a failed move is resumed to it). */
@@ -170,8 +170,9 @@ export function checkCommand(command: LifecycleCommand, f: LifecycleFacts | unde
     return { ok: false, reason: `${f.customer} already has an environment on ${f.where} (${f.status}); a customer has exactly one${helpful(f)}` };
   }
   if (command === "reactivate" && f.kind !== "cloud") {
-    if (f.status === "removed") return { ok: false, reason: `${f.customer}'s area on site ${f.where} was removed and that cannot be undone; use /qoem onboard ${f.customer} ${f.where} to build it again` };
-    return refuse("only a Qlik Cloud tenant is reactivated");
+    const area = f.kind === "shared" ? `place in shared tenant ${f.where}` : `area on site ${f.where}`;
+    if (f.status === "removed") return { ok: false, reason: `${f.customer}'s ${area} was removed and that cannot be undone; use /qoem onboard ${f.customer} ${f.where} to build it again` };
+    return refuse("only a customer's own Qlik Cloud tenant is reactivated");
   }
   if (command === "move" && target !== undefined && f.status === "active" && target === f.where) {
     return { ok: false, reason: `${f.customer} already lives on ${f.where}; a move goes to another region or deployment` };

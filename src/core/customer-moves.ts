@@ -57,8 +57,8 @@ export const moveSchema = z.object({
 });
 export type CustomerMove = z.infer<typeof moveSchema>;
 
-export const whereOfTarget = (t: Target) => (t.kind === "cloud" ? t.region : t.site);
-export const describeTarget = (t: Target) => (t.kind === "cloud" ? `Qlik Cloud region ${t.region}` : `client-managed site ${t.site}`);
+export const whereOfTarget = (t: Target) => (t.kind === "cloud" ? t.region : t.kind === "shared" ? t.tenant : t.site);
+export const describeTarget = (t: Target) => (t.kind === "cloud" ? `Qlik Cloud region ${t.region}` : t.kind === "shared" ? `shared tenant ${t.tenant}` : `client-managed site ${t.site}`);
 
 type MoveFields = Partial<Omit<CustomerMove, "from" | "to" | "apps" | "checkpoint" | "sourceCheckpoint">> & { from?: Target; to?: Target; apps?: MovedApp[]; checkpoint?: Checkpoint; sourceCheckpoint?: Checkpoint };
 

@@ -1,5 +1,5 @@
 /**
- * The customer registry in Redis: customer -> deployment kind, region or site, tenant id,
+ * The customer registry in Redis: customer -> deployment kind, region, site or shared tenant, tenant id,
  * hostname, status, who asked and when. One hash per customer, plus a sorted set of names for
  * listing. Values read back are validated, so a hand-edited key cannot crash a reader.
  */
@@ -12,9 +12,11 @@ import { fencedHset, movedOn, superseded, type Fence, type WriteCondition } from
 
 export const customerRecordSchema = z.object({
   customer: z.string(),
-  kind: z.enum(["cloud", "client-managed"]),
+  kind: z.enum(["cloud", "client-managed", "shared"]),
   region: z.string().optional(),
   site: z.string().optional(),
+  /** The shared tenant's name from the config, for a customer in one. */
+  sharedTenant: z.string().optional(),
   tenantId: z.string().optional(),
   tenantHost: z.string().optional(),
   hostname: z.string().optional(),
@@ -30,6 +32,8 @@ export const customerRecordSchema = z.object({
   features: z.string().optional(),
   /** Where the customer's data must stay (a country code or EU), when it was given. */
   residency: z.string().optional(),
+  /** "yes": the customer's users or data include personal data (so it may never be in a shared tenant). */
+  personalData: z.string().optional(),
   /** The request whose onboard last completed: a re-run of that same request (a stalled job) changes nothing. */
   completedRequestId: z.string().optional(),
 });
@@ -39,22 +43,33 @@ export type CustomerStatus = CustomerRecord["status"];
 /** The templates recorded for a customer (empty: all configured). */
 export const templatesOf = (r: CustomerRecord): string[] => (r.templates ? r.templates.split("|").filter(Boolean) : []);
 
-export type ClaimResult = { claimed: true; fresh: boolean } | { claimed: false; where: string; status: CustomerStatus; samePlace: boolean };
+export type ClaimResult =
+  | { claimed: true; fresh: boolean }
+  | { claimed: false; where: string; status: CustomerStatus; samePlace: boolean }
+  /** The place holds `used` customers already, its limit (a shared tenant's). */
+  | { claimed: false; full: true; used: number };
+
+/** The record field that names a customer's place, by deployment kind. */
+export const placeFieldOf = (kind: CustomerRecord["kind"]) => (kind === "cloud" ? "region" : kind === "shared" ? "sharedTenant" : "site");
 
 // KEYS: customer hash, customers zset, customers-at zset of the new place, customers-at zset of the place the record names now
 // (read before the call; 'moved' when it no longer does). ARGV: customer, kind, where, placeField, requestedBy, now, jobId, templates,
-// features, the record's current place as read, residency.
-// Claims the customer's one environment atomically: free (no record, or removed) -> claimed here; same place -> kept; elsewhere -> refused.
+// features, the record's current place as read, residency, the place's limit of customers (0: none), the customer hash key
+// prefix, personal data ('yes' or '').
+// Claims the customer's one environment atomically: free (no record, or removed) -> claimed here; same place -> kept; elsewhere -> refused;
+// a place at its limit (a shared tenant holding its most customers) -> refused. Counting reads the other customers' hashes,
+// which share the key prefix's hash tag (one Redis Cluster slot).
 const claimScript = `
+local function fieldOf(kind) if kind == 'cloud' then return 'region' elseif kind == 'shared' then return 'sharedTenant' end return 'site' end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status and status ~= 'removed' then
   local kind = redis.call('HGET', KEYS[1], 'kind')
-  local field = kind == 'cloud' and 'region' or 'site'
-  local where = redis.call('HGET', KEYS[1], field)
+  local where = redis.call('HGET', KEYS[1], fieldOf(kind))
   if kind == ARGV[2] and where == ARGV[3] then
     if status == 'onboard-failed' or status == 'active' then
       redis.call('HSET', KEYS[1], 'status', 'onboarding', 'updatedAt', ARGV[6], 'lastJobId', ARGV[7], 'templates', ARGV[8], 'features', ARGV[9])
       if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'residency', ARGV[11]) end
+      if ARGV[14] ~= '' then redis.call('HSET', KEYS[1], 'personalData', ARGV[14]) end
       redis.call('HDEL', KEYS[1], 'lastError')
       return {'same', status}
     end
@@ -63,17 +78,29 @@ if status and status ~= 'removed' then
   end
   return {'other', where or '', status}
 end
+local limit = tonumber(ARGV[12])
+if limit > 0 then
+  local used = 0
+  for _, other in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    if other ~= ARGV[1] then
+      local s = redis.call('HGET', ARGV[13] .. other, 'status')
+      if s and s ~= 'removed' then used = used + 1 end
+    end
+  end
+  if used >= limit then return {'full', tostring(used)} end
+end
 local fresh = 1
 if status == 'removed' then
   fresh = 0
   local oldKind = redis.call('HGET', KEYS[1], 'kind')
-  local oldWhere = redis.call('HGET', KEYS[1], oldKind == 'cloud' and 'region' or 'site') or ''
+  local oldWhere = redis.call('HGET', KEYS[1], fieldOf(oldKind)) or ''
   if oldWhere ~= ARGV[10] then return {'moved'} end
   if oldWhere ~= '' and oldWhere ~= ARGV[3] then redis.call('ZREM', KEYS[4], ARGV[1]) end
   redis.call('DEL', KEYS[1])
 end
 redis.call('HSET', KEYS[1], 'customer', ARGV[1], 'kind', ARGV[2], ARGV[4], ARGV[3], 'status', 'onboarding', 'requestedBy', ARGV[5], 'requestedAt', ARGV[6], 'updatedAt', ARGV[6], 'lastJobId', ARGV[7], 'templates', ARGV[8], 'features', ARGV[9])
 if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'residency', ARGV[11]) end
+if ARGV[14] ~= '' then redis.call('HSET', KEYS[1], 'personalData', ARGV[14]) end
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
 return {'claimed', tostring(fresh)}
@@ -113,10 +140,12 @@ return 1
 `;
 
 export function targetOf(record: CustomerRecord): Target {
-  return record.kind === "cloud" ? { kind: "cloud", region: record.region ?? "" } : { kind: "client-managed", site: record.site ?? "" };
+  if (record.kind === "cloud") return { kind: "cloud", region: record.region ?? "" };
+  if (record.kind === "shared") return { kind: "shared", tenant: record.sharedTenant ?? "" };
+  return { kind: "client-managed", site: record.site ?? "" };
 }
 
-export const whereOf = (t: Target) => (t.kind === "cloud" ? t.region : t.site);
+export const whereOf = (t: Target) => (t.kind === "cloud" ? t.region : t.kind === "shared" ? t.tenant : t.site);
 
 export class CustomerRegistry {
   constructor(
@@ -134,17 +163,19 @@ export class CustomerRegistry {
   /**
    * Claims the customer's environment at `target` when an onboard is accepted, before it is queued,
    * in one atomic step: a free customer is claimed here; the same place is kept (a failed or active
-   * customer goes back to onboarding); a customer that lives elsewhere is refused with that place.
+   * customer goes back to onboarding); a customer that lives elsewhere is refused with that place;
+   * a new customer of a place holding `limit` customers already is refused (`full`).
    */
-  async claim(customer: string, target: Target, requestedBy: string, jobId: string, options: { templates: string[]; features: string[]; residency?: string }): Promise<ClaimResult> {
+  async claim(customer: string, target: Target, requestedBy: string, jobId: string, options: { templates: string[]; features: string[]; residency?: string; personalData?: boolean; limit?: number }): Promise<ClaimResult> {
     const where = whereOf(target);
-    const placeField = target.kind === "cloud" ? "region" : "site";
+    const placeField = placeFieldOf(target.kind);
     const now = new Date().toISOString();
     // The place the record names now, so the script can drop it from that place's index (a key it must be given).
     const current = await this.get(customer);
     const oldWhere = current ? whereOf(targetOf(current)) : "";
-    const out = (await this.redis.eval(claimScript, 4, this.keys.customer(customer), this.keys.customers(), this.keys.customersAt(where), this.keys.customersAt(oldWhere), customer, target.kind, where, placeField, requestedBy, now, jobId, options.templates.join("|"), options.features.join(","), oldWhere, options.residency ?? "")) as string[];
+    const out = (await this.redis.eval(claimScript, 4, this.keys.customer(customer), this.keys.customers(), this.keys.customersAt(where), this.keys.customersAt(oldWhere), customer, target.kind, where, placeField, requestedBy, now, jobId, options.templates.join("|"), options.features.join(","), oldWhere, options.residency ?? "", String(options.limit ?? 0), this.keys.customer(""), options.personalData ? "yes" : "")) as string[];
     if (out[0] === "moved") return this.claim(customer, target, requestedBy, jobId, options);
+    if (out[0] === "full") return { claimed: false, full: true, used: Number(out[1]) };
     if (out[0] === "claimed") return { claimed: true, fresh: out[1] === "1" };
     if (out[0] === "same") return { claimed: true, fresh: false };
     return { claimed: false, where: out[1] ?? "", status: customerRecordSchema.shape.status.catch("onboarding").parse(out[2]), samePlace: out[0] === "busy" };
@@ -168,8 +199,7 @@ export class CustomerRegistry {
     const now = new Date().toISOString();
     const key = this.keys.customer(customer);
     const fields: Record<string, string> = { customer, kind: target.kind, status, updatedAt: now, lastJobId: jobId };
-    if (target.kind === "cloud") fields.region = target.region;
-    else fields.site = target.site;
+    fields[placeFieldOf(target.kind)] = whereOf(target);
     await this.redis
       .multi()
       .hsetnx(key, "requestedBy", requestedBy)
@@ -227,7 +257,7 @@ export class CustomerRegistry {
         if (!parsed.success) continue;
         const r = parsed.data;
         if (filter.status && r.status !== filter.status) continue;
-        if (filter.where && r.region !== filter.where && r.site !== filter.where) continue;
+        if (filter.where && whereOf(targetOf(r)) !== filter.where) continue;
         out.push(r);
       }
     }

@@ -4,7 +4,8 @@
  * and registry entries whose tenant is gone.
  */
 import { cloudRegions } from "../../adapters/qlik-cloud/regions.ts";
-import type { CustomerRecord, CustomerRegistry, CustomerStatus } from "./customer-registry.ts";
+import { targetOf, whereOf, type CustomerRecord, type CustomerRegistry, type CustomerStatus } from "./customer-registry.ts";
+import { deploymentLabel } from "./count-shared-places.ts";
 
 export interface OrgTenantView {
   id: string;
@@ -17,6 +18,8 @@ export interface OrgTenantView {
 export interface FleetRow {
   customer: string;
   where: string;
+  /** own tenant, shared tenant or site. */
+  deployment: string;
   status: CustomerStatus;
   tenantStatus?: string;
   hostname?: string;
@@ -28,6 +31,8 @@ export interface FleetView {
   unknownTenants: Array<{ id: string; name: string; hostname?: string; region?: string }>;
   goneTenants: Array<{ customer: string; tenantId: string }>;
   pendingApprovals: Array<{ id: string; customer: string; operation: string; requestedBy: string; expiresAt: number }>;
+  /** Each shared tenant in the listing (or all, unfiltered) with its places taken. */
+  sharedPlaces: Array<{ tenant: string; used: number }>;
 }
 
 const regionOfDatacenter = (dc?: string) => cloudRegions.find((r) => r.datacenter === dc)?.code ?? dc ?? "";
@@ -38,23 +43,28 @@ export async function listFleet(
   filter: { where?: string; status?: CustomerStatus },
   ignoreHosts: string[] = [],
   pending: Array<{ id: string; customer: string; operation: string; requestedBy: string; expiresAt: number }> = [],
+  sharedTenants: readonly string[] = [],
 ): Promise<FleetView> {
   const pendingApprovals = pending.map(({ id, customer, operation, requestedBy, expiresAt }) => ({ id, customer, operation, requestedBy, expiresAt }));
   const all = await registry.list();
-  const records = all.filter((r) => (!filter.where || r.region === filter.where || r.site === filter.where) && (!filter.status || r.status === filter.status));
+  const records = all.filter((r) => (!filter.where || whereOf(targetOf(r)) === filter.where) && (!filter.status || r.status === filter.status));
+  const sharedPlaces = sharedTenants
+    .filter((t) => !filter.where || filter.where === t)
+    .map((tenant) => ({ tenant, used: all.filter((r) => r.kind === "shared" && r.sharedTenant === tenant && r.status !== "removed").length }));
   const tenants = listTenants ? await listTenants() : undefined;
   const byId = new Map((tenants ?? []).map((t) => [t.id, t]));
   const rows: FleetRow[] = records.map((r: CustomerRecord) => {
     const t = r.tenantId ? byId.get(r.tenantId) : undefined;
     return {
       customer: r.customer,
-      where: r.region ?? r.site ?? "",
+      where: whereOf(targetOf(r)),
+      deployment: deploymentLabel(r.kind),
       status: r.status,
       ...(t?.status ? { tenantStatus: t.status } : {}),
       ...(r.hostname ?? r.tenantHost ? { hostname: r.hostname ?? r.tenantHost } : {}),
     };
   });
-  if (!tenants) return { rows, live: false, unknownTenants: [], goneTenants: [], pendingApprovals };
+  if (!tenants) return { rows, live: false, unknownTenants: [], goneTenants: [], pendingApprovals, sharedPlaces };
   const known = new Set(all.flatMap((r) => (r.tenantId ? [r.tenantId] : [])));
   const unknownTenants = tenants
     .filter((t) => !known.has(t.id) && t.status !== "deleted" && !t.hostnames.some((h) => ignoreHosts.includes(h)))
@@ -63,5 +73,5 @@ export async function listFleet(
   const goneTenants = records
     .filter((r) => r.kind === "cloud" && r.tenantId && r.status !== "removed" && (!byId.has(r.tenantId) || byId.get(r.tenantId)?.status === "deleted"))
     .map((r) => ({ customer: r.customer, tenantId: r.tenantId! }));
-  return { rows, live: true, unknownTenants, goneTenants, pendingApprovals };
+  return { rows, live: true, unknownTenants, goneTenants, pendingApprovals, sharedPlaces };
 }

@@ -37,7 +37,7 @@ export function satisfies(country: string, residency: string): boolean {
   return residency === "EU" ? euCountries.includes(country) : country === residency;
 }
 
-const describe = (t: Target) => (t.kind === "cloud" ? `Qlik Cloud region ${t.region}` : `site ${t.site}`);
+const describe = (t: Target) => (t.kind === "cloud" ? `Qlik Cloud region ${t.region}` : t.kind === "shared" ? `shared tenant ${t.tenant}` : `site ${t.site}`);
 
 export type Placement = { ok: true; target: Target; why: string } | { ok: false; reason: string };
 

@@ -18,12 +18,17 @@ export interface MovePlan {
 export const moveRequestOf = (record: CustomerRecord, to: Target) => ({ customer: record.customer, target: to, templates: templatesOf(record), features: to.kind === "cloud" && record.kind === "cloud" && record.features ? record.features.split(",").filter(Boolean) : [] });
 
 export function describeRemoval(record: CustomerRecord, graceDays: number): string {
-  const what = record.kind === "cloud" ? `tenant ${record.tenantId ?? "(none recorded)"} is deactivated with a purge date (reactivatable until then)` : `the customer's apps, stream, rule, virtual proxy and tag are removed from site ${record.site}`;
+  const what =
+    record.kind === "cloud"
+      ? `tenant ${record.tenantId ?? "(none recorded)"} is deactivated with a purge date (reactivatable until then)`
+      : record.kind === "shared"
+        ? `the customer's spaces, apps, group and assignments are removed from shared tenant ${record.sharedTenant ?? "(none recorded)"}; the tenant and its other customers stay`
+        : `the customer's apps, stream, rule, virtual proxy and tag are removed from site ${record.site}`;
   return `once the target is healthy, after a second approval or ${graceDays} days (the grace period, during which move back returns to the source untouched): ${what}`;
 }
 
 /** Where each moved app lands: the target's staging space, then published to production. */
-const landing = (customer: string, to: Target) => (to.kind === "cloud" ? `${customer}-staging → ${customer}-production on ${to.region}` : `site ${to.site}`);
+const landing = (customer: string, to: Target) => (to.kind === "cloud" ? `${customer}-staging → ${customer}-production on ${to.region}` : to.kind === "shared" ? `shared tenant ${to.tenant}` : `site ${to.site}`);
 
 export async function listSourceApps(source: DeploymentAdapter, record: CustomerRecord): Promise<CustomerApp[]> {
   if (!source.apps) throw unsupported(`qoem cannot read the apps of a ${record.kind} customer, so ${record.customer} cannot be moved`);

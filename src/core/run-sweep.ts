@@ -10,15 +10,15 @@
  */
 import { toErrorData, type DeploymentAdapter, type Target } from "../../adapters/port.ts";
 import { findRegion } from "../../adapters/qlik-cloud/regions.ts";
-import type { CustomerRecord, CustomerRegistry } from "./customer-registry.ts";
+import { whereOf, type CustomerRecord, type CustomerRegistry } from "./customer-registry.ts";
 import { environmentOf } from "./customer-environment.ts";
 import type { HealthHistory, HealthVerdict, SweepVerdict } from "./health-history.ts";
 import type { PendingAlert } from "./alert-outbox.ts";
 import type { OrgTenantView } from "./list-fleet.ts";
 
 export type SweepScope = Target;
-export const scopeKey = (s: SweepScope) => (s.kind === "cloud" ? `cloud.${s.region}` : `site.${s.site}`);
-export const scopeName = (s: SweepScope) => (s.kind === "cloud" ? s.region : s.site);
+export const scopeKey = (s: SweepScope) => (s.kind === "cloud" ? `cloud.${s.region}` : s.kind === "shared" ? `shared.${s.tenant}` : `site.${s.site}`);
+export const scopeName = (s: SweepScope) => whereOf(s);
 
 export type AlertEvent = PendingAlert;
 

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { commandSchema, type Command } from "../commands/command-schema.ts";
 import { checkpointSchema } from "../core/operation-progress.ts";
+import { whereOf } from "../core/customer-registry.ts";
 
 export const replyToSchema = z.object({
   surface: z.literal("slack"),
@@ -43,7 +44,7 @@ export function operationJobId(job: Pick<OperationJob, "operation" | "command" |
   const c = job.command;
   switch (c.name) {
     case "onboard": {
-      const where = c.target.kind === "cloud" ? c.target.region : c.target.site;
+      const where = whereOf(c.target);
       return c.dryRun ? `plan.${c.customer}.${where}.${job.requestId}` : `onboard.${c.customer}.${where}`;
     }
     case "health":

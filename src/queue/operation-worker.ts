@@ -11,7 +11,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullm
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { toQoemError, type DeploymentAdapter, type Target } from "../../adapters/port.ts";
-import type { CustomerRegistry, CustomerStatus } from "../core/customer-registry.ts";
+import { whereOf, type CustomerRegistry, type CustomerStatus } from "../core/customer-registry.ts";
 import type { CustomerLock, HeldLock } from "../core/customer-lock.ts";
 import type { AuditLog } from "../core/audit-log.ts";
 import type { Approvals } from "../core/approvals.ts";
@@ -36,6 +36,8 @@ export interface OperationWorkerDeps {
   listTenants?: (filter?: string) => Promise<OrgTenantView[]>;
   /** Hostnames that are not customers (the OEM's source tenant). */
   ignoreHosts?: string[];
+  /** The shared tenants' names, for the places each has taken in `list`. */
+  sharedTenants?: string[];
   registry: CustomerRegistry;
   checkpoints: OnboardCheckpoints;
   lock: CustomerLock;
@@ -195,7 +197,7 @@ function nextStepHint(data: OperationJob, customer: string | undefined): string 
   switch (data.operation) {
     case "onboard":
       return c.name === "onboard"
-        ? `Fix the cause, then send /qoem onboard ${c.customer} ${c.target.kind === "cloud" ? c.target.region : c.target.site} again (with the options you want now) to resume, or /qoem abandon ${c.customer} to remove what it made.`
+        ? `Fix the cause, then send /qoem onboard ${c.customer} ${whereOf(c.target)} again (with the options you want now) to resume, or /qoem abandon ${c.customer} to remove what it made.`
         : "";
     case "abandon":
       return `Fix the cause, then /qoem abandon ${customer} again, or /qoem onboard it again to finish it.`;

@@ -52,7 +52,7 @@ describe("the production build", () => {
   it("runs a command from dist/ with no sources beside it", async () => {
     const help = compiledQoem(["run", "help"]);
     expect(await help.exited).toBe(0);
-    expect(help.stdout()).toMatch(/\/qoem onboard <customer> <region-or-site>/);
+    expect(help.stdout()).toMatch(/\/qoem onboard <customer> <region-site-or-shared-tenant>/);
   });
 
   it("onboards a customer through the queue, the worker and the emulators, compiled", async () => {

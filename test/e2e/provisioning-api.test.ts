@@ -125,6 +125,17 @@ describe("the provisioning API", () => {
     expect(await qoem.registry.get("zurich-co")).toMatchObject({ status: "active", site: "local", residency: "CH" });
   });
 
+  it("places a customer in the shared tenant, and refuses one with personal data there with the guide's reason", async () => {
+    const trial = await call("POST", "/api/v1/onboardings", { token: TOKENS.signup, key: "shared-ok", body: { customer: "trial-co", target: "shared" } });
+    expect(trial).toMatchObject({ status: 202, body: { operation: { id: "onboard.trial-co.shared" } } });
+    const personal = await call("POST", "/api/v1/onboardings", { token: TOKENS.signup, key: "shared-pd", body: { customer: "clinic-co", target: "shared", personalData: true } });
+    expect(personal).toMatchObject({ status: 422, body: { error: { message: expect.stringMatching(/clinic-co is marked as holding personal data: Qlik's OEM guide allows a shared tenant only when all users are anonymous/) } } });
+    await waitForOperation("onboard.trial-co.shared");
+    const view = await call("GET", "/api/v1/customers/trial-co", { token: TOKENS.reader });
+    expect(view).toMatchObject({ status: 200, body: { kind: "shared", where: "shared", status: "active" } });
+    expect(await qoem.registry.get("clinic-co")).toBeUndefined();
+  });
+
   it("answers a missing or wrong token 401, a missing scope 403 and a malformed body 422 naming the field, in one shape", async () => {
     expect(await call("GET", "/api/v1/customers/acme")).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });
     expect(await call("GET", "/api/v1/customers/acme", { token: "not-a-token-0123456789" })).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });

@@ -262,9 +262,9 @@ describe("list over 2,000 customers", () => {
     expect(slack.callsOf("files.completeUploadExternal")[0]!.body.channel_id).toBe("C0SUPPORT");
     const file = [...slack.uploads.values()][0]!;
     const rows = file.trimEnd().split("\r\n");
-    expect(rows[0]).toBe("customer,where,status,tenant_status,hostname");
+    expect(rows[0]).toBe("customer,where,deployment,status,tenant_status,hostname");
     expect(rows).toHaveLength(2002);
-    expect(rows).toContain("fleet-0009,us,active,,fleet-0009.us.qlikcloud.com");
+    expect(rows).toContain("fleet-0009,us,own tenant,active,,fleet-0009.us.qlikcloud.com");
     expect(slack.violations).toEqual([]);
   });
 });

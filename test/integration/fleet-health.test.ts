@@ -8,6 +8,7 @@ import { captureLogger, startTestQoem, type TestQoem } from "../support/start-te
 import { tenantsNamed } from "../support/cloud-fixture.ts";
 import { onboardCustomer, sweepRegion, tenantKnob } from "../support/health-fixture.ts";
 import { waitUntil } from "../support/wait-until.ts";
+import { scopeKey } from "../../src/core/run-sweep.ts";
 
 let qoem: TestQoem;
 let notifier: Worker;
@@ -32,7 +33,7 @@ const knob = (id: string, body: object) => tenantKnob(qoem, id, body);
 describe("fleet health sweeps", () => {
   it("keeps one persistent scheduler per region and site, and never runs two sweeps of one scope at once", async () => {
     const schedulers = await qoem.sweeps.getJobSchedulers();
-    expect(schedulers.map((s) => s.key).sort()).toEqual(qoem.scopes.map((s) => `sweep.${s.kind === "cloud" ? `cloud.${s.region}` : `site.${s.site}`}`).sort());
+    expect(schedulers.map((s) => s.key).sort()).toEqual(qoem.scopes.map((s) => `sweep.${scopeKey(s)}`).sort());
     // A restarted qoem without the scheduler role still finds them in Redis.
     const { startQoem } = await import("../../src/main.ts");
     const { captureLogger } = await import("../support/start-test-qoem.ts");

@@ -6,6 +6,8 @@ import { cloudRegions } from "../../adapters/qlik-cloud/regions.ts";
 import { SpecChecker } from "../../adapters/qlik-cloud/emulator/check-against-spec.ts";
 import { emulatorLicenseKey, emulatorRegionClient } from "../../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { onboardRequest, runSteps, startCloudFixture } from "../support/cloud-fixture.ts";
+import { createSharedTenantAdapter } from "../../adapters/qlik-cloud/shared-tenant/shared-tenant-adapter.ts";
+import { runAll, SHARED_HOST, sharedEnv, sharedRequest } from "../support/shared-fixture.ts";
 
 let fixture: Awaited<ReturnType<typeof startCloudFixture>> | undefined;
 afterEach(async () => {
@@ -37,7 +39,7 @@ describe("Qlik's specification, vendored", () => {
     }
   });
 
-  it("sees the adapter send only operations of the table, and every one of them, through onboard, rerun, health, offboard and reactivate", async () => {
+  it("sees the adapters send only operations of the table, and every one of them, through onboard, rerun, health, offboard and reactivate", async () => {
     fixture = await startCloudFixture();
     const first = await runSteps(fixture.adapter, onboardRequest("acme"));
     await runSteps(fixture.adapter, onboardRequest("acme"), { ...first.facts });
@@ -47,6 +49,11 @@ describe("Qlik's specification, vendored", () => {
     await fixture.adapter.health({ ...env, knownStatus: "active" });
     await fixture.adapter.offboard(env, { purgeAfterDays: 30 });
     await fixture.adapter.reactivate(env);
+    // The shared-tenant adapter on the same emulator: its settings, users and removals are operations of the table too.
+    const shared = createSharedTenantAdapter(fixture.adapter.context, { shared: { hostname: SHARED_HOST, region: "eu", ...fixture.emulator.regionClients.eu!, templates: [], features: [], dummyEmailDomain: "users.invalid" } });
+    await runAll(shared, sharedRequest("trial-co"));
+    await shared.health(sharedEnv("trial-co"));
+    await shared.offboard(sharedEnv("trial-co"), { purgeAfterDays: 30 });
     expect(fixture.emulator.stats.unrouted).toEqual([]);
     const sent = [...fixture.emulator.stats.operations.keys()];
     expect(sent.filter((id) => qlikOperations[id].usedBy !== "adapter")).toEqual([]);

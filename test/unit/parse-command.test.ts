@@ -116,7 +116,7 @@ describe("parseCommand", () => {
     const text = formatCommandError(fail("onboard acme mars"));
     const lines = text.split("\n");
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toBe("Usage: /qoem onboard <customer> <region-or-site> | --residency CODE [--template NAME] [--features LIST] [--dry-run]");
+    expect(lines[1]).toBe("Usage: /qoem onboard <customer> <region-site-or-shared-tenant> | --residency CODE [--template NAME] [--features LIST] [--personal-data] [--dry-run]");
   });
 
   it("echoes hostile input clipped and without control characters", () => {

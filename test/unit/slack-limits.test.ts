@@ -57,7 +57,8 @@ describe("did you mean", () => {
 describe("a fleet of 2,000 with the longest names, in pages", () => {
   const longest = (i: number) => `c${String(i).padStart(4, "0")}-${"x".repeat(34)}`;
   const fleet: FleetResult = {
-    rows: Array.from({ length: 2000 }, (_, i) => ({ customer: longest(i), where: cloudRegionCodes[i % cloudRegionCodes.length]!, status: i % 2 ? "active" : "onboard-failed", tenantStatus: "active", hostname: `${longest(i)}.${"h".repeat(20)}.qlikcloud.com` })),
+    rows: Array.from({ length: 2000 }, (_, i) => ({ customer: longest(i), where: cloudRegionCodes[i % cloudRegionCodes.length]!, deployment: "own tenant", status: i % 2 ? "active" : "onboard-failed", tenantStatus: "active", hostname: `${longest(i)}.${"h".repeat(20)}.qlikcloud.com` })),
+    sharedPlaces: [],
     live: true,
     unknownTenants: Array.from({ length: 300 }, (_, i) => ({ id: `t${i}`, name: longest(i), hostname: `${longest(i)}.eu.qlikcloud.com` })),
     goneTenants: [],
@@ -79,10 +80,10 @@ describe("a fleet of 2,000 with the longest names, in pages", () => {
   });
 
   it("writes the whole fleet as CSV, quoting what a spreadsheet would misread", () => {
-    const csv = fleetCsv([...fleet.rows, { customer: "=cmd()", where: "eu", status: "active", hostname: 'a,"b"' }]);
+    const csv = fleetCsv([...fleet.rows, { customer: "=cmd()", where: "eu", deployment: "own tenant", status: "active", hostname: 'a,"b"' }]);
     const lines = csv.split("\r\n");
     expect(lines).toHaveLength(2003);
-    expect(lines.at(-2)).toBe(`"'=cmd()",eu,active,,"a,""b"""`);
+    expect(lines.at(-2)).toBe(`"'=cmd()",eu,own tenant,active,,"a,""b"""`);
   });
 });
 

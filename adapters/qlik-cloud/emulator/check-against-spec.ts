@@ -63,6 +63,11 @@ export const newerThanSpec = [
     schema: { anyOf: [metaEntry, { type: "array", items: metaEntry }] },
     why: "the specification has one {code,title} in a tenant patch error's meta; @qlik/api 2.19 types it as one or many",
   },
+  {
+    at: ["components", "schemas", "SharingSettingsPatchCompliant", "properties", "value"],
+    schema: {},
+    why: "the specification types a sharing settings patch's value as an object while its own example (and the toggles it patches) are booleans; @qlik/api 2.19 types it as unknown",
+  },
 ];
 
 function applyNewerThanSpec(doc: Record<string, unknown>): void {

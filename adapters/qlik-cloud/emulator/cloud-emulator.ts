@@ -21,6 +21,7 @@ import { orgRoutes } from "./org-routes.ts";
 import { tenantConfigRoutes } from "./tenant-config-routes.ts";
 import { tenantContentRoutes } from "./tenant-content-routes.ts";
 import { tenantUserRoutes } from "./tenant-user-routes.ts";
+import { tenantSettingsRoutes } from "./tenant-settings-routes.ts";
 import { cloudRegionCodes, organizationHost } from "../regions.ts";
 
 export interface ClientCredentials {
@@ -41,6 +42,8 @@ export interface CloudEmulatorOptions {
   rateLimits?: Partial<RateLimits>;
   faults?: FaultRule[];
   tenantCapPerRegion?: number;
+  /** Tenants the OEM shares between customers (hostname and region), created empty at start. */
+  sharedTenants?: Array<{ hostname: string; region: string }>;
   /** Template app names seeded into the source tenant's "OEM templates" space. */
   templates?: string[];
   /** Extra routes (later endpoints register here). */
@@ -78,7 +81,7 @@ export interface CloudEmulator {
   close(): Promise<void>;
 }
 
-export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes, ...tenantUserRoutes];
+export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes, ...tenantUserRoutes, ...tenantSettingsRoutes];
 
 /** The OEM's template apps in the source tenant's templates space. */
 export const defaultTemplates = ["Sales Overview", "Operations Monitor", "Customer Insights"];
@@ -95,7 +98,11 @@ const adminTenant = z.object({
   analyzerUsed: z.number().int().min(0).optional(),
   /** An administrator tested the tenant's pending identity providers and promoted their settings. */
   verifyIdps: z.literal(true).optional(),
+  /** Collaboration features switched by hand (as an administrator would in the console); notesLocked: the API cannot change notes. */
+  collaboration: z.object({ notes: z.boolean(), notesLocked: z.boolean(), sharing: z.boolean(), reportSubscription: z.boolean(), reportingTemplateSubscription: z.boolean(), dataAlerts: z.boolean() }).partial().optional(),
 });
+/** A person signing in through the tenant's identity provider (as a JWT login would): its e-mail and groups (made when absent). */
+const adminUser = z.object({ name: z.string().min(1).max(200), email: z.string().max(320).optional(), groups: z.array(z.string().min(1).max(256)).max(50).default([]) });
 
 export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Promise<CloudEmulator> {
   const subscriptionId = options.subscriptionId ?? `sub-${randomId(20)}`;
@@ -117,6 +124,10 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
   const templateSpace = sourceData.addSpace(TEMPLATE_SPACE, "shared", oemAdmin.id);
   for (const name of options.templates ?? defaultTemplates) {
     sourceData.addApp(name, templateSpace.id, Buffer.from(`QVF emulated app: ${name}\n${"x".repeat(2048)}`), { ownerId: oemAdmin.id });
+  }
+
+  for (const shared of options.sharedTenants ?? []) {
+    if (!state.tenantByHost(shared.hostname)) state.addTenant({ datacenter: state.datacenterOf(shared.region), region: shared.region, hostname: shared.hostname, name: shared.hostname.split(".")[0]!, createdBy: "emulator" });
   }
 
   const limiter = new RateLimiter({ ...qlikRateLimits, ...options.rateLimits });
@@ -183,9 +194,10 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       if (!tenant) throw qlikError(404, "EMU-3", "Unknown tenant");
       const parsed = adminTenant.safeParse(body);
       if (!parsed.success) throw qlikError(400, "EMU-4", "Invalid tenant knob", parsed.error.issues[0]?.message);
-      const { failedReloads, professionalUsed, analyzerUsed, verifyIdps, ...flags } = parsed.data;
+      const { failedReloads, professionalUsed, analyzerUsed, verifyIdps, collaboration, ...flags } = parsed.data;
       Object.assign(tenant, flags);
       const content = state.dataOf(tenant.id);
+      if (collaboration) Object.assign(content.collaboration, collaboration);
       if (verifyIdps) content.verifyPendingIdps();
       if (professionalUsed !== undefined) content.licenseUnits.professional.unitsUsed = professionalUsed;
       if (analyzerUsed !== undefined) content.licenseUnits.analyzer.unitsUsed = analyzerUsed;
@@ -195,6 +207,19 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
         for (let i = 0; i < failedReloads; i++) content.addReload(appId, "FAILED", 60_000 * (i + 1), "Connection to data source failed");
       }
       return sendJson(res, 200, state.toJSON(tenant, `${publicBase}/${tenant.hostnames[0]}`));
+    }
+    const userKnob = /^\/_emulator\/tenants\/([^/]+)\/users$/.exec(path);
+    if (userKnob && req.method === "POST") {
+      const tenant = state.tenantById(userKnob[1]!) ?? state.tenantByHost(userKnob[1]!);
+      if (!tenant) throw qlikError(404, "EMU-3", "Unknown tenant");
+      const parsed = adminUser.safeParse(body);
+      if (!parsed.success) throw qlikError(400, "EMU-6", "Invalid user", parsed.error.issues[0]?.message);
+      const content = state.dataOf(tenant.id);
+      const groupIds = parsed.data.groups.map((g) => content.groupNamed(g).id);
+      const user = content.addUser(parsed.data.name, `jwt|${randomId(12)}`, [], { ...(parsed.data.email ? { email: parsed.data.email } : {}), groupIds });
+      // The token acts as this person on the tenant's host (what the embedded session would carry).
+      const grant = state.issueToken(tenant.hostnames[0]!, "emulator-login", user.id);
+      return sendJson(res, 201, { id: user.id, token: grant.token, host: tenant.hostnames[0] });
     }
     throw qlikError(404, "EMU-404", "Unknown emulator admin path");
   }

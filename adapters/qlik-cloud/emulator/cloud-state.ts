@@ -40,6 +40,8 @@ export interface TokenGrant {
   host: string;
   clientId: string;
   expiresAt: number;
+  /** A token for a person of the tenant (an embedded user signed in through the IdP), not for the client's bot user. */
+  userId?: string;
 }
 
 export const TOKEN_LIFETIME_SECONDS = 21_600;
@@ -148,8 +150,8 @@ export class CloudState {
     return tenant;
   }
 
-  issueToken(host: string, clientId: string): TokenGrant {
-    const grant = { token: randomId(48), host, clientId, expiresAt: Date.now() + TOKEN_LIFETIME_SECONDS * 1000 };
+  issueToken(host: string, clientId: string, userId?: string): TokenGrant {
+    const grant: TokenGrant = { token: randomId(48), host, clientId, expiresAt: Date.now() + TOKEN_LIFETIME_SECONDS * 1000, ...(userId ? { userId } : {}) };
     this.tokens.set(grant.token, grant);
     this.tokensIssued++;
     return grant;

@@ -11,6 +11,8 @@ import type { CloudEmulatorOptions } from "./cloud-emulator.ts";
 export const emulatorSubscriptionId = "emu-subscription-0001";
 export const emulatorLicenseKey = "emu-license.eyJvZW0iOnRydWV9.signature";
 export const emulatorSourceTenant = { hostname: "oem-source.eu.qlikcloud.com", region: "eu" };
+/** The shared tenant that local mode offers as `shared`: customers separated by spaces, under the guardrails. */
+export const emulatorSharedTenant = { name: "shared", hostname: "oem-shared.eu.qlikcloud.com", region: "eu" };
 
 export const emulatorRegionClient = (region: string) => ({ clientId: `emu-${region}-client`, clientSecret: `emu-${region}-secret` });
 export const emulatorOrganizationClient = { clientId: "emu-org-client", clientSecret: "emu-org-secret" };
@@ -22,6 +24,7 @@ export function emulatorDefaults(): CloudEmulatorOptions {
     subscriptionId: emulatorSubscriptionId,
     licenseKey: emulatorLicenseKey,
     sourceTenant: emulatorSourceTenant,
+    sharedTenants: [{ hostname: emulatorSharedTenant.hostname, region: emulatorSharedTenant.region }],
   };
 }
 

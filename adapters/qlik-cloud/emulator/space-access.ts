@@ -28,15 +28,19 @@ export type SpaceAction = keyof typeof rolesFor;
 
 const data = (req: EmuRequest): TenantData => req.state.dataOf(req.tenant!.id);
 
-/** The user making the request: the bot user of the token's OAuth client in this tenant. */
-export const callerOf = (req: EmuRequest): EmuUser => data(req).botFor(req.grant!.clientId);
+/** The user making the request: the person the token was issued to, else the bot user of the token's OAuth client in this tenant. */
+export function callerOf(req: EmuRequest): EmuUser {
+  const person = req.grant?.userId ? data(req).users.get(req.grant.userId) : undefined;
+  return person ?? data(req).botFor(req.grant!.clientId);
+}
 
 export const isTenantAdmin = (user: EmuUser) => user.roles.includes("TenantAdmin");
 
-/** The caller's roles in a space: all assignable ones for its owner, else its assignment's. */
+/** The caller's roles in a space: all assignable ones for its owner, else those of its own assignment and of its groups' assignments. */
 export function rolesIn(req: EmuRequest, space: EmuSpace, user = callerOf(req)): string[] {
   if (space.ownerId === user.id) return assignableRoles[space.type];
-  return (data(req).assignments.get(space.id) ?? []).filter((a) => a.type === "user" && a.assigneeId === user.id).flatMap((a) => a.roles);
+  const mine = (a: { type: string; assigneeId: string }) => (a.type === "user" && a.assigneeId === user.id) || (a.type === "group" && user.groupIds.includes(a.assigneeId));
+  return [...new Set((data(req).assignments.get(space.id) ?? []).filter(mine).flatMap((a) => a.roles))];
 }
 
 /** Whether the caller sees the space at all (`GET /spaces`, `GET /spaces/{id}`). */

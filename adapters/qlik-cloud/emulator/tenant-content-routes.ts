@@ -114,7 +114,10 @@ export const tenantContentRoutes: Route[] = [
   tenantRoute("deleteSpace", (req) => {
     const space = spaceOr404(req, req.params[0]!);
     requireMemberManager(req, space);
+    // The specification's 412: a space that still holds content is not deleted.
+    if ([...data(req).apps.values()].some((a) => a.spaceId === space.id)) return spacesError(412, "SPACES-6", "Precondition failed", `Space '${space.name}' still holds apps; remove them first.`);
     data(req).spaces.delete(space.id);
+    data(req).assignments.delete(space.id);
     return { status: 204 };
   }),
   tenantRoute("getSpaceAssignments", (req) => {
@@ -135,6 +138,15 @@ export const tenantContentRoutes: Route[] = [
     const assignment = { id: randomId(24, "0123456789abcdef"), spaceId, tenantId: req.tenant!.id, ...body.data, createdAt: new Date().toISOString() };
     data(req).assignments.set(spaceId, [...list, assignment]);
     return { status: 201, body: assignmentJson(req, assignment) };
+  }),
+  tenantRoute("deleteSpaceAssignment", (req) => {
+    const [spaceId, assignmentId] = [req.params[0]!, req.params[1]!];
+    const space = spaceOr404(req, spaceId);
+    requireMemberManager(req, space);
+    const list = data(req).assignments.get(spaceId) ?? [];
+    if (!list.some((a) => a.id === assignmentId)) return spacesError(404, "SPACES-404", "Not found", "No such assignment.");
+    data(req).assignments.set(spaceId, list.filter((a) => a.id !== assignmentId));
+    return { status: 204 };
   }),
   tenantRoute("getItems", (req) => {
     const resourceType = req.query.get("resourceType");

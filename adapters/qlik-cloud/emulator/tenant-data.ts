@@ -9,8 +9,15 @@ export interface EmuBrand { id: string; name: string; description: string; activ
 export interface EmuWebhook { id: string; name: string; url: string; eventTypes: string[]; enabled: boolean; description: string; filter?: string; level: string; secretKeyAdded: boolean; createdAt: string; }
 export interface EmuReload { id: string; appId: string; tenantId: string; userId: string; status: string; type: string; partial: boolean; creationTime: string; startTime: string; endTime: string; errorCode?: string; errorMessage?: string; }
 export interface EmuGroup { id: string; name: string; status: string; createdAt: string; lastUpdatedAt: string; }
-/** A user of the tenant; an OAuth client acts as a bot user of its own, a tenant admin. */
-export interface EmuUser { id: string; subject: string; name: string; tenantId: string; status: "active"; roles: string[]; createdAt: string; lastUpdatedAt: string; }
+/** A user of the tenant; an OAuth client acts as a bot user of its own, a tenant admin. `groupIds`: the groups it belongs to (its assignedGroups). */
+export interface EmuUser { id: string; subject: string; name: string; email?: string; tenantId: string; status: "active"; roles: string[]; groupIds: string[]; createdAt: string; lastUpdatedAt: string; }
+
+/**
+ * The tenant's collaboration features as its settings endpoints report them (notes, sharing and
+ * report subscriptions, data alerts), all on in a new tenant. `notesLocked`: the notes toggle cannot
+ * be changed through the API (GET answers reason "deployment"), as when the deployment decides it.
+ */
+export interface EmuCollaboration { notes: boolean; notesLocked: boolean; sharing: boolean; reportSubscription: boolean; reportingTemplateSubscription: boolean; dataAlerts: boolean; }
 
 export class TenantData {
   licenseSettings = { autoAssignProfessional: false, autoAssignAnalyzer: false };
@@ -18,6 +25,7 @@ export class TenantData {
   /** The licence's parameter sets, in the shape of Qlik's LicenseOverview (its example: qlikAlerting). */
   licenseParameters: Array<{ name: string; valid: string; values: Record<string, string> }> = [{ name: "qlikAlerting", valid: "./.", values: { saas_alerting: "FULL" } }];
   licenseUnits = { professional: { units: 50, unitsUsed: 0 }, analyzer: { units: 500, unitsUsed: 0 } };
+  collaboration: EmuCollaboration = { notes: true, notesLocked: false, sharing: true, reportSubscription: true, reportingTemplateSubscription: true, dataAlerts: true };
   readonly groups = new Map<string, EmuGroup>();
   readonly idps = new Map<string, EmuIdp>();
   readonly spaces = new Map<string, EmuSpace>();
@@ -32,9 +40,9 @@ export class TenantData {
 
   constructor(readonly tenantId: string) {}
 
-  addUser(name: string, subject: string, roles: string[] = []): EmuUser {
+  addUser(name: string, subject: string, roles: string[] = [], extra: { email?: string; groupIds?: string[] } = {}): EmuUser {
     const now = new Date().toISOString();
-    const user: EmuUser = { id: randomId(24, "0123456789abcdef"), subject, name, tenantId: this.tenantId, status: "active", roles, createdAt: now, lastUpdatedAt: now };
+    const user: EmuUser = { id: randomId(24, "0123456789abcdef"), subject, name, ...(extra.email ? { email: extra.email } : {}), tenantId: this.tenantId, status: "active", roles, groupIds: extra.groupIds ?? [], createdAt: now, lastUpdatedAt: now };
     this.users.set(user.id, user);
     return user;
   }
@@ -59,6 +67,16 @@ export class TenantData {
       idp.active = true;
       idp.lastUpdated = new Date().toISOString();
     }
+  }
+
+  /** The group by name, made as an identity provider's login makes it (auto-created groups). */
+  groupNamed(name: string): EmuGroup {
+    const found = [...this.groups.values()].find((g) => g.name === name);
+    if (found) return found;
+    const now = new Date().toISOString();
+    const group: EmuGroup = { id: randomId(24, "0123456789abcdef"), name, status: "active", createdAt: now, lastUpdatedAt: now };
+    this.groups.set(group.id, group);
+    return group;
   }
 
   addSpace(name: string, type: EmuSpace["type"], ownerId = "emulator"): EmuSpace {

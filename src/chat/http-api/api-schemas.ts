@@ -7,7 +7,8 @@ export const onboardingRequestSchema = z
   .object({
     customer: customerSchema.describe("The customer's name: 2-40 lower-case letters, digits and single hyphens"),
     residency: residencySchema.optional().describe("Where the customer's data must stay: a country code (DE, CH, ...) or EU. qoem picks a region or site there."),
-    target: z.string().min(1).max(40).optional().describe("A Qlik Cloud region code or a client-managed site name; with residency, it must satisfy it"),
+    target: z.string().min(1).max(40).optional().describe("A Qlik Cloud region code (its own tenant), a client-managed site name or a shared-tenant name; with residency, it must satisfy it (a shared tenant never does)"),
+    personalData: z.boolean().optional().describe("The customer's users or data include personal data: kept by qoem, and a shared tenant refuses it"),
     templates: z.array(templateNameSchema).max(20).optional().describe("Template apps to deploy (default: every configured one)"),
     features: z.array(featureSchema).max(5).optional().describe("Qlik Cloud features the licence must include"),
     contact: z.string().max(200).optional().describe("Who to contact about this customer (shown in the audit log)"),
@@ -45,11 +46,12 @@ export const approvalRequestedSchema = z.object({ approval: z.object({ id: z.str
 export const customerViewSchema = z.object({
   customer: z.string(),
   status: z.string(),
-  kind: z.string(),
+  kind: z.string().describe("cloud (its own tenant), shared (a place in a shared tenant) or client-managed (a site)"),
   where: z.string(),
   tenantId: z.string().optional(),
   hostname: z.string().optional(),
   residency: z.string().optional(),
+  personalData: z.boolean().optional(),
   templates: z.array(z.string()),
   lastError: z.string().optional(),
   lastOperation: z.string().optional(),

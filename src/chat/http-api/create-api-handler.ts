@@ -156,6 +156,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         b.customer,
         b.target ?? "",
         b.residency ? `--residency ${b.residency}` : "",
+        b.personalData ? "--personal-data" : "",
         ...(b.templates ?? []).map((t) => `--template ${quoteArg(t)}`),
         b.features?.length ? `--features ${b.features.join(",")}` : "",
       ].filter(Boolean).join(" ");
@@ -197,6 +198,7 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
           ...(record.tenantId ? { tenantId: record.tenantId } : {}),
           ...((record.hostname ?? record.tenantHost) ? { hostname: record.hostname ?? record.tenantHost } : {}),
           ...(record.residency ? { residency: record.residency } : {}),
+          ...(record.personalData === "yes" ? { personalData: true } : {}),
           templates: templatesOf(record),
           ...(record.lastError ? { lastError: record.lastError } : {}),
           ...(record.lastJobId ? { lastOperation: record.lastJobId } : {}),

@@ -76,7 +76,8 @@ export async function runShell(options: ShellOptions): Promise<void> {
         if (answer.kind === "info" && answer.command?.name === "help" && !answer.command.topic) write("In this shell: as <user> acts as another user (to try approvals alone); exit leaves.");
         if (answer.kind === "fleet" && answer.jobIds.length) {
           const sweeps = await followSweeps(options.sweeps!, options.sweepEvents!, answer.jobIds);
-          write(renderFleetHealth(fleetHealthView(await options.dispatch.fleet.history.all(), await options.dispatch.fleet.history.lastSweepAt()), describeSweeps(sweeps)));
+          const fleet = options.dispatch.fleet;
+          write(renderFleetHealth(fleetHealthView(await fleet.history.all(), await fleet.history.lastSweepAt(), await fleet.deployments?.()), describeSweeps(sweeps)));
         }
         if (answer.kind === "decision" && answer.jobId) {
           const outcome = await followJob(options.events, options.operations, answer.jobId, () => undefined, follow);

@@ -82,7 +82,7 @@ export function fleetPageMessage(page: FleetPage): { text: string; blocks: Known
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*By region or site*: ${countsText(counts.byWhere)}`, 2900) } });
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*By status*: ${countsText(counts.byStatus)}`, 2900) } });
     blocks.push({ type: "divider" });
-    const lines = rows.map((r) => mrkdwn`*${r.customer}* · ${r.where} · ${r.status}${r.tenantStatus ? ` (tenant ${r.tenantStatus})` : ""}` + (r.hostname ? ` · ${hostLink(r.hostname)}` : ""));
+    const lines = rows.map((r) => mrkdwn`*${r.customer}* · ${r.where}${r.deployment === "shared tenant" ? " (shared tenant)" : ""} · ${r.status}${r.tenantStatus ? ` (tenant ${r.tenantStatus})` : ""}` + (r.hostname ? ` · ${hostLink(r.hostname)}` : ""));
     blocks.push(...lineSections(lines, 10));
     blocks.push(contextLine(`Customers ${(offset + 1).toLocaleString("en")}–${end.toLocaleString("en")} of ${counts.total.toLocaleString("en")}`));
   }
@@ -107,7 +107,7 @@ const csvCell = (v: string | undefined) => {
 
 /** The whole listing as CSV (RFC 4180, CRLF lines), one customer per line. */
 export function fleetCsv(rows: Iterable<FleetRow>): string {
-  const lines = ["customer,where,status,tenant_status,hostname"];
-  for (const r of rows) lines.push([r.customer, r.where, r.status, r.tenantStatus, r.hostname].map(csvCell).join(","));
+  const lines = ["customer,where,deployment,status,tenant_status,hostname"];
+  for (const r of rows) lines.push([r.customer, r.where, r.deployment, r.status, r.tenantStatus, r.hostname].map(csvCell).join(","));
   return lines.join("\r\n") + "\r\n";
 }

@@ -1,0 +1,125 @@
+/**
+ * One suite for the adapter port (adapters/port.ts), run against every adapter on its emulator: the
+ * Qlik Cloud adapter (own tenants), the client-managed site adapter and the shared-tenant adapter.
+ * What the port promises: ordered steps with stable ids; a dry run that changes nothing; steps that
+ * look for what they would create, so a second run makes nothing new; health as a verdict with
+ * reasons; an offboard that touches only its customer; failures as coded QoemErrors.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { QoemError, type CustomerEnvironment, type DeploymentAdapter, type OnboardRequest, type StepFacts } from "../../adapters/port.ts";
+import { planOnboard } from "../../src/core/plan-onboard.ts";
+import { onboardRequest, startCloudFixture, tenantContents } from "../support/cloud-fixture.ts";
+import { siteContents, siteRequest, startSiteFixture } from "../support/site-fixture.ts";
+import { runAll, sharedContents, sharedEnv, sharedRequest, startSharedFixture } from "../support/shared-fixture.ts";
+
+/** What the suite needs of one adapter: it, a request and an environment per customer, and what a customer owns, as data. */
+interface Subject {
+  adapter: DeploymentAdapter;
+  request(customer: string): OnboardRequest;
+  env(customer: string, facts: StepFacts): CustomerEnvironment;
+  owns(customer: string): unknown;
+  /** A target of another kind, which this adapter must refuse. */
+  foreign: OnboardRequest["target"];
+  close(): Promise<void>;
+}
+
+const subjects: Record<string, () => Promise<Subject>> = {
+  "Qlik Cloud (own tenant)": async () => {
+    const f = await startCloudFixture();
+    return {
+      adapter: f.adapter,
+      request: (c) => onboardRequest(c),
+      env: (c, facts) => ({ customer: c, target: { kind: "cloud", region: "eu" }, ...(facts.tenantId ? { tenantId: facts.tenantId } : {}), ...(facts.hostname ? { hostname: facts.hostname } : {}) }),
+      owns: (c) => ({ ...tenantContents(f.emulator, c), status: [...f.emulator.state.tenants.values()].filter((t) => t.name === c).map((t) => t.status) }),
+      foreign: { kind: "client-managed", site: "onprem" },
+      close: f.close,
+    };
+  },
+  "client-managed site": async () => {
+    const f = await startSiteFixture();
+    return {
+      adapter: f.adapter,
+      request: (c) => siteRequest(c),
+      env: (c) => ({ customer: c, target: { kind: "client-managed", site: "onprem" } }),
+      owns: (c) => siteContents(f.emulator, c),
+      foreign: { kind: "shared", tenant: "shared" },
+      close: f.close,
+    };
+  },
+  "shared tenant": async () => {
+    const f = await startSharedFixture();
+    return {
+      adapter: f.adapter,
+      request: (c) => sharedRequest(c),
+      env: (c) => sharedEnv(c),
+      owns: (c) => sharedContents(f.emulator, c),
+      foreign: { kind: "cloud", region: "eu" },
+      close: f.close,
+    };
+  },
+};
+
+let subject: Subject | undefined;
+afterEach(async () => {
+  await subject?.close();
+  subject = undefined;
+});
+
+describe.each(Object.keys(subjects))("the adapter port: %s", (name) => {
+  const start = async () => (subject = await subjects[name]!());
+
+  it("gives ordered steps with unique ids and titles, and refuses a target of another kind with a coded error", async () => {
+    const s = await start();
+    const steps = s.adapter.onboardSteps(s.request("acme"));
+    expect(steps.length).toBeGreaterThan(1);
+    expect(new Set(steps.map((x) => x.id)).size).toBe(steps.length);
+    expect(steps.every((x) => x.title.length > 0)).toBe(true);
+    let refused: unknown;
+    try {
+      s.adapter.onboardSteps({ ...s.request("acme"), target: s.foreign });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(QoemError);
+    expect(refused).toMatchObject({ code: "user_error", retryable: false });
+  });
+
+  it("plans with reads only: a dry run changes nothing", async () => {
+    const s = await start();
+    const before = s.owns("acme");
+    const plan = await planOnboard(s.adapter, s.request("acme"));
+    expect(plan.map((p) => p.id)).toEqual(s.adapter.onboardSteps(s.request("acme")).map((x) => x.id));
+    expect(s.owns("acme")).toEqual(before);
+  });
+
+  it("makes nothing new on a second run: every step finds what the first made", async () => {
+    const s = await start();
+    const first = await runAll(s.adapter, s.request("acme"));
+    const made = s.owns("acme");
+    const second = await runAll(s.adapter, s.request("acme"), { ...first.facts });
+    expect(second.outcomes.filter((o) => o.outcome === "created")).toEqual([]);
+    expect(s.owns("acme")).toEqual(made);
+  });
+
+  it("reports health as a verdict with reasons, green for a customer just onboarded", async () => {
+    const s = await start();
+    const { facts } = await runAll(s.adapter, s.request("acme"));
+    const report = await s.adapter.health(s.env("acme", facts));
+    expect(report).toMatchObject({ customer: "acme", verdict: "green", reasons: [] });
+    expect(Number.isNaN(Date.parse(report.checkedAt))).toBe(false);
+  });
+
+  it("offboards one customer and touches nothing of another's", async () => {
+    const s = await start();
+    const a = await runAll(s.adapter, s.request("acme"));
+    await runAll(s.adapter, s.request("globex"));
+    const other = s.owns("globex");
+    const before = s.owns("acme");
+    const result = await s.adapter.offboard(s.env("acme", a.facts), { purgeAfterDays: 30 });
+    expect(typeof result.status).toBe("string");
+    expect(result.detail.length).toBeGreaterThan(0);
+    expect(s.owns("acme")).not.toEqual(before);
+    expect(s.owns("globex")).toEqual(other);
+    await s.adapter.close();
+  });
+});
