@@ -77,9 +77,9 @@ export function renderFleet(result: unknown): string | undefined {
   if (!f.success) return undefined;
   const { rows, live, unknownTenants, goneTenants, pendingApprovals, sharedPlaces } = f.data;
   const lines = [rows.length === 0 ? "No customers match." : `${rows.length} customer${rows.length === 1 ? "" : "s"}${live ? " (tenant status live from the organisation listing)" : ""}:`];
-  for (const r of rows.slice(0, 50)) {
-    lines.push(`${r.customer.padEnd(24)} ${r.deployment.padEnd(14)} ${r.where.padEnd(12)} ${r.status.padEnd(16)} ${(r.tenantStatus ?? "").padEnd(10)} ${r.hostname ?? ""}`.trimEnd());
-  }
+  const row = (cells: readonly string[]) => `${cells[0]!.padEnd(24)} ${cells[1]!.padEnd(14)} ${cells[2]!.padEnd(12)} ${cells[3]!.padEnd(16)} ${cells[4]!.padEnd(10)} ${cells[5]!}`.trimEnd();
+  if (rows.length) lines.push(row(["CUSTOMER", "DEPLOYMENT", "WHERE", "STATUS", "TENANT", "HOST"]));
+  for (const r of rows.slice(0, 50)) lines.push(row([r.customer, r.deployment, r.where, r.status, r.tenantStatus ?? "", r.hostname ?? ""]));
   for (const p of sharedPlaces) lines.push(`shared tenant ${p.tenant}: ${placesLine(p.used)}`);
   if (rows.length > 50) lines.push(`… and ${rows.length - 50} more; narrow with --region or --status.`);
   if (unknownTenants.length) {

@@ -75,6 +75,7 @@ describe("a shared tenant through the queue", () => {
     expect((await say("status tenth")).text).toMatch(/deployment: own tenant \(Qlik Cloud, region eu\)/);
     const list = await say("list");
     const listed = renderFleet(list.outcome?.result) ?? "";
+    expect(listed).toMatch(/^CUSTOMER +DEPLOYMENT +WHERE +STATUS +TENANT +HOST$/m);
     expect(listed).toMatch(/^s1 +shared tenant +shared +active/m);
     expect(listed).toMatch(/^tenth +own tenant +eu +active/m);
     expect(listed).toContain("shared tenant shared: 9 of 9 places used");
