@@ -21,11 +21,12 @@ import type { DispatchDeps } from "./chat/dispatch-command.ts";
 import { createSlackApp } from "./chat/slack/create-slack-app.ts";
 import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
 import { HealthHistory } from "./core/health-history.ts";
+import { TenantIndex } from "./core/tenant-index.ts";
 import type { SweepScope } from "./core/run-sweep.ts";
 import { ALERTS_QUEUE, SWEEPS_QUEUE, startSweepWorker, triggerSweeps, upsertSweepSchedulers } from "./queue/sweeps.ts";
 import { startAlertsNotifier } from "./chat/alerts-notifier.ts";
 import { createAlertPoster } from "./chat/slack/post-alert.ts";
-import { fleetHealthView } from "./chat/render-fleet-health.ts";
+import { summarizeFleetHealth } from "./chat/render-fleet-health.ts";
 import { cloudRegionCodes } from "../adapters/qlik-cloud/regions.ts";
 import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
 import { startApprovalExpiry } from "./core/expire-approvals.ts";
@@ -182,6 +183,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const slackGroups: { resolve?: (user: string) => Promise<string[]> } = {};
     const access = new AccessPolicy(config.access, config.mode, options.groupsOf ?? ((user) => slackGroups.resolve?.(user) ?? Promise.resolve([])));
     const history = new HealthHistory(redis, keys);
+    const tenantIndex = (run: string) => new TenantIndex(redis, keys.tenantIndex(run));
     const sweeps = queue(SWEEPS_QUEUE);
     const alerts = queue(ALERTS_QUEUE);
     sweeps.setMaxListeners(0);
@@ -225,7 +227,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           connection: redis,
           prefix,
           adapterFor: adapters.adapterFor,
-          ...(adapters.listTenants ? { listTenants: adapters.listTenants } : {}),
+          ...(adapters.listTenantPages ? { listTenantPages: adapters.listTenantPages } : {}),
+          tenantIndex,
           ignoreHosts: adapters.ignoreHosts,
           registry,
           checkpoints,
@@ -249,7 +252,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           registry,
           history,
           adapterFor: adapters.adapterFor,
-          ...(adapters.listTenants ? { listTenants: adapters.listTenants } : {}),
+          ...(adapters.listTenantPages ? { listTenantPages: adapters.listTenantPages } : {}),
+          tenantIndex,
           detailBatch: config.sweep.detailBatch,
           lock,
           alerts,
@@ -272,7 +276,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         follow: (jobId, follow) => followJob(events, operations, jobId, () => undefined, follow),
         replay: { redis, seenKey: keys.slackSeen, logger },
         sweepEvents,
-        fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt()),
+        fleetHealth: async () => summarizeFleetHealth(history.scanLatest(), await history.lastSweepAt()),
         customRoutes: ops.routes,
         ...(api ? { api } : {}),
       });

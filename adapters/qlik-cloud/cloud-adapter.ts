@@ -10,7 +10,7 @@ import { LocalMutex, QoemError, permanent, userError, type Mutex, type OnQlikCal
 import type { HostResolver } from "../hostname-seam.ts";
 import { TokenCache, type ClientCredentials } from "./token-cache.ts";
 import { QlikCaller } from "./qlik-call.ts";
-import { listOrgTenants, scimString, type OrganizationAccess, type OrgTenant } from "./org-tenants.ts";
+import { listOrgTenants, orgTenantPages, scimString, type OrganizationAccess, type OrgTenant } from "./org-tenants.ts";
 import { tenantSteps } from "./tenant-steps.ts";
 import { defaultOnboarding, type CloudOnboardingOptions } from "./onboarding-options.ts";
 import { settingsStep } from "./settings-step.ts";
@@ -117,7 +117,7 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
   };
 }
 
-export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdapter & { context: CloudContext; listTenants(filter?: string): Promise<OrgTenant[]> } {
+export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdapter & { context: CloudContext; listTenantPages(filter?: string): AsyncIterable<OrgTenant[]> } {
   const context = createCloudContext(options);
   return {
     kind: "cloud",
@@ -141,10 +141,11 @@ export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdap
     health: (env: CustomerEnvironment): Promise<HealthReport> => tenantHealth(context, env),
     offboard: (env: CustomerEnvironment, opts: { purgeAfterDays: number }): Promise<OffboardResult> => deactivateCustomerTenant(context, env, opts.purgeAfterDays),
     reactivate: (env: CustomerEnvironment): Promise<OffboardResult> => reactivateCustomerTenant(context, env),
-    async listTenants(filter?: string) {
-      const found = await context.findOrgTenants(filter ?? `status ne ${scimString("deleted")}`);
-      if (!found) throw new QoemError("config_error", "the fleet view needs an organisation-level OAuth client (cloud.organization in the config)");
-      return found;
+    /** The organisation listing a page at a time (default: every tenant not deleted), for fleet-wide readers. */
+    listTenantPages(filter?: string) {
+      const org = options.organization;
+      if (!org) throw new QoemError("config_error", "the fleet view needs an organisation-level OAuth client (cloud.organization in the config)");
+      return orgTenantPages(org, context.tokens, options.resolveHost, filter ?? `status ne ${scimString("deleted")}`, options.fetch, options.rateGate, options.onCall);
     },
     close: async () => {},
   };

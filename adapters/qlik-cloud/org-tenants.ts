@@ -34,7 +34,18 @@ export interface OrganizationAccess extends ClientCredentials {
 /** Quotes a value for a SCIM filter so that no input can close the string and widen the query. */
 export const scimString = (value: string) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 
-export async function listOrgTenants(
+/** Every matching tenant at once (small filtered reads: one customer's tenant, a region's recent ones). */
+export async function listOrgTenants(...args: Parameters<typeof orgTenantPages>): Promise<OrgTenant[]> {
+  const out: OrgTenant[] = [];
+  for await (const page of orgTenantPages(...args)) out.push(...page);
+  return out;
+}
+
+/**
+ * The listing a page (up to 100 tenants) at a time, each read only when the caller asks for it: a
+ * fleet-wide reader handles one page while the next is fetched, never the whole organisation at once.
+ */
+export async function* orgTenantPages(
   org: OrganizationAccess,
   tokens: TokenCache,
   resolveHost: HostResolver,
@@ -42,10 +53,9 @@ export async function listOrgTenants(
   fetchImpl: typeof fetch = fetch,
   gate?: RateGate,
   onCall?: OnQlikCall,
-): Promise<OrgTenant[]> {
+): AsyncGenerator<OrgTenant[]> {
   const filter = `subscriptionId eq ${scimString(org.subscriptionId)}${extraFilter ? ` and (${extraFilter})` : ""}`;
   let url: string | undefined = `${resolveHost(org.host)}/api/core/tenants?${new URLSearchParams({ filter, limit: "100" })}`;
-  const out: OrgTenant[] = [];
   let retriedAuth = false;
   while (url) {
     const token = await tokens.token(org.host, org);
@@ -76,8 +86,7 @@ export async function listOrgTenants(
     if (!res.ok) throw new QoemError("permanent", `listing tenants: Qlik rejected the request (HTTP ${res.status}) ${describeQlikErrors(body)}`.trim());
     const page = pageSchema.safeParse(body);
     if (!page.success) throw transient("listing tenants: Qlik's answer did not have the expected shape");
-    out.push(...page.data.data);
     url = page.data.links?.next?.href;
+    yield page.data.data;
   }
-  return out;
 }

@@ -6,7 +6,7 @@
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { Job, type Queue, type QueueEvents } from "bullmq";
-import { fleetHealthView, renderFleetHealth } from "../render-fleet-health.ts";
+import { renderFleetHealth, summarizeFleetHealth } from "../render-fleet-health.ts";
 import { formatCommandError } from "../../commands/parse-command.ts";
 import { dispatchCommand, type DispatchDeps } from "../dispatch-command.ts";
 import { followJob } from "../../queue/follow-job.ts";
@@ -74,7 +74,7 @@ export async function runShell(options: ShellOptions): Promise<void> {
         write(answer.text);
         if (answer.kind === "fleet" && answer.jobIds.length) {
           await Promise.all(answer.jobIds.map(async (id) => (await Job.fromId(options.sweeps!, id))?.waitUntilFinished(options.sweepEvents!).catch(() => undefined)));
-          write(renderFleetHealth(fleetHealthView(await options.dispatch.fleet.history.all(), await options.dispatch.fleet.history.lastSweepAt())));
+          write(renderFleetHealth(await summarizeFleetHealth(options.dispatch.fleet.history.scanLatest(), await options.dispatch.fleet.history.lastSweepAt())));
         }
         if (answer.kind === "decision" && answer.jobId) {
           const outcome = await followJob(options.events, options.operations, answer.jobId, () => undefined, follow);

@@ -13,6 +13,6 @@ export function homeBlocks(view: FleetHealthView) {
   const undelivered = undeliveredLine(view);
   if (undelivered) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: mrkdwn`⚠️ ${undelivered}` }] });
   blocks.push({ type: "section", text: { type: "mrkdwn", text: lines.length ? lines.join("\n") : "Every customer is green." } });
-  if (view.notGreen.length > 40) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `… and ${view.notGreen.length - 40} more; /qoem health all lists them.` }] });
+  if (view.notGreenCount > lines.length) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `… and ${view.notGreenCount - lines.length} more; /qoem health all lists them.` }] });
   return blocks;
 }
