@@ -11,7 +11,8 @@
  * Streaming, so that a region (or the whole estate, several regions at once) sweeps in bounded
  * memory: the registry is read a page at a time into a tenant index in Redis; each listing page, as it
  * arrives, takes its tenants' customers out of that index and their verdicts are written then; what
- * the listing never named is left in the index. Only the detailed batch is held until the end.
+ * the listing never named is left in the index. Only the detailed batch (chosen in the registry pass)
+ * is held, and its checks run while the listing streams.
  */
 import type { DeploymentAdapter, Target } from "../../adapters/port.ts";
 import { findRegion } from "../../adapters/qlik-cloud/regions.ts";
@@ -21,9 +22,10 @@ import type { HealthHistory, HealthVerdict, LatestHealth } from "./health-histor
 import type { PendingAlert } from "./alert-outbox.ts";
 import type { TenantPages } from "./list-fleet.ts";
 import type { TenantIndex } from "./tenant-index.ts";
-import { DetailPicker, type DetailCandidate } from "./detail-picker.ts";
+import { DetailPicker } from "./detail-picker.ts";
 import { SweepVerdicts } from "./sweep-verdicts.ts";
 import { readAhead } from "./read-ahead.ts";
+import { TaskPool } from "./task-pool.ts";
 
 export type SweepScope = Target;
 export const scopeKey = (s: SweepScope) => (s.kind === "cloud" ? `cloud.${s.region}` : `site.${s.site}`);
@@ -114,7 +116,13 @@ export async function runSweep(scope: SweepScope, deps: SweepDeps): Promise<Swee
   };
 }
 
-/** The cloud sweep: registry into the tenant index, the listing through it, then the detailed batch. Returns the customers swept. */
+/**
+ * The cloud sweep. The registry pass indexes the region's customers by tenant and picks the detailed
+ * batch from their last verdicts; the listing then streams through the index: each customer gets its
+ * fleet verdict as its page arrives, and a batch member the listing shows active starts its detailed
+ * check at once, so the checks run while the (rate-limited) listing goes on, not after it. A batch
+ * member the listing shows not active is red without one. Returns the customers swept.
+ */
 async function sweepWithListing(scope: SweepScope & { kind: "cloud" }, deps: SweepDeps, verdicts: SweepVerdicts, detailCheck: (r: CustomerRecord, knownStatus?: string) => Promise<void>): Promise<number> {
   const where = scope.region;
   const datacenter = findRegion(scope.region)?.datacenter ?? scope.region;
@@ -122,33 +130,42 @@ async function sweepWithListing(scope: SweepScope & { kind: "cloud" }, deps: Swe
   const listing = readAhead(deps.listTenantPages!(`regionCode eq "${datacenter}"`), LISTING_AHEAD);
   const index = deps.tenantIndex(`${scopeKey(scope)}:${Date.now()}:${Math.random().toString(36).slice(2, 10)}`);
   const picker = new DetailPicker(deps.detailBatch ?? 100);
+  const checks = new TaskPool(deps.concurrency ?? 8);
   // A customer out of the detailed batch keeps its last detailed verdict (or the fleet signal's green).
-  const carry = (c: DetailCandidate) =>
-    verdicts.add(c.previous?.detailedAt ? { customer: c.customer, where, verdict: c.previous.verdict, reasons: c.previous.reasons } : { customer: c.customer, where, verdict: "green", reasons: [] });
+  const carry = (customer: string, previous: LatestHealth | undefined) =>
+    verdicts.add(previous?.detailedAt ? { customer, where, verdict: previous.verdict, reasons: previous.reasons } : { customer, where, verdict: "green", reasons: [] });
+  const detail = async (customer: string, previous: LatestHealth | undefined) => {
+    const r = await deps.registry.get(customer);
+    // Changed since it was indexed (removed, or no longer watched): the listing's word stands.
+    if (!r || !watched.has(r.status) || !r.tenantId) return carry(customer, previous);
+    await detailCheck(r, "active");
+  };
   let total = 0;
   let listingError: unknown;
   try {
     for await (const page of watchedPages(scope, deps.registry)) {
       total += page.length;
+      const previous = await deps.history.latestOf(page.map((r) => r.customer));
       for (const r of page) {
-        if (!r.tenantId) await verdicts.add({ customer: r.customer, where, verdict: "red", reasons: ["tenant (none recorded) is not in the organisation's tenant list"] });
+        if (r.tenantId) picker.offer({ customer: r.customer, previous: previous.get(r.customer) });
+        else await verdicts.add({ customer: r.customer, where, verdict: "red", reasons: ["tenant (none recorded) is not in the organisation's tenant list"] });
       }
       await index.add(page.flatMap((r) => (r.tenantId ? [{ tenantId: r.tenantId, value: r.customer }] : [])));
     }
+    const batch = new Map(picker.drain().map((c) => [c.customer, c]));
     try {
       for await (const tenants of listing) {
         const found = await index.take(tenants.map((t) => t.id));
         if (found.length === 0) continue;
         const statusOf = new Map(tenants.map((t) => [t.id, t.status]));
         const customers = found.flatMap((f) => f.values.map((customer) => ({ customer, status: statusOf.get(f.tenantId) })));
-        const previous: Map<string, LatestHealth> = await deps.history.latestOf(customers.map((c) => c.customer));
+        const previous = await deps.history.latestOf(customers.filter((c) => c.status === "active" && !batch.has(c.customer)).map((c) => c.customer));
         for (const { customer, status } of customers) {
-          if (status !== "active") {
-            await verdicts.add({ customer, where, verdict: "red", reasons: [`tenant status is ${status}`] });
-            continue;
-          }
-          const out = picker.offer({ customer, previous: previous.get(customer) });
-          if (out) await carry(out);
+          const chosen = batch.get(customer);
+          batch.delete(customer);
+          if (status !== "active") await verdicts.add({ customer, where, verdict: "red", reasons: [`tenant status is ${status}`] });
+          else if (chosen) checks.add(() => detail(customer, chosen.previous).catch((e: unknown) => verdicts.notChecked(customer, e)));
+          else await carry(customer, previous.get(customer));
         }
       }
     } catch (error) {
@@ -166,19 +183,8 @@ async function sweepWithListing(scope: SweepScope & { kind: "cloud" }, deps: Swe
   } finally {
     await listing.close();
     await index.drop();
+    // Checks already started finish (their verdicts are real); none start after a failed listing.
+    await checks.done();
   }
-
-  const batch = picker.drain();
-  if (listingError) {
-    // Without the whole listing there are no detailed checks this sweep: Qlik is struggling or limiting.
-    for (const c of batch) await carry(c);
-    return total;
-  }
-  await inParallel(batch, deps.concurrency ?? 32, async (c) => {
-    const r = await deps.registry.get(c.customer);
-    // Changed since it was indexed (removed, or no longer watched): its verdict stands as the listing gave it.
-    if (!r || !watched.has(r.status) || !r.tenantId) return carry(c);
-    await detailCheck(r, "active");
-  });
   return total;
 }

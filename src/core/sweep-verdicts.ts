@@ -9,7 +9,7 @@ import type { PendingAlert } from "./alert-outbox.ts";
 
 /** How many of a sweep's alerts its result names (all are in the outbox, and counted). */
 export const ALERTS_NAMED = 100;
-const BATCH = 500;
+const BATCH = 100;
 
 export class SweepVerdicts {
   readonly counts: Record<HealthVerdict, number> = { green: 0, amber: 0, red: 0, unknown: 0 };
