@@ -26,11 +26,6 @@ export class SweepVerdicts {
     private readonly progress?: (done: number) => Promise<void>,
   ) {}
 
-  /** Every verdict made so far, written or waiting in the batch. */
-  get made(): number {
-    return this.written + this.pending.length;
-  }
-
   async add(verdict: SweepVerdict): Promise<void> {
     this.pending.push(verdict);
     if (verdict.detailed) this.detailed++;
