@@ -52,6 +52,8 @@ export async function bulkOnboardEstate(): Promise<Record<string, unknown>> {
     const missing = customers.filter((c) => !tenantsOf.get(c.name)).length;
     const failed = outcomes.filter((o) => o.state !== "completed").length;
     const peaks = workers.map((w) => w.memory().peakMB);
+    const busiest = Object.entries(state.allowedByBucket).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([bucket, n]) => `${bucket} ${n}`);
+    process.stderr.write(`  busiest buckets: ${busiest.join(", ")}\n`);
     process.stderr.write(`  wall ${(wallMs / 1000).toFixed(2)}s, bound ${(state.boundMs / 1000).toFixed(2)}s, ${state.allowedCalls} rate-limited calls, ${state.http429} answered 429, ${failed} failed, ${duplicates} duplicated, ${missing} missing; worker peaks ${peaks.join(", ")} MB\n`);
     return {
       scenario: "bulk-onboard-estate",

@@ -141,7 +141,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     if (path === "/_emulator/state" && req.method === "GET") {
       const tenants = [...state.tenants.values()].map((t) => state.toJSON(t, `${publicBase}/${t.hostnames[0]}`));
       const allowedCalls = [...limiter.allowed.values()].reduce((a, b) => a + b, 0);
-      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs() });
+      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs(), allowedByBucket: Object.fromEntries(limiter.allowed) });
     }
     if (path === "/_emulator/faults" && req.method === "POST") {
       const parsed = adminFaults.safeParse(body);
