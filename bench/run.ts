@@ -2,12 +2,14 @@
 // Each scenario prints its figures and ends with one JSON line of its own.
 import { ackLatency } from "./ack-latency.ts";
 import { bulkOnboard } from "./bulk-onboard.ts";
+import { bulkOnboardEstate } from "./bulk-onboard-estate.ts";
 import { estateSweep } from "./estate-sweep.ts";
 import { fleetSweep } from "./fleet-sweep.ts";
 
 const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   ack: ackLatency,
   "bulk-onboard": bulkOnboard,
+  "bulk-onboard-estate": bulkOnboardEstate,
   "estate-sweep": estateSweep,
   "fleet-sweep": fleetSweep,
 };

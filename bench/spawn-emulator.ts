@@ -9,6 +9,8 @@ const stateSchema = z.object({
   http429: z.number(),
   allowedCalls: z.number(),
   boundMs: z.number(),
+  /** Calls let through per `tier|host` bucket: which host's limit bounds a run. */
+  allowedByBucket: z.record(z.string(), z.number()).default({}),
 });
 export type EmulatorState = z.infer<typeof stateSchema>;
 

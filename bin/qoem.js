@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The qoem executable: the compiled code (dist/, `npm run build`) in production, else the TypeScript sources through tsx.
+import "./tune-v8.js";
 import { existsSync } from "node:fs";
 
 const compiled = new URL("../dist/src/cli.js", import.meta.url);

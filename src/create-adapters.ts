@@ -5,7 +5,7 @@ import { emulatorJwtCertificate } from "../adapters/client-managed/emulator/emul
 import { createSiteAdapter, type SiteAccess } from "../adapters/client-managed/site-adapter.ts";
 import { type DeploymentAdapter, type Mutex, type OnQlikCall, type RateGate, type Target } from "../adapters/port.ts";
 import type { TierLimits } from "./core/redis-rate-gate.ts";
-import type { OrgTenantView } from "./core/list-fleet.ts";
+import type { TenantPages } from "./core/list-fleet.ts";
 import { emulatedHosts, productionHosts } from "../adapters/hostname-seam.ts";
 import { createCloudAdapter } from "../adapters/qlik-cloud/cloud-adapter.ts";
 import { cloudRegions, organizationHost, registerHost } from "../adapters/qlik-cloud/regions.ts";
@@ -27,7 +27,7 @@ export interface Adapters {
   shared: SharedTenantAdapter;
   sharedTenants: Record<string, SharedTenantAccess>;
   /** The organisation-level tenant listing, where an organisation client is configured. */
-  listTenants?: (filter?: string) => Promise<OrgTenantView[]>;
+  listTenantPages?: TenantPages;
   /** Tenants that are not customers: the OEM's source tenant. */
   ignoreHosts: string[];
   adapterFor(target: Target): DeploymentAdapter;
@@ -127,7 +127,7 @@ export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: 
     cloud,
     shared,
     sharedTenants,
-    ...(hasOrganization ? { listTenants: (filter?: string) => cloud.listTenants(filter) } : {}),
+    ...(hasOrganization ? { listTenantPages: (filter?: string) => cloud.listTenantPages(filter) } : {}),
     // The source tenant and the shared tenants are not customers' own tenants.
     ignoreHosts: [...(source ? [source.hostname] : []), ...Object.values(sharedTenants).map((t) => t.hostname)],
     sites,

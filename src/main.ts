@@ -24,11 +24,12 @@ import { startThreadUpdater } from "./chat/slack/thread-updater.ts";
 import { HealthHistory } from "./core/health-history.ts";
 import { FleetTrend } from "./core/fleet-trend.ts";
 import { readOnboardingChoices } from "./core/read-onboarding-choices.ts";
+import { TenantIndex } from "./core/tenant-index.ts";
 import type { SweepScope } from "./core/run-sweep.ts";
 import { ALERTS_QUEUE, SWEEPS_QUEUE, startSweepWorker, triggerSweeps, upsertSweepSchedulers } from "./queue/sweeps.ts";
 import { startAlertsNotifier } from "./chat/alerts-notifier.ts";
 import { createAlertPoster } from "./chat/slack/post-alert.ts";
-import { fleetHealthView } from "./chat/render-fleet-health.ts";
+import { summarizeFleetHealth } from "./chat/render-fleet-health.ts";
 import { describePlaces } from "./core/count-shared-places.ts";
 import { cloudRegionCodes } from "../adapters/qlik-cloud/regions.ts";
 import { createGroupResolver } from "./chat/slack/usergroup-members.ts";
@@ -200,6 +201,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const access = new AccessPolicy(config.access, config.mode, options.groupsOf ?? ((user) => slackGroups.resolve?.(user) ?? Promise.resolve([])));
     const history = new HealthHistory(redis, keys);
     const trend = new FleetTrend(redis, keys);
+    const tenantIndex = (run: string) => new TenantIndex(redis, keys.tenantIndex(run));
     const sweeps = queue(SWEEPS_QUEUE);
     const alerts = queue(ALERTS_QUEUE);
     sweeps.setMaxListeners(0);
@@ -248,7 +250,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           connection: redis,
           prefix,
           adapterFor: adapters.adapterFor,
-          ...(adapters.listTenants ? { listTenants: adapters.listTenants } : {}),
+          ...(adapters.listTenantPages ? { listTenantPages: adapters.listTenantPages } : {}),
+          tenantIndex,
           ignoreHosts: adapters.ignoreHosts,
           sharedTenants: Object.keys(adapters.sharedTenants),
           registry,
@@ -275,7 +278,8 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           registry,
           history,
           adapterFor: adapters.adapterFor,
-          ...(adapters.listTenants ? { listTenants: adapters.listTenants } : {}),
+          ...(adapters.listTenantPages ? { listTenantPages: adapters.listTenantPages } : {}),
+          tenantIndex,
           detailBatch: config.sweep.detailBatch,
           trend,
           lock,
@@ -299,7 +303,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
         follow: (jobId, follow) => followJob(events, operations, jobId, () => undefined, follow),
         replay: { redis, seenKey: keys.slackSeen, logger },
         sweepEvents,
-        fleetHealth: async () => fleetHealthView(await history.all(), await history.lastSweepAt(), await fleet.deployments()),
+        fleetHealth: async () => summarizeFleetHealth(history.scanLatest(), await history.lastSweepAt(), await fleet.deployments()),
         trend,
         // The onboarding form offers what the adapters read now (templates, licensed features) for the places qoem can onboard to.
         onboardingChoices: () => readOnboardingChoices(adapters.adapterFor, [...placement.options.map((o) => o.target), ...dispatch.parseContext.sites.map((site) => ({ kind: "client-managed" as const, site }))]),

@@ -11,7 +11,7 @@ import { LocalMutex, QoemError, permanent, userError, type Mutex, type OnQlikCal
 import type { HostResolver } from "../hostname-seam.ts";
 import { TokenCache, type ClientCredentials } from "./token-cache.ts";
 import { QlikCaller, cloudHostKind } from "./qlik-call.ts";
-import { listOrgTenants, readOrgTenant, scimString, type OrgCallKit, type OrganizationAccess, type OrgTenant } from "./org-tenants.ts";
+import { listOrgTenants, orgTenantPages, readOrgTenant, scimString, type OrgCallKit, type OrganizationAccess, type OrgTenant } from "./org-tenants.ts";
 import { tenantSteps } from "./tenant-steps.ts";
 import { defaultOnboarding, type CloudOnboardingOptions } from "./onboarding-options.ts";
 import { settingsStep } from "./settings-step.ts";
@@ -68,6 +68,8 @@ export interface CloudContext {
   licenseKey(): Promise<string>;
   maxAppBytes: number;
   findOrgTenants(filter: string): Promise<OrgTenant[] | undefined>;
+  /** The organisation listing a page at a time; undefined without an organisation client. */
+  orgTenantPages(filter: string): AsyncGenerator<OrgTenant[]> | undefined;
   /** One tenant from the organisation API, whatever its status; absent without an organisation client. */
   readOrgTenant?: (tenantId: string) => Promise<OrgTenant | undefined>;
 }
@@ -133,10 +135,11 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
       return listOrgTenants(organization, orgKit, filter);
     },
     ...(organization ? { readOrgTenant: (tenantId: string) => readOrgTenant(organization, orgKit, tenantId) } : {}),
+    orgTenantPages: (filter) => (organization ? orgTenantPages(organization, orgKit, filter) : undefined),
   };
 }
 
-export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdapter & { context: CloudContext; listTenants(filter?: string): Promise<OrgTenant[]> } {
+export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdapter & { context: CloudContext; listTenantPages(filter?: string): AsyncIterable<OrgTenant[]> } {
   const context = createCloudContext(options);
   return {
     kind: "cloud",
@@ -170,10 +173,11 @@ export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdap
     // Every region gets its templates from the one source tenant.
     templateNames: async () => [...(await sourceTemplates(context)).keys()].sort(),
     licensedFeatures: () => licensedFeatures(context),
-    async listTenants(filter?: string) {
-      const found = await context.findOrgTenants(filter ?? `status ne ${scimString("deleted")}`);
-      if (!found) throw new QoemError("config_error", "the fleet view needs an organisation-level OAuth client (cloud.organization in the config)");
-      return found;
+    /** The organisation listing a page at a time (default: every tenant not deleted), for fleet-wide readers. */
+    listTenantPages(filter?: string) {
+      const pages = context.orgTenantPages(filter ?? `status ne ${scimString("deleted")}`);
+      if (!pages) throw new QoemError("config_error", "the fleet view needs an organisation-level OAuth client (cloud.organization in the config)");
+      return pages;
     },
     close: async () => {},
   };

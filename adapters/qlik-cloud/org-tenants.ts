@@ -1,8 +1,8 @@
 /**
  * The organisation-level tenant API (console.qlikcloud.com/api/core/tenants): one OAuth client
  * sees every tenant across subscriptions and regions, whatever its status. @qlik/api has no
- * function for it, so this is plain fetch: the listing follows `links.next.href` until the last
- * page; one tenant is read by id. Every answer is validated.
+ * function for it, so this is plain fetch: the listing follows `links.next.href` a page at a time,
+ * as the caller asks; one tenant is read by id. Every answer is validated.
  */
 import { z } from "zod";
 import { QoemError, transient, type OnQlikCall, type RateGate } from "../port.ts";
@@ -77,19 +77,28 @@ async function orgGet(org: OrganizationAccess, kit: OrgCallKit, url: string, wha
   }
 }
 
+/** Every matching tenant at once (small filtered reads: one customer's tenant, a region's recent ones). */
 export async function listOrgTenants(org: OrganizationAccess, kit: OrgCallKit, extraFilter?: string): Promise<OrgTenant[]> {
+  const out: OrgTenant[] = [];
+  for await (const page of orgTenantPages(org, kit, extraFilter)) out.push(...page);
+  return out;
+}
+
+/**
+ * The listing a page (up to 100 tenants) at a time, each read only when the caller asks for it: a
+ * fleet-wide reader handles one page while the next is fetched, never the whole organisation at once.
+ */
+export async function* orgTenantPages(org: OrganizationAccess, kit: OrgCallKit, extraFilter?: string): AsyncGenerator<OrgTenant[]> {
   const filter = `subscriptionId eq ${scimString(org.subscriptionId)}${extraFilter ? ` and (${extraFilter})` : ""}`;
   let url: string | undefined = `${kit.resolveHost(org.host)}/api/core/tenants?${new URLSearchParams({ filter, limit: "100" })}`;
-  const out: OrgTenant[] = [];
   while (url) {
     const body = await orgGet(org, kit, url, "listing tenants", "listOrgTenants");
     if (body === undefined) throw new QoemError("permanent", `listing tenants: ${org.host} has no organisation tenant API (HTTP 404)`);
     const page = pageSchema.safeParse(body);
     if (!page.success) throw transient("listing tenants: Qlik's answer did not have the expected shape");
-    out.push(...page.data.data);
     url = page.data.links?.next?.href;
+    yield page.data.data;
   }
-  return out;
 }
 
 /** One tenant of the organisation by id, whatever its status; undefined when Qlik knows no such tenant. */

@@ -11,6 +11,7 @@ import type { ClientCredentials, TokenCache } from "./token-cache.ts";
 import type { QlikOperationId } from "./qlik-operations.ts";
 import { tierOf } from "./spec/read-qlik-spec.ts";
 import { organizationHost } from "./regions.ts";
+import { forgetQlikAnswers } from "./forget-qlik-answers.ts";
 
 /** The kind of a Qlik Cloud host, for counting calls: a region's register host, the console, or a tenant. */
 export function cloudHostKind(hostname: string): QlikCall["hostKind"] {
@@ -124,6 +125,8 @@ export class QlikCaller {
         throw toQoemError(error, what);
       } finally {
         answered?.();
+        // Nothing reads @qlik/api's answer cache (every call is noCache): keep it from growing.
+        forgetQlikAnswers();
       }
     }
   }

@@ -24,7 +24,7 @@ import { madeAnything } from "../core/run-lifecycle.ts";
 import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
 import { operationJobId } from "../queue/job-payload.ts";
 import type { HealthHistory } from "../core/health-history.ts";
-import { fleetHealthView, renderFleetHealth, type FleetHealthView } from "./render-fleet-health.ts";
+import { renderFleetHealth, summarizeFleetHealth, type FleetHealthView } from "./render-fleet-health.ts";
 import type { RedisAvailability } from "../queue/track-redis-state.ts";
 import { withinRedisDeadline } from "./within-redis-deadline.ts";
 import { recordOperation } from "../ops/metrics.ts";
@@ -180,7 +180,7 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
     case "health": {
       if (!("customer" in command.scope)) {
         const jobIds = await deps.fleet.sweepNow();
-        const view = fleetHealthView(await deps.fleet.history.all(), await deps.fleet.history.lastSweepAt(), await deps.fleet.deployments?.());
+        const view = await summarizeFleetHealth(deps.fleet.history.scanLatest(), await deps.fleet.history.lastSweepAt(), await deps.fleet.deployments?.());
         return { kind: "fleet", command, jobIds, text: renderFleetHealth(view, jobIds.length ? "sweeping now" : undefined), view };
       }
       const record = await deps.registry.get(command.scope.customer);

@@ -61,6 +61,11 @@ export const fleetSchema = z.object({
   unknownTenants: z.array(z.object({ id: z.string(), name: z.string(), hostname: z.string().optional(), region: z.string().optional() })),
   goneTenants: z.array(z.object({ customer: z.string(), tenantId: z.string() })),
   pendingApprovals: z.array(z.object({ id: z.string(), customer: z.string(), operation: z.string().optional(), requestedBy: z.string(), expiresAt: z.number() })).default([]),
+  // Counts of the whole fleet (the lists above hold the first page only); absent in results of older versions.
+  total: z.number().optional(),
+  byWhere: z.array(z.object({ where: z.string(), statuses: z.record(z.string(), z.number()) })).default([]),
+  unknownTenantCount: z.number().optional(),
+  goneTenantCount: z.number().optional(),
 });
 const lifecycleSchema = z.object({ status: z.string(), detail: z.string(), purgeDate: z.string().optional() });
 
@@ -75,17 +80,22 @@ export function renderHealth(result: unknown): string | undefined {
 export function renderFleet(result: unknown): string | undefined {
   const f = fleetSchema.safeParse(result);
   if (!f.success) return undefined;
-  const { rows, live, unknownTenants, goneTenants, pendingApprovals, sharedPlaces } = f.data;
-  const lines = [rows.length === 0 ? "No customers match." : `${rows.length} customer${rows.length === 1 ? "" : "s"}${live ? " (tenant status live from the organisation listing)" : ""}:`];
+  const { rows, live, unknownTenants, goneTenants, pendingApprovals, byWhere, sharedPlaces } = f.data;
+  const total = f.data.total ?? rows.length;
+  const unknownCount = f.data.unknownTenantCount ?? unknownTenants.length;
+  const goneCount = f.data.goneTenantCount ?? goneTenants.length;
+  const lines = [total === 0 ? "No customers match." : `${total} customer${total === 1 ? "" : "s"}${live ? " (tenant status live from the organisation listing)" : ""}:`];
+  // Beyond one page, the counts say where the fleet is; the rows are the first few by name.
+  if (total > 50) for (const w of byWhere) lines.push(`  ${w.where.padEnd(14)} ${Object.entries(w.statuses).map(([status, n]) => `${n} ${status}`).join(", ")}`);
   const row = (cells: readonly string[]) => `${cells[0]!.padEnd(24)} ${cells[1]!.padEnd(14)} ${cells[2]!.padEnd(12)} ${cells[3]!.padEnd(16)} ${cells[4]!.padEnd(10)} ${cells[5]!}`.trimEnd();
   if (rows.length) lines.push(row(["CUSTOMER", "DEPLOYMENT", "WHERE", "STATUS", "TENANT", "HOST"]));
   for (const r of rows.slice(0, 50)) lines.push(row([r.customer, r.deployment, r.where, r.status, r.tenantStatus ?? "", r.hostname ?? ""]));
+  if (total > 50) lines.push(`… and ${total - Math.min(rows.length, 50)} more; narrow with --region or --status.`);
   for (const p of sharedPlaces) lines.push(`shared tenant ${p.tenant}: ${placesLine(p.used)}`);
-  if (rows.length > 50) lines.push(`… and ${rows.length - 50} more; narrow with --region or --status.`);
-  if (unknownTenants.length) {
-    lines.push(`${unknownTenants.length} tenant${unknownTenants.length === 1 ? "" : "s"} qoem does not know: ${unknownTenants.slice(0, 10).map((t) => `${t.name} (${t.hostname ?? t.id}, ${t.region ?? "?"})`).join(", ")}${unknownTenants.length > 10 ? ", …" : ""}`);
+  if (unknownCount) {
+    lines.push(`${unknownCount} tenant${unknownCount === 1 ? "" : "s"} qoem does not know: ${unknownTenants.slice(0, 10).map((t) => `${t.name} (${t.hostname ?? t.id}, ${t.region ?? "?"})`).join(", ")}${unknownCount > 10 ? ", …" : ""}`);
   }
-  if (goneTenants.length) lines.push(`${goneTenants.length} customer${goneTenants.length === 1 ? "'s" : "s'"} tenant is gone: ${goneTenants.map((g) => `${g.customer} (${g.tenantId})`).join(", ")}`);
+  if (goneCount) lines.push(`${goneCount} customer${goneCount === 1 ? "'s" : "s'"} tenant is gone: ${goneTenants.slice(0, 25).map((g) => `${g.customer} (${g.tenantId})`).join(", ")}${goneCount > 25 ? ", …" : ""}`);
   for (const a of pendingApprovals) lines.push(`pending approval: ${a.operation ?? "offboard"} ${a.customer} requested by ${a.requestedBy} (request ${a.id}, expires ${new Date(a.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC)`);
   if (!live) lines.push("(registry only: no organisation-level OAuth client is configured for live tenant status)");
   return lines.join("\n");

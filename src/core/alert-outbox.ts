@@ -10,6 +10,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Verdict } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
+import { evalScript } from "./eval-script.ts";
 
 const verdictSchema = z.enum(["green", "amber", "red"]);
 export const alertKindSchema = z.enum(["red", "amber", "all-clear"]);
@@ -66,6 +67,26 @@ export class AlertOutbox {
     return (await this.redis.hvals(this.keys.alertsOutbox())).flatMap((raw) => parse(raw) ?? []);
   }
 
+  /** The pending alerts of these customers (undefined where none), one HMGET. */
+  async pendingOf(customers: string[]): Promise<Array<PendingAlert | undefined>> {
+    if (customers.length === 0) return [];
+    return (await this.redis.hmget(this.keys.alertsOutbox(), ...customers)).map(parse);
+  }
+
+  /**
+   * Every pending alert, a page at a time (HSCAN): a sweep re-queues an outage's thousands without
+   * holding them. A page may repeat an alert HSCAN saw twice; queueing by alert id makes that harmless.
+   */
+  async *scanPending(pageSize = 200): AsyncGenerator<PendingAlert[]> {
+    let cursor = "0";
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.alertsOutbox(), cursor, "COUNT", pageSize);
+      cursor = next;
+      const page = flat.flatMap((raw, i) => (i % 2 === 1 ? (parse(raw) ?? []) : []));
+      if (page.length) yield page;
+    } while (cursor !== "0");
+  }
+
   async pendingFor(customer: string): Promise<PendingAlert | undefined> {
     return parse(await this.redis.hget(this.keys.alertsOutbox(), customer));
   }
@@ -83,7 +104,7 @@ export class AlertOutbox {
       await post(alert);
       await this.redis.set(marker, new Date().toISOString(), "EX", DELIVERED_TTL_SECONDS, "NX");
     }
-    await this.redis.eval(settleScript, 2, this.keys.alertsOutbox(), this.keys.healthAlerted(), customer, id, alert.verdict);
+    await evalScript(this.redis, settleScript, 2, this.keys.alertsOutbox(), this.keys.healthAlerted(), customer, id, alert.verdict);
     return already ? "already-delivered" : "delivered";
   }
 }

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { RedisKeys } from "./redis-keys.ts";
+import { evalScript } from "./eval-script.ts";
 
 export const approvalSchema = z.object({
   id: z.string(),
@@ -128,7 +129,7 @@ export class Approvals {
     const approval: Approval = { ...input, id, status: "pending", requestedAt: new Date(now).toISOString(), expiresAt: now + this.expiryMs, previousStatus: "", pendingStatus: rules.pending };
     const fields = Object.entries(approval).flatMap(([k, v]) => (v === undefined || k === "previousStatus" || k === "pendingStatus" ? [] : [k, String(v)]));
     const keys = [this.keys.approval(id), this.keys.approvalFor(input.customer), this.keys.approvalsPending(), this.keys.customer(input.customer)];
-    const out = String(await this.redis.eval(createScript, 4, ...keys, id, String(this.expiryMs), String(approval.expiresAt), rules.from.join(","), rules.pending, new Date(now).toISOString(), ...fields));
+    const out = String(await evalScript(this.redis, createScript, 4, ...keys, id, String(this.expiryMs), String(approval.expiresAt), rules.from.join(","), rules.pending, new Date(now).toISOString(), ...fields));
     if (out === "created") return { created: true, approval: (await this.get(id)) ?? approval };
     if (out.startsWith("existing:")) {
       const existingId = out.slice("existing:".length);
@@ -140,7 +141,7 @@ export class Approvals {
         // Redis's clock (which decides) may be behind this machine's: then the request still counts as pending.
         if (!(!expired.ok && expired.code === "expired")) return { created: false, approval: pending };
       }
-      else await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.keys.approvalFor(input.customer), existingId);
+      else await evalScript(this.redis, `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.keys.approvalFor(input.customer), existingId);
       return this.create(input);
     }
     return { created: false, status: out.slice("status:".length) };
@@ -155,7 +156,7 @@ export class Approvals {
     const approval = await this.get(id);
     if (!approval) return { ok: false, code: "unknown", message: `there is no approval request ${id}` };
     const approved = approvalStatuses[approval.operation].approved;
-    const code = String(await this.redis.eval(decideScript, 4, this.keys.approval(id), this.keys.approvalFor(approval.customer), this.keys.approvalsPending(), this.keys.customer(approval.customer), decider, decision, reason, new Date().toISOString(), approved));
+    const code = String(await evalScript(this.redis, decideScript, 4, this.keys.approval(id), this.keys.approvalFor(approval.customer), this.keys.approvalsPending(), this.keys.customer(approval.customer), decider, decision, reason, new Date().toISOString(), approved));
     const after = (await this.get(id)) ?? approval;
     switch (code) {
       case "ok":

@@ -8,6 +8,7 @@
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "./redis-keys.ts";
 import { releaseIfOwner as releaseScript, renewIfOwner as renewScript } from "./owned-key-scripts.ts";
+import { evalScript } from "./eval-script.ts";
 
 export interface HeldLock {
   key: string;
@@ -37,11 +38,11 @@ export class CustomerLock {
   /** Takes the lock for one execution; undefined when anyone (another execution of the same job too) holds it. */
   async acquire(customer: string, execution: string): Promise<HeldLock | undefined> {
     const key = this.keys.lock(customer);
-    const value = String(await this.redis.eval(acquireScript, 2, key, this.keys.fence(customer), execution, String(this.ttlMs)));
+    const value = String(await evalScript(this.redis, acquireScript, 2, key, this.keys.fence(customer), execution, String(this.ttlMs)));
     if (value === "") return undefined;
     const lost = new AbortController();
     const timer = setInterval(() => {
-      this.redis.eval(renewScript, 1, key, value, String(this.ttlMs)).then(
+      evalScript(this.redis, renewScript, 1, key, value, String(this.ttlMs)).then(
         (renewed) => {
           if (Number(renewed) !== 1) {
             clearInterval(timer);
@@ -58,7 +59,7 @@ export class CustomerLock {
       signal: lost.signal,
       release: async () => {
         clearInterval(timer);
-        await this.redis.eval(releaseScript, 1, key, value);
+        await evalScript(this.redis, releaseScript, 1, key, value);
       },
     };
   }

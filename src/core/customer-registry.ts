@@ -9,6 +9,7 @@ import { customerStatuses } from "./customer-status.ts";
 import type { Target } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 import { fencedHset, movedOn, superseded, type Fence, type WriteCondition } from "./execution-fence.ts";
+import { evalScript } from "./eval-script.ts";
 
 export const customerRecordSchema = z.object({
   customer: z.string(),
@@ -173,7 +174,7 @@ export class CustomerRegistry {
     // The place the record names now, so the script can drop it from that place's index (a key it must be given).
     const current = await this.get(customer);
     const oldWhere = current ? whereOf(targetOf(current)) : "";
-    const out = (await this.redis.eval(claimScript, 4, this.keys.customer(customer), this.keys.customers(), this.keys.customersAt(where), this.keys.customersAt(oldWhere), customer, target.kind, where, placeField, requestedBy, now, jobId, options.templates.join("|"), options.features.join(","), oldWhere, options.residency ?? "", String(options.limit ?? 0), this.keys.customer(""), options.personalData ? "yes" : "")) as string[];
+    const out = (await evalScript(this.redis, claimScript, 4, this.keys.customer(customer), this.keys.customers(), this.keys.customersAt(where), this.keys.customersAt(oldWhere), customer, target.kind, where, placeField, requestedBy, now, jobId, options.templates.join("|"), options.features.join(","), oldWhere, options.residency ?? "", String(options.limit ?? 0), this.keys.customer(""), options.personalData ? "yes" : "")) as string[];
     if (out[0] === "moved") return this.claim(customer, target, requestedBy, jobId, options);
     if (out[0] === "full") return { claimed: false, full: true, used: Number(out[1]) };
     if (out[0] === "claimed") return { claimed: true, fresh: out[1] === "1" };
@@ -188,7 +189,7 @@ export class CustomerRegistry {
   async transition(customer: string, from: readonly CustomerStatus[], fields: Partial<Omit<CustomerRecord, "customer">>): Promise<{ ok: true } | { ok: false; status?: CustomerStatus }> {
     const clean: string[] = ["updatedAt", new Date().toISOString()];
     for (const [k, v] of Object.entries(fields)) if (typeof v === "string") clean.push(k, v);
-    const out = String(await this.redis.eval(transitionScript, 1, this.keys.customer(customer), from.join(","), ...clean));
+    const out = String(await evalScript(this.redis, transitionScript, 1, this.keys.customer(customer), from.join(","), ...clean));
     if (out === "ok") return { ok: true };
     const status = customerRecordSchema.shape.status.safeParse(out);
     return { ok: false, ...(status.success ? { status: status.data } : {}) };
@@ -231,7 +232,7 @@ export class CustomerRegistry {
     const oldWhere = current ? whereOf(targetOf(current)) : "";
     const checks = fence?.checks ?? [];
     const flat = Object.entries({ updatedAt: new Date().toISOString(), tenantId: fields.tenantId ?? "", hostname: fields.hostname ?? "", ...(fields.status ? { status: fields.status } : {}), ...(fields.lastError !== undefined ? { lastError: fields.lastError } : {}) }).flat();
-    const out = Number(await this.redis.eval(relocateScript, checks.length + 3, ...checks.map((c) => c.key), this.keys.customer(customer), this.keys.customersAt(oldWhere), this.keys.customersAt(whereOf(to)), String(checks.length), ...checks.map((c) => c.value), expectStatus, customer, to.kind, to.kind === "cloud" ? "region" : "site", whereOf(to), ...flat));
+    const out = Number(await evalScript(this.redis, relocateScript, checks.length + 3, ...checks.map((c) => c.key), this.keys.customer(customer), this.keys.customersAt(oldWhere), this.keys.customersAt(whereOf(to)), String(checks.length), ...checks.map((c) => c.value), expectStatus, customer, to.kind, to.kind === "cloud" ? "region" : "site", whereOf(to), ...flat));
     if (out === 0) throw superseded(`another execution took over before ${customer} was pointed at ${whereOf(to)}`);
     if (out === 2) throw movedOn(`${customer} is no longer ${expectStatus}`);
   }
@@ -246,21 +247,38 @@ export class CustomerRegistry {
     return this.redis.zrange(this.keys.customers(), "0", "-1");
   }
 
-  async list(filter: { where?: string; status?: CustomerStatus } = {}): Promise<CustomerRecord[]> {
-    const names = await this.redis.zrange(filter.where ? this.keys.customersAt(filter.where) : this.keys.customers(), "0", "-1");
-    const out: CustomerRecord[] = [];
-    for (let i = 0; i < names.length; i += 500) {
+  /**
+   * The customers, a page at a time in name order, read only as the caller asks for the next page: a
+   * registry of any size in bounded memory. The cursor is the last name read (not an offset), so every
+   * customer present for the whole scan is seen exactly once, whatever is added or removed meanwhile.
+   * `startAfter` resumes after a name a previous scan ended on (a "Next page" button carries it).
+   */
+  async *scan(filter: { where?: string; status?: CustomerStatus } = {}, pageSize = 500, startAfter?: string): AsyncGenerator<CustomerRecord[]> {
+    const index = filter.where ? this.keys.customersAt(filter.where) : this.keys.customers();
+    for (let after = startAfter ? `(${startAfter}` : "-"; ; ) {
+      const names = await this.redis.zrangebylex(index, after, "+", "LIMIT", 0, pageSize);
+      if (names.length === 0) return;
+      after = `(${names[names.length - 1]}`;
       const pipeline = this.redis.pipeline();
-      for (const name of names.slice(i, i + 500)) pipeline.hgetall(this.keys.customer(name));
+      for (const name of names) pipeline.hgetall(this.keys.customer(name));
+      const page: CustomerRecord[] = [];
       for (const [, raw] of (await pipeline.exec()) ?? []) {
         const parsed = customerRecordSchema.safeParse(raw);
         if (!parsed.success) continue;
         const r = parsed.data;
         if (filter.status && r.status !== filter.status) continue;
         if (filter.where && whereOf(targetOf(r)) !== filter.where) continue;
-        out.push(r);
+        page.push(r);
       }
+      if (page.length) yield page;
+      if (names.length < pageSize) return;
     }
+  }
+
+  /** Every matching customer at once: for small registries and tests; fleet-wide readers use `scan`. */
+  async list(filter: { where?: string; status?: CustomerStatus } = {}): Promise<CustomerRecord[]> {
+    const out: CustomerRecord[] = [];
+    for await (const page of this.scan(filter)) out.push(...page);
     return out;
   }
 }

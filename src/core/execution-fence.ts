@@ -9,6 +9,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Redis } from "ioredis";
 import { QoemError } from "../../adapters/port.ts";
+import { evalScript } from "./eval-script.ts";
 
 export interface Fence {
   /** Keys that must hold exactly the matching value. */
@@ -61,7 +62,7 @@ export const movedOn = (what: string) => new QoemError("conflict", `the customer
 export async function fenceHolds(redis: Redis, fence: Fence): Promise<boolean> {
   if (fence.signal?.aborted) return false;
   if (fence.checks.length === 0) return true;
-  const ok = await redis.eval(holdsScript, fence.checks.length, ...fence.checks.map((c) => c.key), ...fence.checks.map((c) => c.value));
+  const ok = await evalScript(redis, holdsScript, fence.checks.length, ...fence.checks.map((c) => c.key), ...fence.checks.map((c) => c.value));
   return Number(ok) === 1;
 }
 
@@ -83,7 +84,7 @@ export async function fencedHset(redis: Redis, fence: Fence | undefined, key: st
   const checks = fence?.checks ?? [];
   const n = checks.length;
   const ok = Number(
-    await redis.eval(
+    await evalScript(redis, 
       fencedHsetScript,
       n + 1 + conditions.length,
       ...checks.map((c) => c.key),

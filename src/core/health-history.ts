@@ -123,14 +123,31 @@ export class HealthHistory {
     return out;
   }
 
+  /**
+   * The latest verdict of every customer, a page at a time in name order (with what the alerts channel
+   * heard and any undelivered alert): `health all` and App Home over the whole estate in bounded memory.
+   * Walks the registry's name index with a cursor on the name, so each customer comes exactly once.
+   */
+  async *scanLatest(pageSize = 500): AsyncGenerator<LatestHealth[]> {
+    for (let after = "-"; ; ) {
+      const names = await this.redis.zrangebylex(this.keys.customers(), after, "+", "LIMIT", 0, pageSize);
+      if (names.length === 0) return;
+      after = `(${names[names.length - 1]}`;
+      const [raw, alerted, pending] = await Promise.all([this.redis.hmget(this.keys.healthLatest(), ...names), this.redis.hmget(this.keys.healthAlerted(), ...names), this.outbox.pendingOf(names)]);
+      const page = names.flatMap((_, i) => {
+        const latest = this.merge(raw[i], alerted[i], pending[i]);
+        return latest ? [latest] : [];
+      });
+      if (page.length) yield page;
+      if (names.length < pageSize) return;
+    }
+  }
+
+  /** Every latest verdict at once: for tests and small fleets; surfaces use `scanLatest`. */
   async all(): Promise<LatestHealth[]> {
-    const [raw, alerted, pending] = await Promise.all([this.redis.hvals(this.keys.healthLatest()), this.redis.hgetall(this.keys.healthAlerted()), this.outbox.pending()]);
-    const pendingOf = new Map(pending.map((p) => [p.customer, p]));
-    return raw.flatMap((r) => {
-      const customer = parseLatest(r)?.customer;
-      const latest = customer ? this.merge(r, alerted[customer], pendingOf.get(customer)) : undefined;
-      return latest ? [latest] : [];
-    });
+    const out: LatestHealth[] = [];
+    for await (const page of this.scanLatest()) out.push(...page);
+    return out;
   }
 
   /** Stores a batch of verdicts and returns, per customer, the alert it decided. Two round trips per batch. */

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "./redis-keys.ts";
+import { evalScript } from "./eval-script.ts";
 
 export interface RememberedAnswer {
   status: number;
@@ -36,7 +37,7 @@ export class IdempotentRequests {
       return {
         state: "new",
         finish: async (answer) => void (await this.redis.set(redisKey, JSON.stringify({ hash, answer }), "EX", KEEP_SECONDS)),
-        abandon: async () => void (await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, redisKey, pending)),
+        abandon: async () => void (await evalScript(this.redis, `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, redisKey, pending)),
       };
     }
     const raw = await this.redis.get(redisKey);

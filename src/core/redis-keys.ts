@@ -33,6 +33,8 @@ export class RedisKeys {
   /** Alerts decided but not yet delivered, one per customer. */
   alertsOutbox = () => `${this.tag}:alerts:outbox`;
   alertDelivered = (id: string) => `${this.tag}:alerts:delivered:${id}`;
+  /** A fleet-wide run's index of tenant id -> customers (a sweep's or `list`'s), dropped when it ends, expiring if it dies. */
+  tenantIndex = (run: string) => `${this.tag}:tenant-index:${run}`;
   mutex = (name: string) => `${this.tag}:mutex:${name}`;
   rate = (tier: string, host: string) => `${this.tag}:rate:${tier}:${host}`;
   /** How many customers each place had in one hour (hours since the epoch), for App Home's trend. */

@@ -8,6 +8,7 @@ import type { Redis } from "ioredis";
 import { transient, type Mutex } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 import { releaseIfOwner as releaseWriter, renewIfOwner as renewWriter } from "./owned-key-scripts.ts";
+import { evalScript } from "./eval-script.ts";
 
 // KEYS: writer, readers. ARGV: holder, ttl. Takes a share unless a writer holds or waits.
 const takeShared = `
@@ -55,12 +56,12 @@ export class RedisMutex implements Mutex {
     const holder = randomBytes(12).toString("hex");
     const deadline = Date.now() + this.maxWaitMs;
     let delay = 5;
-    while (Number(await this.redis.eval(takeShared, 2, writer, readers, holder, String(this.ttlMs))) !== 1) {
+    while (Number(await evalScript(this.redis, takeShared, 2, writer, readers, holder, String(this.ttlMs))) !== 1) {
       if (Date.now() > deadline) throw transient(`waited too long for ${name}`);
       await sleep(delay);
       delay = Math.min(delay * 2, 200);
     }
-    const timer = setInterval(() => void this.redis.eval(renewShared, 1, readers, holder, String(this.ttlMs)).catch(() => undefined), Math.floor(this.ttlMs / 3));
+    const timer = setInterval(() => void evalScript(this.redis, renewShared, 1, readers, holder, String(this.ttlMs)).catch(() => undefined), Math.floor(this.ttlMs / 3));
     timer.unref();
     try {
       return await fn();
@@ -81,11 +82,11 @@ export class RedisMutex implements Mutex {
       await sleep(delay);
       delay = Math.min(delay * 2, 200);
     }
-    const timer = setInterval(() => void this.redis.eval(renewWriter, 1, writer, owner, String(this.ttlMs)).catch(() => undefined), Math.floor(this.ttlMs / 3));
+    const timer = setInterval(() => void evalScript(this.redis, renewWriter, 1, writer, owner, String(this.ttlMs)).catch(() => undefined), Math.floor(this.ttlMs / 3));
     timer.unref();
     try {
       delay = 5;
-      while (Number(await this.redis.eval(liveReaders, 1, readers)) > 0) {
+      while (Number(await evalScript(this.redis, liveReaders, 1, readers)) > 0) {
         if (Date.now() > deadline) throw transient(`waited too long for ${name}`);
         await sleep(delay);
         delay = Math.min(delay * 2, 200);
@@ -93,7 +94,7 @@ export class RedisMutex implements Mutex {
       return await fn();
     } finally {
       clearInterval(timer);
-      await this.redis.eval(releaseWriter, 1, writer, owner).catch(() => undefined);
+      await evalScript(this.redis, releaseWriter, 1, writer, owner).catch(() => undefined);
     }
   }
 }

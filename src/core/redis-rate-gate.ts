@@ -8,6 +8,7 @@ import type { Redis } from "ioredis";
 import type { RateGate } from "../../adapters/port.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 import { currentFence, fenceHolds, superseded } from "./execution-fence.ts";
+import { evalScript } from "./eval-script.ts";
 
 // KEYS: window, then the calling execution's fence keys. ARGV: window, max, member, then the fence values.
 // -1 when the fence no longer holds: a superseded execution sends nothing more to Qlik.
@@ -69,11 +70,11 @@ export class RedisRateGate implements RateGate {
     const checks = fence?.checks ?? [];
     const asked = Date.now();
     for (;;) {
-      const waitMs = Number(await this.redis.eval(takeScript, 1 + checks.length, key, ...checks.map((c) => c.key), String(limit.windowMs), String(limit.max), member, ...checks.map((c) => c.value)));
+      const waitMs = Number(await evalScript(this.redis, takeScript, 1 + checks.length, key, ...checks.map((c) => c.key), String(limit.windowMs), String(limit.max), member, ...checks.map((c) => c.value)));
       if (waitMs === -1) throw superseded("another execution took over");
       if (waitMs <= 0) {
         this.onWait?.({ host, tier, seconds: (Date.now() - asked) / 1000 });
-        return () => void this.redis.eval(doneScript, 1, key, member).catch(() => undefined);
+        return () => void evalScript(this.redis, doneScript, 1, key, member).catch(() => undefined);
       }
       await new Promise((r) => setTimeout(r, waitMs));
     }

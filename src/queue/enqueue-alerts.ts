@@ -12,17 +12,26 @@ export const ALERT_ATTEMPTS = 8;
 /** The back-off is the notifier's (a custom strategy by this name), so the deliverer sets its pace. */
 export const ALERT_BACKOFF = "alert-backoff";
 
-/** Queues a delivery for every pending alert that has none waiting, and restarts the failed ones. Returns how many it (re)started. */
+/**
+ * Queues a delivery for every pending alert that has none waiting, and restarts the failed ones, a
+ * page of the outbox at a time (its lookups side by side), so an outage's thousands of alerts neither
+ * sit in memory at once nor cost one round trip after another. Returns how many it (re)started.
+ */
 export async function enqueuePendingAlerts(alerts: Queue, outbox: AlertOutbox): Promise<number> {
   let started = 0;
-  for (const alert of await outbox.pending()) {
-    const job = await Job.fromId(alerts, alert.id);
-    if (!job) {
-      await alerts.add("alert", alert, { jobId: alert.id, attempts: ALERT_ATTEMPTS, backoff: { type: ALERT_BACKOFF }, removeOnComplete: true, removeOnFail: { count: 1000 } });
-      started++;
-    } else if (await job.isFailed()) {
-      await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
-      started++;
+  for await (const page of outbox.scanPending()) {
+    // An alert HSCAN repeats on a later page finds its job queued by then: nothing is added twice.
+    const jobs = await Promise.all(page.map((a) => Job.fromId(alerts, a.id)));
+    const missing = page.filter((_, i) => !jobs[i]);
+    if (missing.length) {
+      await alerts.addBulk(missing.map((alert) => ({ name: "alert", data: alert, opts: { jobId: alert.id, attempts: ALERT_ATTEMPTS, backoff: { type: ALERT_BACKOFF }, removeOnComplete: true, removeOnFail: { count: 1000 } } })));
+      started += missing.length;
+    }
+    for (const job of jobs) {
+      if (job && (await job.isFailed())) {
+        await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+        started++;
+      }
     }
   }
   return started;

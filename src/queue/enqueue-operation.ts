@@ -9,6 +9,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { operationJobId, operationJobSchema, type OperationJob, type ReplyTo } from "./job-payload.ts";
+import { evalScript } from "../core/eval-script.ts";
 
 export type EnqueueDisposition = "queued" | "running" | "done" | "resumed";
 
@@ -59,6 +60,6 @@ export async function enqueueOperation(
     });
     return { jobId: job.id ?? jobId, disposition: previous === "failed" ? "resumed" : "queued" };
   } finally {
-    await redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, claimKey, payload.requestId);
+    await evalScript(redis, `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, claimKey, payload.requestId);
   }
 }

@@ -76,8 +76,8 @@ export async function handleOperation(job: Job, data: OperationJob, deps: Operat
     }
     case "list": {
       const pending = deps.approvals ? await deps.approvals.listPending() : [];
-      const view = await listFleet(deps.registry, deps.listTenants, { ...(c.region ? { where: c.region } : {}), ...(c.status ? { status: c.status } : {}) }, deps.ignoreHosts, pending, deps.sharedTenants);
-      await report({ operation: "list", customer: "", where: c.region ?? "all", phase: "done", steps: [], summary: `${view.rows.length} customers` });
+      const view = await listFleet(deps, { ...(c.region ? { where: c.region } : {}), ...(c.status ? { status: c.status } : {}) }, deps.ignoreHosts, pending, deps.sharedTenants);
+      await report({ operation: "list", customer: "", where: c.region ?? "all", phase: "done", steps: [], summary: `${view.total} customers` });
       return view;
     }
     case "move":

@@ -16,7 +16,8 @@ import type { CustomerLock, HeldLock } from "../core/customer-lock.ts";
 import type { AuditLog } from "../core/audit-log.ts";
 import type { Approvals } from "../core/approvals.ts";
 import type { OperationProgress } from "../core/operation-progress.ts";
-import type { OrgTenantView } from "../core/list-fleet.ts";
+import type { TenantPages } from "../core/list-fleet.ts";
+import type { TenantIndex } from "../core/tenant-index.ts";
 import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
 import type { CustomerMoves } from "../core/customer-moves.ts";
 import { assertFence, currentFence, fenceHolds, type Fence } from "../core/execution-fence.ts";
@@ -33,7 +34,9 @@ export interface OperationWorkerDeps {
   prefix: string;
   adapterFor(target: Target): DeploymentAdapter;
   /** The organisation-level tenant listing, where configured (fleet views). */
-  listTenants?: (filter?: string) => Promise<OrgTenantView[]>;
+  listTenantPages?: TenantPages;
+  /** A Redis index of tenant id -> customers for one fleet-wide run (`list`). */
+  tenantIndex(run: string): TenantIndex;
   /** Hostnames that are not customers (the OEM's source tenant). */
   ignoreHosts?: string[];
   /** The shared tenants' names, for the places each has taken in `list`. */

@@ -67,7 +67,7 @@ export function startSweepWorker(deps: SweepWorkerDeps): Worker {
           // Once per sweep, not per customer: qoem's own trouble is not the customers' health.
           deps.logger.warn({ jobId: job.id, scope: result.scope, unchecked: result.unchecked.count, code: result.unchecked.code, reason: result.unchecked.reason }, "sweep could not check some customers: they are unknown");
         }
-        deps.logger.info({ jobId: job.id, scope: result.scope, customers: result.customers, detailed: result.detailed, unknown: result.counts.unknown, alerts: result.alerts.length, queued, ms: Date.now() - started }, "sweep finished");
+        deps.logger.info({ jobId: job.id, scope: result.scope, customers: result.customers, detailed: result.detailed, unknown: result.counts.unknown, alerts: result.alertCount, queued, ms: Date.now() - started }, "sweep finished");
         return result;
       } finally {
         await held.release();

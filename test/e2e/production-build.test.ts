@@ -28,7 +28,7 @@ beforeAll(async () => {
   install = mkdtempSync(join(tmpdir(), "qoem-build-"));
   await promisify(execFile)(process.execPath, [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", join(repoRoot, "tsconfig.build.json"), "--outDir", join(install, "dist")], { cwd: repoRoot });
   mkdirSync(join(install, "bin"));
-  cpSync(join(repoRoot, "bin/qoem.js"), join(install, "bin/qoem.js"));
+  for (const file of ["qoem.js", "tune-v8.js"]) cpSync(join(repoRoot, "bin", file), join(install, "bin", file));
   writeFileSync(join(install, "package.json"), readFileSync(join(repoRoot, "package.json")));
   symlinkSync(join(repoRoot, "node_modules"), join(install, "node_modules"), "dir");
 }, 240_000);

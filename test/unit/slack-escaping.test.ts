@@ -120,7 +120,7 @@ describe("Slack messages built from user and Qlik text", () => {
     expectSafe(approvalRequestedText(approval()));
     const health = healthMessage({ customer: HOSTILE, verdict: "red", reasons: [HOSTILE], checkedAt: "2026-01-01T00:00:00.000Z" }, HOSTILE)!;
     expectSafe({ text: health.text, blocks: health.attachments[0]!.blocks.filter((b) => b.type !== "actions") });
-    const fleet = { rows: [{ customer: HOSTILE, where: HOSTILE, deployment: HOSTILE, status: HOSTILE, tenantStatus: HOSTILE, hostname: HOSTILE }], sharedPlaces: [{ tenant: HOSTILE, used: 3 }], live: false, unknownTenants: [{ id: HOSTILE, name: HOSTILE, hostname: HOSTILE }], goneTenants: [{ customer: HOSTILE, tenantId: HOSTILE }], pendingApprovals: [{ id: HOSTILE, customer: HOSTILE, operation: HOSTILE, requestedBy: HOSTILE, expiresAt: 0 }] };
+    const fleet = { rows: [{ customer: HOSTILE, where: HOSTILE, deployment: HOSTILE, status: HOSTILE, tenantStatus: HOSTILE, hostname: HOSTILE }], sharedPlaces: [{ tenant: HOSTILE, used: 3 }], byWhere: [], live: false, unknownTenants: [{ id: HOSTILE, name: HOSTILE, hostname: HOSTILE }], goneTenants: [{ customer: HOSTILE, tenantId: HOSTILE }], pendingApprovals: [{ id: HOSTILE, customer: HOSTILE, operation: HOSTILE, requestedBy: HOSTILE, expiresAt: 0 }] };
     expectSafe(fleetPageMessage(pageOfFleet(fleet, 0, "list.job", HOSTILE)).blocks.filter((b) => b.type !== "actions"));
     expectSafe(homeBlocks(fleetHealthView([latest]), { pending: [approval()], recent: [entry], trend: new Map([[HOSTILE, [1, 2, undefined, 3]]]), canOnboard: true }));
   });

@@ -59,6 +59,7 @@ describe("a fleet of 2,000 with the longest names, in pages", () => {
   const fleet: FleetResult = {
     rows: Array.from({ length: 2000 }, (_, i) => ({ customer: longest(i), where: cloudRegionCodes[i % cloudRegionCodes.length]!, deployment: "own tenant", status: i % 2 ? "active" : "onboard-failed", tenantStatus: "active", hostname: `${longest(i)}.${"h".repeat(20)}.qlikcloud.com` })),
     sharedPlaces: [],
+    byWhere: [],
     live: true,
     unknownTenants: Array.from({ length: 300 }, (_, i) => ({ id: `t${i}`, name: longest(i), hostname: `${longest(i)}.eu.qlikcloud.com` })),
     goneTenants: [],

@@ -156,7 +156,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     if (path === "/_emulator/state" && req.method === "GET") {
       const tenants = [...state.tenants.values()].map((t) => state.toJSON(t, `${publicBase}/${t.hostnames[0]}`));
       const allowedCalls = [...limiter.allowed.values()].reduce((a, b) => a + b, 0);
-      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs() });
+      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs(), allowedByBucket: Object.fromEntries(limiter.allowed) });
     }
     if (path === "/_emulator/faults" && req.method === "POST") {
       const parsed = adminFaults.safeParse(body);
@@ -176,14 +176,29 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     }
     if (path === "/_emulator/tenants" && req.method === "POST") {
       // Bulk seeding for benchmarks: many active, named, aliased tenants in one region.
-      const parsed = z.object({ count: z.number().int().min(1).max(20_000), region: z.string(), prefix: z.string().regex(/^[a-z][a-z0-9-]*$/) }).safeParse(body);
-      if (!parsed.success || !cloudRegionCodes.includes(parsed.data.region)) throw qlikError(400, "EMU-5", "Invalid bulk request");
-      const { count, region, prefix } = parsed.data;
+      // `onboarded`: each tenant as qoem's onboard leaves it (the JWT identity provider of that issuer, the
+      // production space with the source's templates published), so a sweep's detailed checks see healthy
+      // tenants and make the calls a healthy tenant costs; without it the tenants are bare (and red).
+      const parsed = z
+        .object({ count: z.number().int().min(1).max(20_000), region: z.string(), prefix: z.string().regex(/^[a-z][a-z0-9-]*$/), onboarded: z.object({ jwtIssuer: z.string().url() }).strict().optional() })
+        .strict()
+        .safeParse(body);
+      if (!parsed.success || !cloudRegionCodes.includes(parsed.data.region)) throw qlikError(400, "EMU-5", "Invalid bulk request", parsed.success ? `unknown region ${parsed.data.region}` : parsed.error.issues[0]?.message);
+      const { count, region, prefix, onboarded } = parsed.data;
+      const templates = [...sourceData.apps.values()].filter((a) => a.spaceId === templateSpace.id);
       const created = [];
       for (let i = 0; i < count; i++) {
         const name = `${prefix}${i}`;
         const t = state.addTenant({ datacenter: state.datacenterOf(region), region, name, createdBy: "emulator" });
         state.setAlias(t, `${name}.${region}.qlikcloud.com`);
+        if (onboarded) {
+          const content = state.dataOf(t.id);
+          const now = new Date().toISOString();
+          const idp = { id: randomId(24, "0123456789abcdef"), protocol: "jwtAuth", provider: "external", active: true, interactive: false, description: `qoem: ${name}`, tenantIds: [t.id], options: { issuer: onboarded.jwtIssuer }, created: now, lastUpdated: now };
+          content.idps.set(idp.id, idp);
+          const production = content.addSpace(`${name}-production`, "managed");
+          for (const template of templates) content.addApp(template.name, production.id, template.content, { published: true, publishTime: now, originAppId: template.id });
+        }
         created.push({ id: t.id, name, hostname: t.hostnames[1] });
       }
       return sendJson(res, 201, { tenants: created });

@@ -15,6 +15,8 @@ export const emulatorSourceTenant = { hostname: "oem-source.eu.qlikcloud.com", r
 export const emulatorSharedTenant = { name: "shared", hostname: "oem-shared.eu.qlikcloud.com", region: "eu" };
 
 export const emulatorRegionClient = (region: string) => ({ clientId: `emu-${region}-client`, clientSecret: `emu-${region}-secret` });
+/** The issuer of the emulated JWT identity provider that onboarding on the emulators configures. */
+export const emulatorJwtIssuer = "https://oem.example.com/qoem-emulated";
 export const emulatorOrganizationClient = { clientId: "emu-org-client", clientSecret: "emu-org-secret" };
 
 export function emulatorDefaults(): CloudEmulatorOptions {
@@ -38,7 +40,7 @@ function emulatorPublicKey(): string {
 /** Onboarding settings for a qoem running on the emulators: JWT IdP, a brand per customer, monitoring. */
 export function emulatorOnboarding(): Partial<CloudOnboardingOptions> {
   return {
-    identity: { jwt: { issuer: "https://oem.example.com/qoem-emulated", keyId: "qoem-emulated", publicKey: emulatorPublicKey() } },
+    identity: { jwt: { issuer: emulatorJwtIssuer, keyId: "qoem-emulated", publicKey: emulatorPublicKey() } },
     branding: { default: { description: "emulated OEM brand" }, customers: {} },
     monitoring: { webhookUrl: "https://qoem.invalid/webhooks/qlik" },
   };

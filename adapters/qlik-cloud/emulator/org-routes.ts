@@ -78,6 +78,46 @@ function sorter(spec: string | null) {
   };
 }
 
+// The default order (createdAt, then id) never changes for a tenant, and tenants are only ever added:
+// kept per state, rebuilt when the count changes, so a page of a 60,000-tenant organisation costs the
+// tenants it walks past, not a sort of them all (a benchmark's emulator must keep up with Qlik's limits).
+const defaultOrders = new WeakMap<EmuRequest["state"], { size: number; ids: string[]; position: Map<string, number> }>();
+function defaultOrder(state: EmuRequest["state"]) {
+  const known = defaultOrders.get(state);
+  if (known && known.size === state.tenants.size) return known;
+  const ids = [...state.tenants.values()].sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((t) => t.id);
+  const order = { size: state.tenants.size, ids, position: new Map(ids.map((id, i) => [id, i])) };
+  defaultOrders.set(state, order);
+  return order;
+}
+
+/** A page in the default order: walks from the cursor until the page and the next match are found. */
+function defaultOrderPage(req: EmuRequest, node: ScimNode, limit: number, next: string | null) {
+  const order = defaultOrder(req.state);
+  const matching = (id: string) => {
+    const item = orgItem(req.state.tenantById(id)!, req.base);
+    return scimMatches(node, (attr) => readAttr(item, attr)) ? item : undefined;
+  };
+  let i = 0;
+  if (next) {
+    const at = order.position.get(next);
+    if (at === undefined || !matching(next)) throw qlikError(400, "CORE-TENANTS-5", "Invalid cursor", "The next cursor is not valid.");
+    i = at;
+  }
+  const page: Array<ReturnType<typeof orgItem>> = [];
+  let after: ReturnType<typeof orgItem> | undefined;
+  for (; i < order.ids.length; i++) {
+    const item = matching(order.ids[i]!);
+    if (!item) continue;
+    if (page.length < limit) page.push(item);
+    else {
+      after = item;
+      break;
+    }
+  }
+  return { page, after };
+}
+
 export const orgRoutes: Route[] = [
   {
     method: "GET",
@@ -91,6 +131,22 @@ export const orgRoutes: Route[] = [
       const limit = limitText === null ? 20 : Number(limitText);
       if (!Number.isInteger(limit) || limit < 0 || limit > 100) {
         throw qlikError(400, "CORE-TENANTS-4", "Invalid limit", "limit must be an integer from 0 to 100.");
+      }
+      const sortSpec = req.query.get("sort");
+      if ((!sortSpec || sortSpec === "createdAt") && !req.query.get("prev") && req.query.get("totalResults") !== "true" && limit > 0) {
+        const next = req.query.get("next");
+        const { page, after } = defaultOrderPage(req, node, limit, next);
+        const q = (cursor: Record<string, string>) => {
+          const query = new URLSearchParams(req.query);
+          query.delete("next");
+          query.delete("prev");
+          for (const [k, v] of Object.entries(cursor)) query.set(k, v);
+          return { href: `${req.base}/api/core/tenants?${query.toString()}` };
+        };
+        const links: Record<string, { href: string }> = { self: q({}) };
+        if (after) links.next = q({ next: after.id });
+        if (next && page[0]) links.prev = q({ prev: page[0].id });
+        return { status: 200, body: { data: page, links } };
       }
       const all = [...req.state.tenants.values()]
         .map((t) => req.state.tenantById(t.id)!)

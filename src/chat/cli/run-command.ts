@@ -10,7 +10,7 @@ import { dispatchParsed, type ChatAnswer, type DispatchDeps } from "../dispatch-
 import { followJob, type FollowResult } from "../../queue/follow-job.ts";
 import { progressPrinter } from "../shell/shell-surface.ts";
 import { renderResult, renderStillRunning } from "../render-text.ts";
-import { describeSweeps, fleetHealthView, renderFleetHealth } from "../render-fleet-health.ts";
+import { describeSweeps, renderFleetHealth, summarizeFleetHealth } from "../render-fleet-health.ts";
 import { followSweeps } from "../../queue/follow-sweeps.ts";
 
 export const exitCodes = { done: 0, failed: 1, refused: 1, timeout: 1, malformed: 2 } as const;
@@ -81,7 +81,7 @@ export async function runCommand(target: RunTarget, options: RunCommandOptions):
   if (answer.kind === "fleet" && answer.jobIds.length) {
     const sweeps = await followSweeps(target.sweeps, target.sweepEvents, answer.jobIds, options.followTimeoutMs);
     const fleet = target.dispatch.fleet;
-    const text = renderFleetHealth(fleetHealthView(await fleet.history.all(), await fleet.history.lastSweepAt()), describeSweeps(sweeps));
+    const text = renderFleetHealth(await summarizeFleetHealth(fleet.history.scanLatest(), await fleet.history.lastSweepAt(), await fleet.deployments?.()), describeSweeps(sweeps));
     const outcome: RunOutcome = sweeps.failed ? "failed" : sweeps.timeout ? "timeout" : "done";
     return end(outcome, { command: answer.command.name, jobIds: answer.jobIds, sweeps, text }, text);
   }

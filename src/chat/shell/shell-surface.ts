@@ -6,7 +6,7 @@
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import type { Queue, QueueEvents } from "bullmq";
-import { describeSweeps, fleetHealthView, renderFleetHealth } from "../render-fleet-health.ts";
+import { describeSweeps, renderFleetHealth, summarizeFleetHealth } from "../render-fleet-health.ts";
 import { followSweeps } from "../../queue/follow-sweeps.ts";
 import { formatCommandError } from "../../commands/parse-command.ts";
 import { dispatchCommand, type DispatchDeps } from "../dispatch-command.ts";
@@ -77,7 +77,7 @@ export async function runShell(options: ShellOptions): Promise<void> {
         if (answer.kind === "fleet" && answer.jobIds.length) {
           const sweeps = await followSweeps(options.sweeps!, options.sweepEvents!, answer.jobIds);
           const fleet = options.dispatch.fleet;
-          write(renderFleetHealth(fleetHealthView(await fleet.history.all(), await fleet.history.lastSweepAt(), await fleet.deployments?.()), describeSweeps(sweeps)));
+          write(renderFleetHealth(await summarizeFleetHealth(fleet.history.scanLatest(), await fleet.history.lastSweepAt(), await fleet.deployments?.()), describeSweeps(sweeps)));
         }
         if (answer.kind === "decision" && answer.jobId) {
           const outcome = await followJob(options.events, options.operations, answer.jobId, () => undefined, follow);

@@ -64,7 +64,7 @@ export function homeBlocks(view: FleetHealthView, extras: HomeExtras = {}): Know
   if (undelivered) blocks.push(contextLine(mrkdwn`⚠️ ${undelivered}`));
   const lines = view.notGreen.slice(0, 40).map((l) => `${verdictMark[l.verdict]} ` + mrkdwn`*${l.customer}* (${l.where}): ${clip(l.reasons.join("; "), 300)}`);
   blocks.push(...lineSections(lines.length ? lines : ["Every customer is green."], 5));
-  if (view.notGreen.length > 40) blocks.push(contextLine(`… and ${view.notGreen.length - 40} more; /qoem health all lists them.`));
+  if (view.notGreenCount > lines.length) blocks.push(contextLine(`… and ${view.notGreenCount - lines.length} more; /qoem health all lists them.`));
   if (extras.pending) {
     blocks.push({ type: "divider" }, { type: "section", text: { type: "mrkdwn", text: `*Waiting for your decision* (${extras.pending.length})` } });
     if (extras.pending.length === 0) blocks.push(contextLine("Nothing is waiting for an approver."));
