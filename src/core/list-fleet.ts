@@ -5,7 +5,7 @@
  */
 import { cloudRegions } from "../../adapters/qlik-cloud/regions.ts";
 import { targetOf, whereOf, type CustomerRecord, type CustomerRegistry, type CustomerStatus } from "./customer-registry.ts";
-import { deploymentLabel } from "./count-shared-places.ts";
+import { countSharedPlaces, deploymentLabel } from "./count-shared-places.ts";
 
 export interface OrgTenantView {
   id: string;
@@ -48,9 +48,9 @@ export async function listFleet(
   const pendingApprovals = pending.map(({ id, customer, operation, requestedBy, expiresAt }) => ({ id, customer, operation, requestedBy, expiresAt }));
   const all = await registry.list();
   const records = all.filter((r) => (!filter.where || whereOf(targetOf(r)) === filter.where) && (!filter.status || r.status === filter.status));
-  const sharedPlaces = sharedTenants
-    .filter((t) => !filter.where || filter.where === t)
-    .map((tenant) => ({ tenant, used: all.filter((r) => r.kind === "shared" && r.sharedTenant === tenant && r.status !== "removed").length }));
+  const listed = sharedTenants.filter((t) => !filter.where || filter.where === t);
+  const used = await countSharedPlaces(registry, listed);
+  const sharedPlaces = listed.map((tenant) => ({ tenant, used: used[tenant] ?? 0 }));
   const tenants = listTenants ? await listTenants() : undefined;
   const byId = new Map((tenants ?? []).map((t) => [t.id, t]));
   const rows: FleetRow[] = records.map((r: CustomerRecord) => {

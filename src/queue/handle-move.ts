@@ -10,7 +10,7 @@ import { moveBack } from "../core/move-back.ts";
 import { removeMovedSource } from "../core/remove-moved-source.ts";
 import { describeRemoval, planMove } from "../core/plan-move.ts";
 import { requireCustomer } from "../core/customer-environment.ts";
-import { targetOf, whereOf } from "../core/customer-registry.ts";
+import { placeFieldOf, targetOf, whereOf } from "../core/customer-registry.ts";
 import { describeTarget, MOVE_PURGE_AFTER_DAYS, whereOfTarget } from "../core/customer-moves.ts";
 import type { MoveCommand } from "../commands/command-schema.ts";
 import { enqueueOperation } from "./enqueue-operation.ts";
@@ -79,7 +79,7 @@ async function afterMove(data: OperationJob, deps: OperationWorkerDeps, customer
     requestedBy: data.requestedBy.user,
     requestedSurface: data.requestedBy.surface,
     deployment: `the source of ${customer}'s move: ${describeTarget(move.from)}`,
-    effect: `${describeRemoval({ ...record, kind: move.from.kind, ...(move.from.kind === "cloud" ? { region: move.from.region } : { site: move.from.site }), ...(move.fromTenantId ? { tenantId: move.fromTenantId } : {}) }, deps.moveGraceDays ?? 7).replace(/^once the target is healthy, after a second approval or \d+ days \([^)]*\): /, "")} now, instead of on ${removeAfter.slice(0, 10)}`,
+    effect: `${describeRemoval({ ...record, kind: move.from.kind, [placeFieldOf(move.from.kind)]: whereOfTarget(move.from), ...(move.fromTenantId ? { tenantId: move.fromTenantId } : {}) }, deps.moveGraceDays ?? 7).replace(/^once the target is healthy, after a second approval or \d+ days \([^)]*\): /, "")} now, instead of on ${removeAfter.slice(0, 10)}`,
     target: moveId,
   });
   if (!("approval" in asked)) return;
