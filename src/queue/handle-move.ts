@@ -54,8 +54,10 @@ export async function handleMove(job: Job, data: OperationJob, c: MoveCommand, d
     await report({ operation: "move-back", customer: c.customer, where: "", phase: "done", steps: [], summary: `${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}` });
     return result;
   }
-  const result = await removeMovedSource(base, c.customer, moveId, data.requestedBy.user === "qoem" ? undefined : data.requestedBy.user);
-  await deps.audit.record({ user: data.requestedBy.user, surface: data.requestedBy.surface, action: "move source removal", customer: c.customer, result: result.status, jobId: job.id!, approvalId: moveId, detail: `${data.requestedBy.user === "qoem" ? "after the grace period" : `approved by ${data.requestedBy.user}`}: ${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}` });
+  // The job the move scheduled runs as qoem's; an approval that brought it forward is recorded with the move.
+  const approvedBy = data.requestedBy.user !== "qoem" ? data.requestedBy.user : (await moves.get(c.customer))?.removalApprovedBy;
+  const result = await removeMovedSource(base, c.customer, moveId, approvedBy);
+  await deps.audit.record({ user: approvedBy ?? data.requestedBy.user, surface: data.requestedBy.surface, action: "move source removal", customer: c.customer, result: result.status, jobId: job.id!, approvalId: moveId, detail: `${approvedBy ? `approved by ${approvedBy}` : "after the grace period"}: ${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}` });
   await report({ operation: "move-removal", customer: c.customer, where: "", phase: "done", steps: [], summary: `${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}` });
   return result;
 }
