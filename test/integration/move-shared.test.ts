@@ -1,5 +1,8 @@
 // Growing out of a shared tenant: a customer moved to its own tenant (plan, approval, move, health of both sides, going back, removal of only
 // that customer on the second approval or after the grace period, its place freed in the count of 9), the other customer untouched throughout.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
 import { onboardCustomer } from "../support/health-fixture.ts";
@@ -157,5 +160,24 @@ describe("move from a shared tenant to the customer's own tenant", () => {
     betaUntouched(qoem, before.beta);
     expect((await sayCommand(qoem, "status beta")).text).toMatch(/1 of 9 places used/);
     expect((await qoem.dispatch.audit.read("alpha")).find((e) => e.action === "move source removal")).toMatchObject({ user: "qoem", detail: expect.stringMatching(/^after the grace period: alpha's source \(shared tenant shared\) is removed/) });
+  }, 120_000);
+
+  it("gives the own tenant what the shared tenant offered (its templates), not every template, and keeps them in the record", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "qoem-move-shared-")), "qoem.yaml");
+    writeFileSync(file, ["sharedTenants:", "  trial:", "    hostname: oem-trial.eu.qlikcloud.com", "    region: eu", '    templates: ["Sales Overview"]', ""].join("\n"));
+    qoem = await startTestQoem("move-shared-offer", { QOEM_CONFIG: file });
+    await onboardCustomer(qoem, "tc", "trial");
+    const trial = qoem.cloudEmulator!.state.tenantByHost("oem-trial.eu.qlikcloud.com")!;
+    expect(appsOf(qoem, trial.id, "tc-production").map((a) => a.split(":")[0])).toEqual(["Sales Overview"]);
+    expect((await qoem.registry.get("tc"))!.templates ?? "").toBe("");
+    const moved = await approvedMove(qoem, "tc", "eu");
+    expect(moved.outcome?.state, moved.text).toBe("completed");
+    const target = tenantsIn(qoem, "tc", "eu")[0]!;
+    expect(appsOf(qoem, target.id, "tc-production")).toEqual(appsOf(qoem, trial.id, "tc-production"));
+    expect(await qoem.registry.get("tc")).toMatchObject({ status: "moving", kind: "cloud", templates: "Sales Overview" });
+    expect((await sayCommand(qoem, "health tc")).outcome!.result).toMatchObject({ verdict: "green" });
+    // Going back: the shared tenant's customer again, its templates the offer's (identical to every other customer's).
+    expect((await sayCommand(qoem, "move tc back")).outcome?.state).toBe("completed");
+    expect(await qoem.registry.get("tc")).toMatchObject({ status: "active", kind: "shared", sharedTenant: "trial", templates: "Sales Overview" });
   }, 120_000);
 });
