@@ -269,7 +269,7 @@ export class CustomerRegistry {
       const parsed = customerRecordSchema.safeParse(raw);
       if (!parsed.success || parsed.data.status === "removed") return [];
       // Indexed here yet pointed elsewhere: only a customer moving out, until its source's removal, still holds the place.
-      return whereOf(targetOf(parsed.data)) === where || parsed.data.status === "moving" ? [parsed.data] : [];
+      return whereOf(targetOf(parsed.data)) === where || parsed.data.status === "moving" || parsed.data.status === "move-failed" ? [parsed.data] : [];
     });
   }
 

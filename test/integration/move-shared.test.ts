@@ -10,6 +10,8 @@ import { requestIdOf, sayCommand } from "../support/say-command.ts";
 import { appsOf, approvedMove, removalRequest, tenantsIn } from "../support/move-fixture.ts";
 import { expectedSharedContents, seenBy, SHARED_HOST, sharedContents, signIn } from "../support/shared-fixture.ts";
 import { PRODUCTION_MARK } from "../../adapters/qlik-cloud/shared-tenant/shared-context.ts";
+import { renderFleet } from "../../src/chat/render-text.ts";
+import { removeMovedSource } from "../../src/core/remove-moved-source.ts";
 
 let qoem: TestQoem | undefined;
 afterEach(async () => {
@@ -126,6 +128,9 @@ describe("move from a shared tenant to the customer's own tenant", () => {
     // Moved but not removed: alpha's spaces are still in the shared tenant (move back returns to them), so its place is still taken.
     expect((await sayCommand(qoem, "status beta")).text).toMatch(/9 of 9 places used/);
     expect((await sayCommand(qoem, "onboard tenth shared")).text).toMatch(/shared tenant shared already serves 9 customers: Qlik's OEM guide allows a shared tenant only for fewer than 10 customers/);
+    const listed = renderFleet((await sayCommand(qoem, "list")).outcome?.result) ?? "";
+    expect(listed).toContain("shared tenant shared: 9 of 9 places used");
+    expect(listed).toMatch(/^alpha +own tenant +de +moving/m);
 
     const request = await removalRequest(qoem, "alpha");
     expect((await sayCommand(qoem, `approve ${request}`, "U1")).text).toMatch(/someone else must approve/);
@@ -144,6 +149,7 @@ describe("move from a shared tenant to the customer's own tenant", () => {
 
     // The place is free: 8 of 9, and a new customer takes it.
     expect((await sayCommand(qoem, "status beta")).text).toMatch(/8 of 9 places used/);
+    expect(renderFleet((await sayCommand(qoem, "list")).outcome?.result)).toContain("shared tenant shared: 8 of 9 places used");
     const tenth = await sayCommand(qoem, "onboard tenth shared");
     expect(tenth.outcome?.state, tenth.text).toBe("completed");
     expect(sharedContents(qoem.cloudEmulator!, "tenth")).toEqual(expectedSharedContents("tenth"));
@@ -160,6 +166,27 @@ describe("move from a shared tenant to the customer's own tenant", () => {
     betaUntouched(qoem, before.beta);
     expect((await sayCommand(qoem, "status beta")).text).toMatch(/1 of 9 places used/);
     expect((await qoem.dispatch.audit.read("alpha")).find((e) => e.action === "move source removal")).toMatchObject({ user: "qoem", detail: expect.stringMatching(/^after the grace period: alpha's source \(shared tenant shared\) is removed/) });
+  }, 120_000);
+
+  it("finishes a removal that an execution recorded but stopped before the customer was active: nothing more removed, the place freed", async () => {
+    qoem = await startTestQoem("move-shared-half");
+    const before = await twoCustomers(qoem);
+    const asked = await sayCommand(qoem, "move alpha eu", "U1");
+    expect((await sayCommand(qoem, `approve ${requestIdOf(asked)}`, "U2")).outcome?.state).toBe("completed");
+    const moves = qoem.dispatch.moves!;
+    // What the stopped execution did: the source removed and recorded, then nothing (the customer still moving, its place still held).
+    const removal = await qoem.adapters.shared.offboard({ customer: "alpha", target: { kind: "shared", tenant: "shared" } }, { purgeAfterDays: 30 });
+    await moves.update("alpha", requestIdOf(asked), { phase: "removed", removal: removal.detail });
+    expect((await sayCommand(qoem, "status beta")).text).toMatch(/2 of 9 places used/);
+    const run = { registry: qoem.registry, moves, adapterFor: qoem.adapters.adapterFor, jobId: "j-next", assertCurrent: async () => undefined };
+    const result = await removeMovedSource(run, "alpha", requestIdOf(asked));
+    expect(result).toMatchObject({ status: "removed", detail: removal.detail });
+    expect(await qoem.registry.get("alpha")).toMatchObject({ status: "active", kind: "cloud", region: "eu" });
+    expect((await sayCommand(qoem, "status beta")).text).toMatch(/1 of 9 places used/);
+    betaUntouched(qoem, before.beta);
+    // Once more: already done, nothing changes.
+    expect(await removeMovedSource(run, "alpha", requestIdOf(asked))).toMatchObject({ status: "removed" });
+    expect(await qoem.registry.get("alpha")).toMatchObject({ status: "active", lastJobId: "j-next" });
   }, 120_000);
 
   it("gives the own tenant what the shared tenant offered (its templates), not every template, and keeps them in the record", async () => {
