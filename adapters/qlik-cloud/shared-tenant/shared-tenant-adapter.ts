@@ -28,7 +28,7 @@ function withOfferedTemplates(shared: SharedContext, step: OnboardStep): Onboard
 
 export type SharedTenantAdapter = DeploymentAdapter & {
   context: SharedContext;
-  /** The customer's apps, by space (what a move to its own tenant exports). */
+  /** The customer's apps in both its spaces, by space (a move exports the production space's, through `apps`). */
   listCustomerApps(env: CustomerEnvironment): ReturnType<typeof customerApps>;
 };
 
