@@ -17,6 +17,7 @@ import { enqueueOperation } from "./enqueue-operation.ts";
 import type { OperationJob } from "./job-payload.ts";
 import type { Execution } from "./handle-operation.ts";
 import type { OperationWorkerDeps, Report } from "./operation-worker.ts";
+import { userError } from "../../adapters/port.ts";
 
 const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(bytes < 1024 ** 2 ? 3 : 1)} MB`;
 
@@ -54,6 +55,8 @@ export async function handleMove(job: Job, data: OperationJob, c: MoveCommand, d
     await report({ operation: "move-back", customer: c.customer, where: "", phase: "done", steps: [], summary: `${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}` });
     return result;
   }
+  // Chat refuses a move into a shared tenant; a job that asks for one anyway removes nothing.
+  if (c.to.kind !== "remove-source") throw userError(`a customer is not moved into a shared tenant; ${c.customer} stays where it is`);
   // The job the move scheduled runs as qoem's; an approval that brought it forward is recorded with the move.
   const approvedBy = data.requestedBy.user !== "qoem" ? data.requestedBy.user : (await moves.get(c.customer))?.removalApprovedBy;
   const result = await removeMovedSource(base, c.customer, moveId, approvedBy);

@@ -12,6 +12,8 @@ import { expectedSharedContents, seenBy, SHARED_HOST, sharedContents, signIn } f
 import { PRODUCTION_MARK } from "../../adapters/qlik-cloud/shared-tenant/shared-context.ts";
 import { renderFleet } from "../../src/chat/render-text.ts";
 import { removeMovedSource } from "../../src/core/remove-moved-source.ts";
+import { enqueueOperation } from "../../src/queue/enqueue-operation.ts";
+import { followJob } from "../../src/queue/follow-job.ts";
 
 let qoem: TestQoem | undefined;
 afterEach(async () => {
@@ -102,6 +104,14 @@ describe("move from a shared tenant to the customer's own tenant", () => {
     expect(reasons).toContain("source (shared): healthy");
     expect(reasons.some((r) => r.startsWith("target (eu)"))).toBe(true);
     expect((health.outcome!.result as { verdict: string }).verdict).not.toBe("red");
+
+    // A job that asks for a move into the shared tenant anyway (chat never queues one) removes nothing.
+    const crafted = await enqueueOperation(qoem.operations, qoem.redis, { requestId: "crafted", operation: "move", command: { name: "move", customer: "alpha", to: { kind: "shared", tenant: "shared" }, dryRun: false }, approvalId: requestIdOf(asked), requestedBy: { user: "U1", surface: "cli" }, requestedAt: new Date().toISOString() }, { rerunCompleted: true });
+    const refusedJob = await followJob(qoem.events, qoem.operations, crafted.jobId, () => undefined);
+    expect(refusedJob.state).toBe("failed");
+    expect(refusedJob.error).toMatch(/a customer is not moved into a shared tenant; alpha stays where it is/);
+    expect(sharedContents(qoem.cloudEmulator!, "alpha")).toEqual(expectedSharedContents("alpha"));
+    expect((await qoem.dispatch.moves!.get("alpha"))!.phase).toBe("moved");
 
     const back = await sayCommand(qoem, "move alpha back");
     expect(back.outcome?.state).toBe("completed");
