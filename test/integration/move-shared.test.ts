@@ -178,6 +178,27 @@ describe("move from a shared tenant to the customer's own tenant", () => {
     expect((await qoem.dispatch.audit.read("alpha")).find((e) => e.action === "move source removal")).toMatchObject({ user: "qoem", detail: expect.stringMatching(/^after the grace period: alpha's source \(shared tenant shared\) is removed/) });
   }, 120_000);
 
+  it("refuses an app the target cannot take before anything is created, and resumes once it is fixed, without a new approval", async () => {
+    qoem = await startTestQoem("move-shared-refused");
+    const before = await twoCustomers(qoem);
+    const data = qoem.cloudEmulator!.state.dataOf(sharedTenantOf(qoem).id);
+    const production = [...data.spaces.values()].find((s) => s.name === "alpha-production")!;
+    const twin = data.addApp("Sales Overview", production.id, Buffer.from("a second app of that name"), { published: true });
+    // beta's apps carry the same names and do not count: only alpha's are listed.
+    expect((await sayCommand(qoem, "move alpha eu --dry-run")).outcome!.progress!.summary).toMatch(/The move would be refused: 2 apps are named 'Sales Overview'/);
+    const moved = await approvedMove(qoem, "alpha", "eu");
+    expect(moved.outcome?.state).toBe("failed");
+    expect(moved.outcome?.error ?? moved.outcome?.progress?.note).toMatch(/the move cannot start: 2 apps are named 'Sales Overview'.*Nothing was created/);
+    expect(tenantsIn(qoem, "alpha", "eu")).toHaveLength(0);
+    expect(await qoem.registry.get("alpha")).toMatchObject({ status: "move-failed", kind: "shared", sharedTenant: "shared" });
+    data.apps.delete(twin.id);
+    const resumed = await sayCommand(qoem, "move alpha eu");
+    expect(resumed.outcome?.state, resumed.text).toBe("completed");
+    expect(appsOf(qoem, tenantsIn(qoem, "alpha", "eu")[0]!.id, "alpha-production")).toEqual(before.alpha);
+    expect(sharedApps(qoem, "alpha")).toEqual(before.alpha);
+    betaUntouched(qoem, before.beta);
+  }, 120_000);
+
   it("finishes a removal that an execution recorded but stopped before the customer was active: nothing more removed, the place freed", async () => {
     qoem = await startTestQoem("move-shared-half");
     const before = await twoCustomers(qoem);
