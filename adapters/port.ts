@@ -148,6 +148,12 @@ export interface DeploymentAdapter {
    * source tenant's templates space, a site's template stream). Absent: the adapter cannot list them.
    */
   templateNames?(target: Target): Promise<string[]>;
+  /**
+   * What every customer at `target` is given when its own record names no templates or features (a shared
+   * tenant's offer: the guide's identical functionality), so a move out gives the customer what it had. Absent:
+   * the record says it all.
+   */
+  offerOf?(target: Target): { templates: string[]; features: string[] };
   /** Read only, for the onboarding form: the features the licence allows new customers. Absent: no licence to read. */
   licensedFeatures?(): Promise<string[]>;
   close(): Promise<void>;

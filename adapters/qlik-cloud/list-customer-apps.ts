@@ -31,10 +31,14 @@ export async function appItemsInSpace(cloud: CloudContext, host: string, creds: 
   return validItems(items, appItemSchema).filter((i) => i.spaceId === undefined || i.spaceId === spaceId);
 }
 
+/** A space's apps as a move sees them (id, name, file size), by name: a production space's are the customer's apps, whoever's tenant it is. */
+export async function movableAppsInSpace(cloud: CloudContext, host: string, creds: { clientId: string; clientSecret: string }, spaceId: string): Promise<CustomerApp[]> {
+  const items = await appItemsInSpace(cloud, host, creds, spaceId);
+  return items.map((i) => ({ id: i.resourceId, name: i.name, sizeBytes: i.resourceSize?.appFile ?? 0 })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
 export async function listCustomerApps(cloud: CloudContext, env: CustomerEnvironment): Promise<CustomerApp[]> {
   const { host, creds } = tenantOf(cloud, env);
   const production = await findSpace(cloud, host, creds, spaceNames(env.customer).production, "managed");
-  if (!production) return [];
-  const items = await appItemsInSpace(cloud, host, creds, production.id);
-  return items.map((i) => ({ id: i.resourceId, name: i.name, sizeBytes: i.resourceSize?.appFile ?? 0 })).sort((a, b) => a.name.localeCompare(b.name));
+  return production ? movableAppsInSpace(cloud, host, creds, production.id) : [];
 }

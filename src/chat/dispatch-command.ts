@@ -167,7 +167,7 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       const pending = await deps.approvals.pendingFor(command.customer);
       const places = record.kind === "shared" && record.sharedTenant ? (await countSharedPlaces(deps.registry, [record.sharedTenant]))[record.sharedTenant] : undefined;
       const move = await deps.moves?.get(command.customer);
-      const next = nextCommands({ ...lifecycleFactsOf(record, pending?.id), ...(move ? { moveTo: move.to.kind === "cloud" ? move.to.region : move.to.site } : {}) });
+      const next = nextCommands({ ...lifecycleFactsOf(record, pending?.id), ...(move ? { moveTo: whereOf(move.to) } : {}) });
       const text = `${renderCustomer(record, pending, next, places)}${move ? `\n${renderMove(move)}` : ""}`;
       return { kind: "info", command, text, detail: { kind: "status", record, ...(pending ? { pending } : {}), next } };
     }
@@ -238,8 +238,9 @@ async function onboard(command: OnboardCommand, req: ChatRequest, deps: Dispatch
   if (command.target.kind === "shared") {
     // The guide's limits for a shared tenant, with the records of the customers already there.
     const offer = deps.sharedTenants?.[command.target.tenant] ?? { templates: [], features: [] };
-    const others = await deps.registry.list({ where });
-    const guard = checkSharedOnboard({ customer: command.customer, tenant: command.target.tenant, templates: command.templates, features: command.features, ...(command.residency ? { residency: command.residency } : {}), ...(command.personalData ? { personalData: true } : {}) }, offer, others.filter((r) => r.kind === "shared"), record);
+    // Those living there and those moving out, whose place stays taken until their source there is removed.
+    const others = await deps.registry.holding(where);
+    const guard = checkSharedOnboard({ customer: command.customer, tenant: command.target.tenant, templates: command.templates, features: command.features, ...(command.residency ? { residency: command.residency } : {}), ...(command.personalData ? { personalData: true } : {}) }, offer, others, record);
     if (!guard.ok) return refuse(guard.reason);
   }
   const payload = {

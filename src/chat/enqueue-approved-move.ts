@@ -21,6 +21,8 @@ export async function enqueueApprovedMove(approval: Approval, deps: DispatchDeps
   if (approval.operation === "move-removal") {
     const moveId = approval.target ?? "";
     const jobId = `move-removal.${approval.customer}.${moveId}`;
+    // The scheduled job runs as qoem's: the approver is kept with the move, so status and audit name who brought the removal forward.
+    if (approval.decidedBy) await deps.moves.update(approval.customer, moveId, { removalApprovedBy: approval.decidedBy });
     const scheduled = await deps.operations.getJob(jobId);
     if (scheduled && (await scheduled.isDelayed())) {
       await scheduled.promote();

@@ -52,7 +52,7 @@ export const details: Record<CommandName, string> = {
   approve: "Approves a pending offboard (approvers only; never your own request). In Slack, the Approve button does the same.",
   reject: "Rejects a pending offboard, with an optional reason (approvers only). In Slack, the Reject button does the same.",
   move:
-    "Moves a customer to another Qlik Cloud region (from a region or a client-managed site). --dry-run shows the plan: what is built on the target, which apps move (name, size, from, to), what is removed from the source and when. Without it, an approver must approve; then the target is built as an onboard builds it and each app is exported, imported to staging and published. The source is removed after a second approval or the grace period (default 7 days); until then `move <customer> back` returns to it untouched.",
+    "Moves a customer to another Qlik Cloud region (from a region, a client-managed site, or a shared tenant to its own tenant; never into a shared tenant). --dry-run shows the plan: what is built on the target, which apps move (name, size, from, to), what is removed from the source and when. Without it, an approver must approve; then the target is built as an onboard builds it and each app is exported, imported to staging and published. The source is removed after a second approval or the grace period (default 7 days); until then `move <customer> back` returns to it untouched.",
 };
 
 export function helpText(topic?: string): string {

@@ -254,6 +254,8 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
         return { name, customer, to: { kind: "back" }, dryRun };
       }
       if (ctx.sites.includes(where)) throw new ParseFailure(`a move goes to a Qlik Cloud region (${creatableRegionCodes.join(", ")}); qoem does not import apps into a client-managed site such as '${where}'`);
+      // The guide's shared tenant is for a few anonymous, identical customers: qoem onboards into it, never moves into it.
+      if (ctx.sharedTenants?.includes(where)) throw new ParseFailure(`a customer is not moved into a shared tenant such as '${where}'; onboard a new customer there with /qoem onboard <customer> ${where}, or move to a region (${creatableRegionCodes.join(", ")})`);
       if (!cloudRegionCodes.includes(where)) throw new ParseFailure(`unknown region ${quote(where)} (regions: ${creatableRegionCodes.join(", ")}, or back)`);
       const region = findRegion(where);
       if (region && !region.creatable) throw new ParseFailure(`Qlik cannot create tenants in region '${region.code}' (${region.datacenter}, ${region.location}) through its API yet; move to one of ${creatableRegionCodes.join(", ")}`);

@@ -8,10 +8,10 @@ export const deploymentLabel = (kind: CustomerRecord["kind"]) => (kind === "clou
 
 export const placesLine = (used: number) => `${used} of ${SHARED_TENANT_LIMIT} places used`;
 
-/** Places taken per shared tenant, from the registry's index of each. */
+/** Places taken per shared tenant, from the registry's index of each: a customer moving out holds its place until its source there is removed. */
 export async function countSharedPlaces(registry: CustomerRegistry, tenants: readonly string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const tenant of tenants) out[tenant] = (await registry.list({ where: tenant })).filter((r) => r.kind === "shared" && r.status !== "removed").length;
+  for (const tenant of tenants) out[tenant] = (await registry.holding(tenant)).length;
   return out;
 }
 

@@ -113,7 +113,7 @@ export const transitions: Transition[] = [
   { from: "move-failed", on: "move", to: "moving", does: "resumes the approved move to the same target from its checkpoint" },
   { from: "moving", on: "move", to: "moving", does: "to the same target after its source's removal failed: runs the removal again (a move still running is refused)" },
   { from: "moving", on: "approve", to: "moving", does: "the second approval: the source is removed now instead of after the grace period" },
-  { from: "moving", on: "job done", to: "active", does: "the source removed (a tenant deactivated with its purge date, a site area removed); the customer lives on the target" },
+  { from: "moving", on: "job done", to: "active", does: "the source removed (a tenant deactivated with its purge date, a site area removed, only the customer's content in a shared tenant, whose place is freed); the customer lives on the target" },
   { from: "moving", on: "move back", to: "active", does: "before the source is removed: back to the untouched source; the target tenant is deactivated with a purge date" },
   { from: "move-failed", on: "move back", to: "active", does: "back to the untouched source; a target tenant the move made is deactivated with a purge date" },
 ];

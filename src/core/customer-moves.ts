@@ -11,7 +11,8 @@ import { checkpointSchema, type Checkpoint } from "./operation-progress.ts";
 import { fencedHset, type Fence, type WriteCondition } from "./execution-fence.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 
-const targetSchema = z.discriminatedUnion("kind", [z.object({ kind: z.literal("cloud"), region: z.string() }), z.object({ kind: z.literal("client-managed"), site: z.string() })]);
+// A shared tenant is a source only (a customer growing out to its own tenant); chat refuses a move into one.
+const targetSchema = z.discriminatedUnion("kind", [z.object({ kind: z.literal("cloud"), region: z.string() }), z.object({ kind: z.literal("client-managed"), site: z.string() }), z.object({ kind: z.literal("shared"), tenant: z.string() })]);
 
 /** How long a tenant a move leaves behind (the source once removed, or a target gone back from) waits before Qlik purges it; reactivatable until then. */
 export const MOVE_PURGE_AFTER_DAYS = 30;

@@ -121,7 +121,8 @@ return status
 `;
 
 // KEYS: fence keys (n)..., customer hash, customers-at of the old place, customers-at of the new place. ARGV: n, fence values...,
-// expected status, customer, kind, new place's field, new place, then field, value, ... (an empty value deletes the field).
+// expected status, customer, kind, new place's field, new place, '1' to keep the customer in the old place's index, then
+// field, value, ... (an empty value deletes the field).
 // Points the record at another place (a move, or a move back) only while the fence holds (0) and the status is the expected one (2).
 const relocateScript = `
 local n = tonumber(ARGV[1])
@@ -130,14 +131,24 @@ for i = 1, n do
 end
 local h = KEYS[n + 1]
 if redis.call('HGET', h, 'status') ~= ARGV[n + 2] then return 2 end
-redis.call('HDEL', h, 'region', 'site', 'tenantId', 'tenantHost', 'hostname', 'purgeDate')
+redis.call('HDEL', h, 'region', 'site', 'sharedTenant', 'tenantId', 'tenantHost', 'hostname', 'purgeDate')
 redis.call('HSET', h, 'kind', ARGV[n + 4], ARGV[n + 5], ARGV[n + 6])
-for i = n + 7, #ARGV, 2 do
+for i = n + 8, #ARGV, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', h, ARGV[i]) else redis.call('HSET', h, ARGV[i], ARGV[i + 1]) end
 end
-redis.call('ZREM', KEYS[n + 2], ARGV[n + 3])
+if ARGV[n + 7] ~= '1' then redis.call('ZREM', KEYS[n + 2], ARGV[n + 3]) end
 redis.call('ZADD', KEYS[n + 3], 0, ARGV[n + 3])
 return 1
+`;
+
+// KEYS: customer hash, customers-at of the place left. ARGV: customer, the place left.
+// Drops the customer from a place's index once nothing of it is left there, unless the record points at that place (again).
+const leaveScript = `
+local kind = redis.call('HGET', KEYS[1], 'kind')
+local field = 'site'
+if kind == 'cloud' then field = 'region' elseif kind == 'shared' then field = 'sharedTenant' end
+if kind and redis.call('HGET', KEYS[1], field) == ARGV[2] then return 0 end
+return redis.call('ZREM', KEYS[2], ARGV[1])
 `;
 
 export function targetOf(record: CustomerRecord): Target {
@@ -223,18 +234,44 @@ export class CustomerRegistry {
   }
 
   /**
-   * Points the customer at another place in one atomic step (its kind, region or site, tenant and hostname,
-   * and the per-place index), while the fence holds and the status is `expectStatus`: a move's switch to its
-   * target, or a move back to its source.
+   * Points the customer at another place in one atomic step (its kind, region, site or shared tenant, tenant and
+   * hostname, and the per-place index), while the fence holds and the status is `expectStatus`: a move's switch
+   * to its target, or a move back to its source. `keepOldPlace`: the customer stays in the old place's index (a
+   * shared tenant's place stays taken while its source waits for removal; `leavePlace` gives it up).
    */
-  async relocate(customer: string, to: Target, fields: { tenantId?: string; hostname?: string; status?: CustomerStatus; lastError?: string }, expectStatus: CustomerStatus, fence?: Fence): Promise<void> {
+  async relocate(customer: string, to: Target, fields: { tenantId?: string; hostname?: string; status?: CustomerStatus; lastError?: string; templates?: string; features?: string }, expectStatus: CustomerStatus, fence?: Fence, options: { keepOldPlace?: boolean } = {}): Promise<void> {
     const current = await this.get(customer);
     const oldWhere = current ? whereOf(targetOf(current)) : "";
     const checks = fence?.checks ?? [];
-    const flat = Object.entries({ updatedAt: new Date().toISOString(), tenantId: fields.tenantId ?? "", hostname: fields.hostname ?? "", ...(fields.status ? { status: fields.status } : {}), ...(fields.lastError !== undefined ? { lastError: fields.lastError } : {}) }).flat();
-    const out = Number(await evalScript(this.redis, relocateScript, checks.length + 3, ...checks.map((c) => c.key), this.keys.customer(customer), this.keys.customersAt(oldWhere), this.keys.customersAt(whereOf(to)), String(checks.length), ...checks.map((c) => c.value), expectStatus, customer, to.kind, to.kind === "cloud" ? "region" : "site", whereOf(to), ...flat));
+    const flat = Object.entries({ updatedAt: new Date().toISOString(), tenantId: fields.tenantId ?? "", hostname: fields.hostname ?? "", ...(fields.status ? { status: fields.status } : {}), ...(fields.lastError !== undefined ? { lastError: fields.lastError } : {}), ...(fields.templates ? { templates: fields.templates } : {}), ...(fields.features ? { features: fields.features } : {}) }).flat();
+    const out = Number(await evalScript(this.redis, relocateScript, checks.length + 3, ...checks.map((c) => c.key), this.keys.customer(customer), this.keys.customersAt(oldWhere), this.keys.customersAt(whereOf(to)), String(checks.length), ...checks.map((c) => c.value), expectStatus, customer, to.kind, placeFieldOf(to.kind), whereOf(to), options.keepOldPlace ? "1" : "0", ...flat));
     if (out === 0) throw superseded(`another execution took over before ${customer} was pointed at ${whereOf(to)}`);
     if (out === 2) throw movedOn(`${customer} is no longer ${expectStatus}`);
+  }
+
+  /**
+   * Gives up the customer's place at `where` in that place's index (what counts a shared tenant's places), once
+   * nothing of the customer is left there: a move's removed source. Kept when the record points at `where`.
+   */
+  async leavePlace(customer: string, where: string): Promise<void> {
+    await evalScript(this.redis, leaveScript, 2, this.keys.customer(customer), this.keys.customersAt(where), customer, where);
+  }
+
+  /**
+   * The customers holding a place at `where` (any status but removed): those that live there, and those moving
+   * out whose source there is not removed yet (a move keeps its source's place until then; see `relocate`).
+   */
+  async holding(where: string): Promise<CustomerRecord[]> {
+    const names = await this.redis.zrange(this.keys.customersAt(where), "0", "-1");
+    if (names.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const name of names) pipeline.hgetall(this.keys.customer(name));
+    return ((await pipeline.exec()) ?? []).flatMap(([, raw]) => {
+      const parsed = customerRecordSchema.safeParse(raw);
+      if (!parsed.success || parsed.data.status === "removed") return [];
+      // Indexed here yet pointed elsewhere: only a customer moving out, until its source's removal, still holds the place.
+      return whereOf(targetOf(parsed.data)) === where || parsed.data.status === "moving" || parsed.data.status === "move-failed" ? [parsed.data] : [];
+    });
   }
 
   /** Conditions on a customer's record, for fenced writes elsewhere (its checkpoint). */

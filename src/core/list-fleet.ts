@@ -8,7 +8,7 @@
  */
 import { cloudRegions } from "../../adapters/qlik-cloud/regions.ts";
 import { targetOf, whereOf, type CustomerRecord, type CustomerRegistry, type CustomerStatus } from "./customer-registry.ts";
-import { deploymentLabel } from "./count-shared-places.ts";
+import { countSharedPlaces, deploymentLabel } from "./count-shared-places.ts";
 import type { TenantIndex } from "./tenant-index.ts";
 import { readAhead } from "./read-ahead.ts";
 
@@ -85,8 +85,9 @@ export async function listFleet(
 ): Promise<FleetView> {
   const pendingApprovals = pending.map(({ id, customer, operation, requestedBy, expiresAt }) => ({ id, customer, operation, requestedBy, expiresAt }));
   const matches = (r: CustomerRecord) => (!filter.where || whereOf(targetOf(r)) === filter.where) && (!filter.status || r.status === filter.status);
-  // Places taken in each shared tenant shown (the one filtered for, or all), counted in the same pass.
-  const placesUsed = new Map(sharedTenants.filter((t) => !filter.where || filter.where === t).map((t) => [t, 0]));
+  // Places taken in each shared tenant shown (the one filtered for, or all): a customer moving out still holds one.
+  const listed = sharedTenants.filter((t) => !filter.where || filter.where === t);
+  const used = await countSharedPlaces(deps.registry, listed);
   // The listing starts now, while the registry is read.
   const listing = deps.listTenantPages ? readAhead(deps.listTenantPages(), 4) : undefined;
   const index = listing ? deps.tenantIndex(`list:${Date.now()}:${Math.random().toString(36).slice(2, 10)}`) : undefined;
@@ -108,7 +109,6 @@ export async function listFleet(
     for await (const page of deps.registry.scan()) {
       const entries: Array<{ tenantId: string; value: string }> = [];
       for (const r of page) {
-        if (r.kind === "shared" && r.sharedTenant && r.status !== "removed" && placesUsed.has(r.sharedTenant)) placesUsed.set(r.sharedTenant, placesUsed.get(r.sharedTenant)! + 1);
         const match = matches(r);
         if (r.tenantId) entries.push({ tenantId: r.tenantId, value: `${r.customer}${match && r.kind === "cloud" && r.status !== "removed" ? " watched" : ""}` });
         if (!match) continue;
@@ -162,6 +162,6 @@ export async function listFleet(
     goneTenants,
     goneTenantCount,
     pendingApprovals,
-    sharedPlaces: [...placesUsed.entries()].map(([tenant, used]) => ({ tenant, used })),
+    sharedPlaces: listed.map((tenant) => ({ tenant, used: used[tenant] ?? 0 })),
   };
 }

@@ -1,5 +1,5 @@
 // Dry run of a move: what the target's onboard would make, which apps move (name, size, from, to), what is removed from the source and when. Reads only.
-import { unsupported, type CustomerApp, type DeploymentAdapter, type PlannedStep, type Target } from "../../adapters/port.ts";
+import { unsupported, type CustomerApp, type DeploymentAdapter, type OnboardRequest, type PlannedStep, type Target } from "../../adapters/port.ts";
 import { planOnboard } from "./plan-onboard.ts";
 import { environmentOf } from "./customer-environment.ts";
 import { targetOf, templatesOf, type CustomerRecord } from "./customer-registry.ts";
@@ -15,7 +15,16 @@ export interface MovePlan {
   removal: string;
 }
 
-export const moveRequestOf = (record: CustomerRecord, to: Target) => ({ customer: record.customer, target: to, templates: templatesOf(record), features: to.kind === "cloud" && record.kind === "cloud" && record.features ? record.features.split(",").filter(Boolean) : [] });
+/**
+ * The onboard the target runs: the customer's templates and (cloud to cloud, shared to cloud) features, a
+ * shared tenant's offer standing in for what its record leaves to the offer, so growing out keeps what it had.
+ */
+export function moveRequestOf(record: CustomerRecord, to: Target, source?: DeploymentAdapter): OnboardRequest {
+  const offer = record.kind === "shared" ? source?.offerOf?.(targetOf(record)) : undefined;
+  const recorded = record.features ? record.features.split(",").filter(Boolean) : [];
+  const features = to.kind !== "cloud" || record.kind === "client-managed" ? [] : recorded.length ? recorded : (offer?.features ?? []);
+  return { customer: record.customer, target: to, templates: templatesOf(record).length ? templatesOf(record) : (offer?.templates ?? []), features };
+}
 
 export function describeRemoval(record: CustomerRecord, graceDays: number): string {
   const what =
@@ -42,7 +51,7 @@ export async function planMove(record: CustomerRecord, source: DeploymentAdapter
   return {
     from,
     to: describeTarget(to),
-    target: await planOnboard(target, moveRequestOf(record, to)),
+    target: await planOnboard(target, moveRequestOf(record, to, source)),
     apps: apps.map((a) => ({ name: a.name, sizeBytes: a.sizeBytes, from, to: landing(record.customer, to) })),
     refusals,
     removal: describeRemoval(record, graceDays),

@@ -74,7 +74,7 @@ export async function runMove(run: MoveRun, customer: string, moveId: string): P
   if (!source.apps) throw userError(`qoem cannot read the apps of ${from}, so ${customer} cannot be moved from there`);
   const templates = record.templates ? record.templates.split("|").filter(Boolean) : [];
   const sourceEnv = sourceEnvOf(move, templates);
-  const request = moveRequestOf(record, move.to);
+  const request = moveRequestOf(record, move.to, source);
   const checkpoint = move.checkpoint;
   const facts: StepFacts = { ...checkpoint.facts };
   let apps = move.apps;
@@ -164,7 +164,7 @@ export async function runMove(run: MoveRun, customer: string, moveId: string): P
     });
   for (const s of before) await onboardStep(s);
 
-  const targetEnv = (): CustomerEnvironment => targetEnvOf({ ...move, checkpoint: { ...checkpoint, facts } }, templates);
+  const targetEnv = (): CustomerEnvironment => targetEnvOf({ ...move, checkpoint: { ...checkpoint, facts } }, request.templates);
   for (const app of apps) {
     const { id, title } = appStep(app.name);
     await step(id, title, async () => {
@@ -192,7 +192,10 @@ export async function runMove(run: MoveRun, customer: string, moveId: string): P
     if (!move.sourceCheckpoint) await run.moves.update(customer, moveId, { sourceCheckpoint: held }, run.fence, conditions);
     await run.checkpoints.save(customer, whereOfTarget(move.to), { facts: { ...facts }, done: {} }, run.fence, conditions);
   }
-  await run.registry.relocate(customer, move.to, { ...(env.tenantId ? { tenantId: env.tenantId } : {}), ...(env.hostname ? { hostname: env.hostname } : {}), lastError: "" }, "moving", run.fence);
+  // A shared tenant's offer becomes the customer's own on its tenant (what the target's onboard gave it); the
+  // source's place stays taken in the shared tenant's count until its removal (remove-moved-source.ts).
+  const given = move.from.kind === "shared" ? { ...(!record.templates && request.templates.length ? { templates: request.templates.join("|") } : {}), ...(!record.features && request.features.length ? { features: request.features.join(",") } : {}) } : {};
+  await run.registry.relocate(customer, move.to, { ...(env.tenantId ? { tenantId: env.tenantId } : {}), ...(env.hostname ? { hostname: env.hostname } : {}), ...given, lastError: "" }, "moving", run.fence, { keepOldPlace: move.from.kind === "shared" });
   const removeAfter = new Date(Date.now() + run.graceDays * 86_400_000).toISOString();
   await save({ apps, phase: "moved", removeAfter });
   const done: CustomerMove = { ...move, apps, checkpoint, phase: "moved", removeAfter };

@@ -10,13 +10,14 @@ import { moveBack } from "../core/move-back.ts";
 import { removeMovedSource } from "../core/remove-moved-source.ts";
 import { describeRemoval, planMove } from "../core/plan-move.ts";
 import { requireCustomer } from "../core/customer-environment.ts";
-import { targetOf, whereOf } from "../core/customer-registry.ts";
+import { placeFieldOf, targetOf, whereOf } from "../core/customer-registry.ts";
 import { describeTarget, MOVE_PURGE_AFTER_DAYS, whereOfTarget } from "../core/customer-moves.ts";
 import type { MoveCommand } from "../commands/command-schema.ts";
 import { enqueueOperation } from "./enqueue-operation.ts";
 import type { OperationJob } from "./job-payload.ts";
 import type { Execution } from "./handle-operation.ts";
 import type { OperationWorkerDeps, Report } from "./operation-worker.ts";
+import { userError } from "../../adapters/port.ts";
 
 const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(bytes < 1024 ** 2 ? 3 : 1)} MB`;
 
@@ -54,8 +55,12 @@ export async function handleMove(job: Job, data: OperationJob, c: MoveCommand, d
     await report({ operation: "move-back", customer: c.customer, where: "", phase: "done", steps: [], summary: `${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}` });
     return result;
   }
-  const result = await removeMovedSource(base, c.customer, moveId, data.requestedBy.user === "qoem" ? undefined : data.requestedBy.user);
-  await deps.audit.record({ user: data.requestedBy.user, surface: data.requestedBy.surface, action: "move source removal", customer: c.customer, result: result.status, jobId: job.id!, approvalId: moveId, detail: `${data.requestedBy.user === "qoem" ? "after the grace period" : `approved by ${data.requestedBy.user}`}: ${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}` });
+  // Chat refuses a move into a shared tenant; a job that asks for one anyway removes nothing.
+  if (c.to.kind !== "remove-source") throw userError(`a customer is not moved into a shared tenant; ${c.customer} stays where it is`);
+  // The job the move scheduled runs as qoem's; an approval that brought it forward is recorded with the move.
+  const approvedBy = data.requestedBy.user !== "qoem" ? data.requestedBy.user : (await moves.get(c.customer))?.removalApprovedBy;
+  const result = await removeMovedSource(base, c.customer, moveId, approvedBy);
+  await deps.audit.record({ user: approvedBy ?? data.requestedBy.user, surface: data.requestedBy.surface, action: "move source removal", customer: c.customer, result: result.status, jobId: job.id!, approvalId: moveId, detail: `${approvedBy ? `approved by ${approvedBy}` : "after the grace period"}: ${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}` });
   await report({ operation: "move-removal", customer: c.customer, where: "", phase: "done", steps: [], summary: `${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}` });
   return result;
 }
@@ -79,7 +84,7 @@ async function afterMove(data: OperationJob, deps: OperationWorkerDeps, customer
     requestedBy: data.requestedBy.user,
     requestedSurface: data.requestedBy.surface,
     deployment: `the source of ${customer}'s move: ${describeTarget(move.from)}`,
-    effect: `${describeRemoval({ ...record, kind: move.from.kind, ...(move.from.kind === "cloud" ? { region: move.from.region } : { site: move.from.site }), ...(move.fromTenantId ? { tenantId: move.fromTenantId } : {}) }, deps.moveGraceDays ?? 7).replace(/^once the target is healthy, after a second approval or \d+ days \([^)]*\): /, "")} now, instead of on ${removeAfter.slice(0, 10)}`,
+    effect: `${describeRemoval({ ...record, kind: move.from.kind, [placeFieldOf(move.from.kind)]: whereOfTarget(move.from), ...(move.fromTenantId ? { tenantId: move.fromTenantId } : {}) }, deps.moveGraceDays ?? 7).replace(/^once the target is healthy, after a second approval or \d+ days \([^)]*\): /, "")} now, instead of on ${removeAfter.slice(0, 10)}`,
     target: moveId,
   });
   if (!("approval" in asked)) return;

@@ -3,7 +3,8 @@
  * Qlik Cloud adapter (own tenants), the client-managed site adapter and the shared-tenant adapter.
  * What the port promises: ordered steps with stable ids; a dry run that changes nothing; steps that
  * look for what they would create, so a second run makes nothing new; health as a verdict with
- * reasons; an offboard that touches only its customer; failures as coded QoemErrors.
+ * reasons; a move's source that lists and exports only its customer's apps; an offboard that touches only
+ * its customer; failures as coded QoemErrors.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { QoemError, type CustomerEnvironment, type DeploymentAdapter, type OnboardRequest, type StepFacts } from "../../adapters/port.ts";
@@ -107,6 +108,22 @@ describe.each(Object.keys(subjects))("the adapter port: %s", (name) => {
     const report = await s.adapter.health(s.env("acme", facts));
     expect(report).toMatchObject({ customer: "acme", verdict: "green", reasons: [] });
     expect(Number.isNaN(Date.parse(report.checkedAt))).toBe(false);
+  });
+
+  it("as a move's source: lists the customer's apps with names and sizes, none of another's, and exports each one's file", async () => {
+    const s = await start();
+    const a = await runAll(s.adapter, s.request("acme"));
+    const g = await runAll(s.adapter, s.request("globex"));
+    const transfer = s.adapter.apps;
+    expect(transfer, "every adapter is a move's source").toBeDefined();
+    const mine = await transfer!.listApps(s.env("acme", a.facts));
+    const theirs = await transfer!.listApps(s.env("globex", g.facts));
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.map((x) => x.name)).toEqual([...mine.map((x) => x.name)].sort((x, y) => x.localeCompare(y)));
+    expect(mine.filter((x) => theirs.some((t) => t.id === x.id))).toEqual([]);
+    const before = s.owns("acme");
+    for (const app of mine) expect((await transfer!.exportApp(s.env("acme", a.facts), app)).byteLength, app.name).toBe(app.sizeBytes);
+    expect(s.owns("acme")).toEqual(before);
   });
 
   it("offboards one customer and touches nothing of another's", async () => {

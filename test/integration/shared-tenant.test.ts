@@ -84,6 +84,31 @@ describe("two customers in one shared tenant", () => {
     const alphaSpaces = new Set([...fixture.data.spaces.values()].filter((s) => s.name.startsWith("alpha-")).map((s) => s.id));
     expect(apps.every((a) => alphaSpaces.has(a.spaceId))).toBe(true);
   });
+
+  it("is a move's source: lists only the customer's production apps with their sizes, exports them, and refuses to export another customer's app", async () => {
+    fixture = await startSharedFixture();
+    await runAll(fixture.adapter, sharedRequest("alpha"));
+    await runAll(fixture.adapter, sharedRequest("beta"));
+    const spaceOf = (name: string) => [...fixture!.data.spaces.values()].find((s) => s.name === name)!;
+    const alphaApps = [...fixture.data.apps.values()].filter((a) => a.spaceId === spaceOf("alpha-production").id);
+    alphaApps[0]!.content = Buffer.from(`alpha's own ${"q".repeat(3000)}`);
+    const transfer = fixture.adapter.apps!;
+    // A source only: nothing is ever imported into a shared tenant.
+    expect(transfer.importApp).toBeUndefined();
+    const listed = await transfer.listApps(sharedEnv("alpha"));
+    expect(listed.map((a) => a.name)).toEqual(templates);
+    expect(new Set(listed.map((a) => a.id))).toEqual(new Set(alphaApps.map((a) => a.id)));
+    expect(listed.find((a) => a.id === alphaApps[0]!.id)!.sizeBytes).toBe(alphaApps[0]!.content.length);
+    const file = await transfer.exportApp(sharedEnv("alpha"), listed.find((a) => a.id === alphaApps[0]!.id)!);
+    expect(Buffer.from(file).toString()).toBe(alphaApps[0]!.content.toString());
+
+    const betaApp = [...fixture.data.apps.values()].find((a) => a.spaceId === spaceOf("beta-production").id)!;
+    const refused = await transfer.exportApp(sharedEnv("alpha"), { id: betaApp.id, name: betaApp.name, sizeBytes: 1 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "user_error" });
+    expect((refused as Error).message).toMatch(/is not in alpha's production space in shared tenant shared; qoem exports only that customer's apps/);
+    // A customer with nothing there (removed, or never onboarded) has no apps to move.
+    expect(await transfer.listApps(sharedEnv("gamma"))).toEqual([]);
+  });
 });
 
 describe("the guide's limits, enforced by the adapter", () => {

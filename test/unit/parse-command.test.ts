@@ -109,6 +109,8 @@ describe("parseCommand", () => {
     expect(fail("move acme fr").reason).toMatch(/Qlik cannot create tenants in region 'fr'/);
     expect(fail("move acme mars").reason).toMatch(/unknown region 'mars'/);
     expect(fail("move acme us extra").reason).toMatch(/unexpected 'extra'/);
+    const withShared = parseCommand("move acme oem-us", { ...ctx, sharedTenants: ["oem-us"] });
+    expect(withShared.ok ? undefined : withShared.error.reason).toMatch(/a customer is not moved into a shared tenant such as 'oem-us'; onboard a new customer there with \/qoem onboard <customer> oem-us, or move to a region/);
     expect(fail("move acme remove-source").reason).toMatch(/unknown region 'remove-source'/);
   });
 

@@ -2,7 +2,8 @@
  * The shared-tenant adapter: a customer is a group and two spaces in a Qlik Cloud tenant that up to
  * nine customers share, under the guardrails of Qlik's OEM guide (see guide-limits.ts). It runs on
  * the cloud adapter's context (one caller, one token cache, one template export) and reuses its
- * identity provider, spaces and templates steps on the shared tenant.
+ * identity provider, spaces and templates steps on the shared tenant, and its app export when a
+ * customer grows out to its own tenant.
  */
 import { unsupported, userError, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../../port.ts";
 import type { CloudContext } from "../cloud-adapter.ts";
@@ -12,6 +13,7 @@ import { createSharedContext, type SharedContext, type SharedTenantAccess } from
 import { sharedTenantSteps } from "./shared-tenant-steps.ts";
 import { sharedTenantHealth } from "./shared-tenant-health.ts";
 import { customerApps, removeSharedCustomer } from "./shared-tenant-offboard.ts";
+import { sharedAppSource } from "./shared-app-source.ts";
 
 /** A step run with the tenant's templates when the request names none: every customer gets the same. */
 function withOfferedTemplates(shared: SharedContext, step: OnboardStep): OnboardStep {
@@ -26,7 +28,7 @@ function withOfferedTemplates(shared: SharedContext, step: OnboardStep): Onboard
 
 export type SharedTenantAdapter = DeploymentAdapter & {
   context: SharedContext;
-  /** The customer's apps, by space (what a move to its own tenant exports). */
+  /** The customer's apps in both its spaces, by space (a move exports the production space's, through `apps`). */
   listCustomerApps(env: CustomerEnvironment): ReturnType<typeof customerApps>;
 };
 
@@ -35,6 +37,8 @@ export function createSharedTenantAdapter(cloud: CloudContext, tenants: Record<s
   return {
     kind: "shared",
     context: shared,
+    // A move's source only (growing out to an own tenant); no import: nobody is moved into a shared tenant.
+    apps: sharedAppSource(shared),
     onboardSteps(request: OnboardRequest): OnboardStep[] {
       if (request.target.kind !== "shared") throw userError("the shared-tenant adapter only onboards to shared tenants");
       shared.tenantOf(request.target);
@@ -52,6 +56,10 @@ export function createSharedTenantAdapter(cloud: CloudContext, tenants: Record<s
       throw unsupported(`${env.customer}'s place in a shared tenant was removed at its offboard and cannot be reactivated; onboard it again`);
     },
     listCustomerApps: (env) => customerApps(shared, env),
+    offerOf: (target) => {
+      const t = shared.tenantOf(target);
+      return { templates: t.templates, features: t.features };
+    },
     close: async () => {},
   };
 }

@@ -24,7 +24,7 @@ async function gone(call: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** The customer's apps, by space: what a move to its own tenant exports. */
+/** The customer's apps in both its spaces, by space. A move to its own tenant exports only the production space's (shared-app-source.ts). */
 export async function customerApps(shared: SharedContext, env: CustomerEnvironment): Promise<Array<{ id: string; name: string; spaceId: string; space: "staging" | "production" }>> {
   const tenant = shared.tenantOf(env.target);
   const mine = await customerObjects(shared, tenant.hostname, tenant, env.customer);
