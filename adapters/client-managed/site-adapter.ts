@@ -8,6 +8,7 @@ import { QrsClient, type SiteTls } from "./qrs-client.ts";
 import { siteSteps } from "./site-steps.ts";
 import { siteHealth } from "./site-health.ts";
 import { removeCustomer } from "./site-offboard.ts";
+import { createSiteAppRollout } from "./apps/create-app-rollout.ts";
 
 export interface SiteAccess {
   qrsUrl: string;
@@ -48,6 +49,7 @@ export function createSiteAdapter(sites: Record<string, SiteAccess>, options: { 
   return {
     kind: "client-managed",
     context,
+    apps: createSiteAppRollout(context),
     onboardSteps(request: OnboardRequest): OnboardStep[] {
       if (request.target.kind !== "client-managed") throw userError("the client-managed adapter only onboards to sites");
       if (request.features.length) throw unsupported(`${request.features.join(", ")} cannot be offered on a client-managed site`);

@@ -22,6 +22,7 @@ import { monitoringStep } from "./monitoring-step.ts";
 import { featuresStep } from "./features-step.ts";
 import { tenantHealth } from "./tenant-health.ts";
 import { deactivateCustomerTenant, reactivateCustomerTenant } from "./tenant-lifecycle.ts";
+import { createCloudAppRollout } from "./apps/create-app-rollout.ts";
 
 export interface CloudRegionAccess extends ClientCredentials {
   datacenter: string;
@@ -122,6 +123,7 @@ export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdap
   return {
     kind: "cloud",
     context,
+    apps: createCloudAppRollout(context),
     onboardSteps(request: OnboardRequest): OnboardStep[] {
       if (request.target.kind !== "cloud") throw userError("the cloud adapter only onboards to Qlik Cloud regions");
       context.region(request.target.region);

@@ -63,6 +63,11 @@ export const newerThanSpec = [
     schema: { anyOf: [metaEntry, { type: "array", items: metaEntry }] },
     why: "the specification has one {code,title} in a tenant patch error's meta; @qlik/api 2.19 types it as one or many",
   },
+  {
+    at: ["components", "schemas", "ReloadRequest", "properties", "variables"],
+    schema: { type: "object", maxProperties: 20, propertyNames: { minLength: 1, maxLength: 256 }, additionalProperties: { type: "string", maxLength: 256 } },
+    why: "the specification's ReloadRequest has no variables; @qlik/api 2.19 types them: at most 20, each name and value up to 256 characters",
+  },
 ];
 
 function applyNewerThanSpec(doc: Record<string, unknown>): void {

@@ -21,6 +21,8 @@ import { orgRoutes } from "./org-routes.ts";
 import { tenantConfigRoutes } from "./tenant-config-routes.ts";
 import { tenantContentRoutes } from "./tenant-content-routes.ts";
 import { tenantUserRoutes } from "./tenant-user-routes.ts";
+import { reloadRoutes } from "./reload-routes.ts";
+import { seedCustomerApps } from "./seed-customer-apps.ts";
 import { cloudRegionCodes, organizationHost } from "../regions.ts";
 
 export interface ClientCredentials {
@@ -75,7 +77,7 @@ export interface CloudEmulator {
   close(): Promise<void>;
 }
 
-export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes, ...tenantUserRoutes];
+export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes, ...tenantUserRoutes, ...reloadRoutes];
 
 /** The OEM's template apps in the source tenant's templates space. */
 export const defaultTemplates = ["Sales Overview", "Operations Monitor", "Customer Insights"];
@@ -87,6 +89,7 @@ const adminLimits = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.opt
 const adminTenant = z.object({
   status: z.enum(["active", "disabled", "deleted", "user-access-disabled"]).optional(),
   unhealthy: z.boolean().optional(),
+  reloadsFail: z.boolean().optional(),
   failedReloads: z.number().int().min(0).max(10_000).optional(),
   professionalUsed: z.number().int().min(0).optional(),
   analyzerUsed: z.number().int().min(0).optional(),
@@ -161,14 +164,16 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     }
     if (path === "/_emulator/tenants" && req.method === "POST") {
       // Bulk seeding for benchmarks: many active, named, aliased tenants in one region.
-      const parsed = z.object({ count: z.number().int().min(1).max(20_000), region: z.string(), prefix: z.string().regex(/^[a-z][a-z0-9-]*$/) }).safeParse(body);
+      // `apps`: each tenant as an onboard leaves it, with these templates imported to staging and published to production.
+      const parsed = z.object({ count: z.number().int().min(1).max(20_000), region: z.string(), prefix: z.string().regex(/^[a-z][a-z0-9-]*$/), apps: z.array(z.string().min(1)).max(20).optional() }).safeParse(body);
       if (!parsed.success || !cloudRegionCodes.includes(parsed.data.region)) throw qlikError(400, "EMU-5", "Invalid bulk request");
-      const { count, region, prefix } = parsed.data;
+      const { count, region, prefix, apps } = parsed.data;
       const created = [];
       for (let i = 0; i < count; i++) {
         const name = `${prefix}${i}`;
         const t = state.addTenant({ datacenter: state.datacenterOf(region), region, name, createdBy: "emulator" });
         state.setAlias(t, `${name}.${region}.qlikcloud.com`);
+        if (apps?.length) seedCustomerApps(state.dataOf(t.id), name, apps, regionClients[region]!.clientId);
         created.push({ id: t.id, name, hostname: t.hostnames[1] });
       }
       return sendJson(res, 201, { tenants: created });
