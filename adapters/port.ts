@@ -136,8 +136,12 @@ export interface AppRollout {
   reloadAndCheck(env: CustomerEnvironment, appId: string, variables: Record<string, string>): Promise<AppCheck>;
   /** Puts the kept app back over production (rollback). */
   restore(env: CustomerEnvironment, keptAppId: string, published: PublishedApp): Promise<void>;
-  /** Removes an app qoem made for the rollout (a staged import, or a kept copy no longer needed); gone already is fine. */
-  discard(env: CustomerEnvironment, appId: string): Promise<void>;
+  /**
+   * Removes what the customer's update no longer needs once it ended: after an update the kept
+   * previous app, after a rollback the staged version (and on a site, the other copy too). An app
+   * already gone is fine.
+   */
+  finish(env: CustomerEnvironment, apps: { stagedAppId: string; keptAppId: string }, outcome: "updated" | "rolled-back"): Promise<void>;
 }
 
 export interface DeploymentAdapter {

@@ -28,6 +28,8 @@ import { fleetHealthView, renderFleetHealth } from "./render-fleet-health.ts";
 import type { RedisAvailability } from "../queue/track-redis-state.ts";
 import { withinRedisDeadline } from "./within-redis-deadline.ts";
 import { recordOperation } from "../ops/metrics.ts";
+import type { RolloutStore } from "../core/rollout-store.ts";
+import { answerRollout } from "./rollout-commands.ts";
 
 export type Surface = "slack" | "shell" | "cli" | "api";
 
@@ -60,6 +62,9 @@ export interface DispatchDeps {
   fleet: { history: HealthHistory; sweepNow(): Promise<string[]>; jobState(jobId: string): Promise<string> };
   /** Whether Redis answers: while it does not, commands are refused at once (RedisUnavailable) instead of waiting. */
   redisState?: RedisAvailability;
+  /** Template rollouts, and the canary and threshold a request gets unless it names its own. */
+  rollouts: RolloutStore;
+  rolloutDefaults: { canary: number; thresholdPct: number };
 }
 
 export interface DispatchHooks {
@@ -88,6 +93,8 @@ export function describeCommand(c: Command): string {
       return `reject ${c.requestId}`;
     case "abandon":
       return `abandon ${c.customer}`;
+    case "rollout":
+      return c.action === "start" ? `rollout "${c.template}"${c.dryRun ? " --dry-run" : ""}${c.scope && c.scope.kind !== "all" ? ` ${c.scope.kind}=${c.scope.kind === "region" ? c.scope.region : c.scope.kind === "site" ? c.scope.site : c.scope.customers.join(",")}` : ""}${c.canary !== undefined ? ` --canary ${c.canary}` : ""}${c.thresholdPct !== undefined ? ` --threshold ${c.thresholdPct}` : ""}` : `rollout ${c.action} ${c.rolloutId}`;
     default:
       return `${c.name} ${c.customer}`;
   }
@@ -179,6 +186,8 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       return decideRequest(command, req.user, deps);
     case "onboard":
       return onboard(command, req, deps, hooks);
+    case "rollout":
+      return answerRollout(command, req, deps);
   }
 }
 

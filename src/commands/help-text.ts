@@ -15,6 +15,7 @@ export const usage: Record<CommandName, string> = {
   help: "help [command]",
   approve: "approve <request-id>",
   reject: "reject <request-id> [reason]",
+  rollout: 'rollout "<template>" [--dry-run] [--region R | --site S | --customers a,b] [--canary N] [--threshold PCT] | rollout status|pause|resume|cancel <rollout-id>',
 };
 
 const details: Record<CommandName, string> = {
@@ -34,6 +35,8 @@ const details: Record<CommandName, string> = {
   help: "This text, or the details of one command.",
   approve: "Approves a pending offboard (approvers only; never your own request). In Slack, the Approve button does the same.",
   reject: "Rejects a pending offboard, with an optional reason (approvers only). In Slack, the Reject button does the same.",
+  rollout:
+    "Puts the template's new version (as the source tenant or the site's templates stream holds it now) into every active customer that has it published, after an approver confirms: a canary wave (default 5 customers, --canary N), then 5%, 25% and the rest. Each customer's app is republished (a site: replaced), reloaded with the customer's variables and opened; one whose check fails goes back to the app it had. A wave whose failures pass --threshold (default 10%) pauses the rollout and alerts. --dry-run says who would get it, who has it and how long it would take. status, pause, resume and cancel take the rollout's id; one rollout per template at a time.",
 };
 
 export function helpText(topic?: string): string {

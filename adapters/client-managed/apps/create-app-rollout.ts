@@ -25,6 +25,11 @@ export function createSiteAppRollout(sites: SiteContext): AppRollout {
     replace: (env, stagedAppId, published) => replaceApp(siteOf(sites, env), stagedAppId, published.appId),
     reloadAndCheck: (env, appId, variables) => reloadThroughEngine(siteOf(sites, env), appId, variables),
     restore: (env, keptAppId, published) => replaceApp(siteOf(sites, env), keptAppId, published.appId),
-    discard: (env, appId) => deleteApp(siteOf(sites, env), appId),
+    // A replace copies content: production keeps nothing of either copy, so both go whatever the outcome.
+    async finish(env, apps) {
+      const site = siteOf(sites, env);
+      await deleteApp(site, apps.stagedAppId);
+      await deleteApp(site, apps.keptAppId);
+    },
   };
 }

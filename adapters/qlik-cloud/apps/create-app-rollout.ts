@@ -25,6 +25,7 @@ export function createCloudAppRollout(cloud: CloudContext): AppRollout {
     replace: (env, stagedAppId, published) => republishOver(cloud, env, stagedAppId, published.appId),
     reloadAndCheck: (env, appId, variables) => reloadApp(cloud, env, appId, variables),
     restore: (env, keptAppId, published) => republishOver(cloud, env, keptAppId, published.appId),
-    discard: (env, appId) => removeApp(cloud, env, appId),
+    // Production now comes from the staged import (updated) or from the kept app again (rolled back): the other one goes.
+    finish: (env, apps, outcome) => removeApp(cloud, env, outcome === "updated" ? apps.keptAppId : apps.stagedAppId),
   };
 }
