@@ -73,6 +73,7 @@ async function advance(ctx: CustomerUpdateContext, customer: string, fence: Fenc
     return state;
   }
   const call = <T>(fn: () => Promise<T>) => withRetries(fn, ctx.retries ?? 4);
+  let replaceTries = 0;
   for (;;) {
     try {
       switch (state) {
@@ -98,7 +99,17 @@ async function advance(ctx: CustomerUpdateContext, customer: string, fence: Fenc
         case "replacing": {
           const now = await call(() => apps.findPublished(env, rollout.template));
           if (!now) throw toQoemError(new Error(`${customer}'s production app '${rollout.template}' disappeared during the update`));
-          if (now.publishTime === detail.publishTime) await call(() => apps.replace(env, detail.stagedAppId!, publishedOf(detail)));
+          // Sent once per look: a replace whose answer was lost may have landed, so a retry comes back here and looks first.
+          if (now.publishTime === detail.publishTime) {
+            try {
+              await apps.replace(env, detail.stagedAppId!, publishedOf(detail));
+            } catch (error) {
+              const err = toQoemError(error);
+              if (!err.retryable || replaceTries++ >= (ctx.retries ?? 4)) throw err;
+              await new Promise((r) => setTimeout(r, err.retryAfterMs ?? 200 * 2 ** replaceTries));
+              break;
+            }
+          }
           await move("replaced", detail);
           break;
         }

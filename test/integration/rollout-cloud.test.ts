@@ -33,9 +33,12 @@ describe("rollout on Qlik Cloud", () => {
     expect(plan.wouldUpdate).toEqual(customers);
     expect(plan.waves).toEqual([1, 1, 1, 1]);
 
+    // The first republish is carried out but its answer is lost (a dropped connection): the retry must look before sending again.
+    emu.faults.set([{ method: "PUT", path: "/\\/api\\/v1\\/apps\\/[^/]+\\/publish$/", action: "drop-after", times: 1 }]);
     const id = await approvedRollout(q, 'rollout "Sales Overview" --region eu --canary 1 --threshold 100');
     const done = await untilRollout(q, id, ["completed"]);
     expect(done.versions?.cloud?.version).toBe(version);
+    expect(emu.faults.fired).toBe(1);
     expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 3, "rolled-back": 1 });
     for (const c of ["rc-a", "rc-b", "rc-d"]) {
       const apps = appsOf(emu, c, "Sales Overview");

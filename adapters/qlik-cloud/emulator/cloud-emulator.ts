@@ -211,8 +211,10 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     const method = req.method ?? "GET";
 
     let dropAfter = false;
+    let latencyAfterMs = 0;
     for (const fault of faults.match(method, `${host}${path}`)) {
       if (fault.action === "drop-after") dropAfter = true;
+      else if (fault.action === "latency-after") latencyAfterMs = Math.max(latencyAfterMs, fault.latencyMs ?? 1000);
       else if (fault.action === "latency") await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1000));
       else if (fault.action === "drop") {
         req.socket.destroy();
@@ -297,6 +299,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       req.socket.destroy();
       return;
     }
+    if (handled && latencyAfterMs) await new Promise((r) => setTimeout(r, latencyAfterMs));
     if (route.operation && checkAnswers && !reply.raw) {
       const found = checker.checkAnswer(route.operation, reply.status, reply.body);
       if (found.undocumented) contract.undocumented.add(found.undocumented);
