@@ -8,7 +8,6 @@ import type { HttpMethod } from "../qlik-cloud/qlik-operations.ts";
 
 export const qrsOperations: ReadonlyArray<{ method: HttpMethod; path: string }> = [
   { method: "GET", path: "/app/full" },
-  { method: "GET", path: "/app/{id}" },
   { method: "PUT", path: "/app/{id}" },
   { method: "DELETE", path: "/app/{id}" },
   { method: "POST", path: "/app/{id}/copy" },

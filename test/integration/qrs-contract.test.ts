@@ -22,7 +22,7 @@ describe("QRS, vendored", () => {
     expect(qrsOperations.filter((op) => !subset.paths[op.path]?.[op.method.toLowerCase()])).toEqual([]);
   });
 
-  it("sees the adapter send only QRS operations of the table, and every one of them, through onboard, rerun, health and offboard", async () => {
+  it("sees the adapter send only QRS operations of the table, and every one of them, through onboard, rerun, health, a rollout and offboard", async () => {
     fixture = await startSiteFixture();
     const env = { customer: "globex", target: { kind: "client-managed" as const, site: "onprem" } };
     await runSiteSteps(fixture.adapter, siteRequest("globex"));
@@ -32,6 +32,13 @@ describe("QRS, vendored", () => {
     [...fixture.emulator.state.virtualProxies.values()].find((v) => v.prefix === "globex")!.loadBalancingServerNodes = [];
     await runSiteSteps(fixture.adapter, siteRequest("globex"));
     await fixture.adapter.health(env);
+    const apps = fixture.adapter.apps;
+    const version = await apps.templateVersion("Sales Overview", env.target);
+    const published = (await apps.findPublished(env, "Sales Overview"))!;
+    const kept = await apps.keep(env, "Sales Overview", published);
+    const staged = await apps.stage(env, version, published);
+    await apps.replace(env, staged.appId, published);
+    await apps.finish(env, { stagedAppId: staged.appId, keptAppId: kept.appId }, "updated");
     await fixture.adapter.offboard(env, { purgeAfterDays: 30 });
     const calls = fixture.emulator.stats.qrsCalls;
     expect(calls.filter((c) => !qrsOperationOf(c.split(" ")[0]!, c.split(" ")[1]!))).toEqual([]);
