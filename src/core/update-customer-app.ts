@@ -74,6 +74,8 @@ async function advance(ctx: CustomerUpdateContext, customer: string, fence: Fenc
   }
   const call = <T>(fn: () => Promise<T>) => withRetries(fn, ctx.retries ?? 4);
   let replaceTries = 0;
+  /** This execution recorded `replacing` itself and has not sent the replace yet. */
+  let unsent = false;
   for (;;) {
     try {
       switch (state) {
@@ -95,12 +97,19 @@ async function advance(ctx: CustomerUpdateContext, customer: string, fence: Fenc
         case "staged":
           // Recorded before the replace goes out: from here a resumed update asks production whether it went.
           await move("replacing", detail);
+          unsent = true;
           break;
         case "replacing": {
-          const now = await call(() => apps.findPublished(env, rollout.template));
-          if (!now) throw toQoemError(new Error(`${customer}'s production app '${rollout.template}' disappeared during the update`));
-          // Sent once per look: a replace whose answer was lost may have landed, so a retry comes back here and looks first.
-          if (now.publishTime === detail.publishTime) {
+          // Sent once per look: a replace found under way (a resumed update) or whose answer was lost may have landed,
+          // so production is asked first; only a replace this execution has not sent yet goes without looking.
+          let due = unsent;
+          if (!unsent) {
+            const now = await call(() => apps.findPublished(env, rollout.template));
+            if (!now) throw toQoemError(new Error(`${customer}'s production app '${rollout.template}' disappeared during the update`));
+            due = now.publishTime === detail.publishTime;
+          }
+          unsent = false;
+          if (due) {
             try {
               await apps.replace(env, detail.stagedAppId!, publishedOf(detail));
             } catch (error) {

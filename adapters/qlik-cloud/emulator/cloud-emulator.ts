@@ -146,6 +146,20 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       const allowedCalls = [...limiter.allowed.values()].reduce((a, b) => a + b, 0);
       return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs() });
     }
+    if (path === "/_emulator/buckets" && req.method === "GET") {
+      // Calls let through per `tier|host|client`: a benchmark computes its bound from them (rollouts: per wave).
+      return sendJson(res, 200, { limits: limiter.limits, allowed: Object.fromEntries(limiter.allowed) });
+    }
+    if (path === "/_emulator/source-apps" && req.method === "PATCH") {
+      // The OEM ships a new version of a template: new content, a new modification time.
+      const parsed = z.object({ name: z.string().min(1), content: z.string().min(1).max(1_000_000) }).safeParse(body);
+      if (!parsed.success) throw qlikError(400, "EMU-6", "Invalid template version");
+      const app = [...state.dataOf(sourceTenant.id).apps.values()].find((a) => a.name === parsed.data.name);
+      if (!app) throw qlikError(404, "EMU-7", "No such template");
+      app.content = Buffer.from(parsed.data.content);
+      app.modifiedDate = new Date(Math.max(Date.now(), Date.parse(app.modifiedDate) + 1)).toISOString();
+      return sendJson(res, 200, { name: app.name, modifiedDate: app.modifiedDate });
+    }
     if (path === "/_emulator/faults" && req.method === "POST") {
       const parsed = adminFaults.safeParse(body);
       if (!parsed.success) throw qlikError(400, "EMU-1", "Invalid fault rules", parsed.error.issues[0]?.message);
