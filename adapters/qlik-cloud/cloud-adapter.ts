@@ -58,6 +58,8 @@ export interface CloudContext {
   mutex: Mutex;
   /** Shares one in-flight or recent result per key (template exports, the source's template list). */
   memo<T>(key: string, ttlMs: number, make: () => Promise<T>): Promise<T>;
+  /** Drops a shared result, so the next reader reads afresh (a template's version just changed). */
+  forget(key: string): void;
   licenseKey(): Promise<string>;
   findOrgTenants(filter: string): Promise<OrgTenant[] | undefined>;
 }
@@ -93,6 +95,9 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
       memos.set(key, { at: Date.now(), value });
       value.catch(() => memos.delete(key));
       return value;
+    },
+    forget(key) {
+      memos.delete(key);
     },
     licenseKey() {
       if (options.licenseKey) return Promise.resolve(options.licenseKey);

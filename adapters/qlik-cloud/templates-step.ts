@@ -46,11 +46,14 @@ async function templatesSpace(cloud: CloudContext) {
 
 /**
  * The OEM's templates in the source tenant: name -> app id and version (its modification time), so
- * that an export is shared per version and an onboard picks up a new version within the minute.
+ * that an export is shared per version and an onboard picks up a new version within 15 seconds
+ * (at once in a process that has just read it for a rollout).
  * A tenant admin sees a shared space's apps without being a member.
  */
+export const SOURCE_TEMPLATES_MEMO = "source-templates";
+
 async function sourceTemplates(cloud: CloudContext): Promise<Map<string, { id: string; version: string }>> {
-  return cloud.memo("source-templates", 60_000, async () => {
+  return cloud.memo(SOURCE_TEMPLATES_MEMO, 15_000, async () => {
     const { source, creds, space } = await templatesSpace(cloud);
     const apps = await appsInSpace(cloud, source.hostname, creds, space.id);
     return new Map(apps.map((a) => [a.name, { id: a.resourceId, version: a.resourceUpdatedAt ?? "" }]));

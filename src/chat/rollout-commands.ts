@@ -38,7 +38,8 @@ export async function answerRollout(command: RolloutCommand, req: ChatRequest, d
     case "resume": {
       // A wave that passed the threshold and is resumed no longer pauses on its failures: someone looked at them.
       const resumed = await deps.rollouts.update(id, ["paused"], { status: "running", acceptedWave: String(rollout.currentWave), pausedReason: "", lastControl: by });
-      if (!resumed.ok && resumed.status !== "running") return refuse(`rollout ${id} is ${resumed.status ?? "gone"}; only a paused rollout can be resumed`);
+      // A running or approved rollout whose job is gone (a failure used its attempts up) is started again; a live job is joined.
+      if (!resumed.ok && resumed.status !== "running" && resumed.status !== "approved") return refuse(`rollout ${id} is ${resumed.status ?? "gone"}; only a paused rollout can be resumed`);
       // The rollout's progress message (where its approval put it) goes on being edited by the resumed job.
       const approval = rollout.approvalId ? await deps.approvals.get(rollout.approvalId) : undefined;
       const replyTo = replyToSchema.safeParse({ surface: "slack", channel: approval?.replyChannel, threadTs: approval?.replyThreadTs, progressTs: approval?.replyProgressTs });

@@ -30,6 +30,8 @@ export interface RolloutRunContext {
   alert(text: string): Promise<void>;
   /** How long a customer another operation holds is waited for, in all (default 60 s). */
   busyWaitMs?: number;
+  /** Records how each customer's update ended (the audit log: `audit <customer>` shows it). */
+  recordOutcome?(customer: string, state: CustomerState, detail: string): Promise<void>;
 }
 
 export interface RolloutResult {
@@ -83,7 +85,9 @@ export async function runRollout(ctx: RolloutRunContext, id: string): Promise<Ro
           busy.push(customer);
           return;
         }
+        const before = states.get(customer);
         states.set(customer, outcome);
+        if (before !== outcome) await ctx.recordOutcome?.(customer, outcome, (await ctx.store.detail(id, customer)).reason ?? "").catch(() => undefined);
         await report();
       });
       if (await stopped()) break;

@@ -111,6 +111,8 @@ export async function handleOperation(job: Job, data: OperationJob, deps: Operat
           concurrency: rolloutOptions.concurrency,
           report,
           alert: (text) => deps.alertRollout?.(c.rolloutId!, text) ?? Promise.resolve(),
+          recordOutcome: (customer, state, detail) =>
+            deps.audit.record({ user: data.requestedBy.user, surface: data.requestedBy.surface, action: `rollout ${c.rolloutId} run`, customer, result: state, jobId: job.id!, ...(detail ? { detail } : {}) }),
         },
         c.rolloutId!,
       );

@@ -63,6 +63,11 @@ describe("rollout on Qlik Cloud", () => {
     expect(status.text).toContain("3 updated, 1 rolled-back");
     expect(status.text).toMatch(/rc-c: rolled-back: reload failed: Connection to data source failed; rolled back to the previous version/);
     expect((await t.say("status rc-a")).text).toContain(`template versions: Sales Overview ${version}`);
+    expect(await t.auditOf("rc-c")).toContain(`rollout ${id} run → rolled-back`);
+    expect(await t.auditOf("rc-a")).toContain(`rollout ${id} run → updated`);
+    // An onboard after the rollout started gets the new version.
+    await onboardAll(q, ["rc-e"], "eu");
+    expect(appsOf(emu, "rc-e", "Sales Overview").production[0]!.content.toString()).toContain("QVF v2");
     // The template is free again; a second rollout of the same version finds every updated customer current.
     const again = await t.say('rollout "Sales Overview" --region eu --dry-run');
     expect((again.outcome?.result as { alreadyCurrent: string[] }).alreadyCurrent).toEqual(["rc-a", "rc-b", "rc-d"]);

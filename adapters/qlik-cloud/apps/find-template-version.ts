@@ -5,6 +5,7 @@ import { QoemError, userError, type TemplateVersion } from "../../port.ts";
 import { listAll, validItems } from "../qlik-call.ts";
 import type { CloudContext } from "../cloud-adapter.ts";
 import { findSpace } from "../spaces-step.ts";
+import { SOURCE_TEMPLATES_MEMO } from "../templates-step.ts";
 
 const itemSchema = z.object({
   name: z.string(),
@@ -32,5 +33,7 @@ export async function findTemplateVersion(cloud: CloudContext, template: string)
   const tag = app.meta?.tags?.map((t) => /^version:(.+)$/.exec(t.name)?.[1]).find(Boolean);
   const version = tag ?? app.resourceUpdatedAt ?? app.updatedAt;
   if (!version) throw new QoemError("internal", `the source tenant's item for '${template}' has no modification time`);
+  // Onboards read the templates from a short-lived shared listing: the next one sees this version at once.
+  cloud.forget(SOURCE_TEMPLATES_MEMO);
   return { template, version, ref: app.resourceId };
 }
