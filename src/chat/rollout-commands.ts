@@ -10,7 +10,7 @@ import { enqueueOperation } from "../queue/enqueue-operation.ts";
 import { replyToSchema } from "../queue/job-payload.ts";
 import { customersInScope, describeScope, planWaves } from "../core/plan-rollout.ts";
 import { describeCounts } from "../core/run-rollout.ts";
-import type { Rollout } from "../core/rollout-store.ts";
+import type { Rollout } from "../core/rollout-records.ts";
 import type { ChatAnswer, ChatRequest, DispatchDeps } from "./dispatch-command.ts";
 import { enqueue } from "./dispatch-command.ts";
 

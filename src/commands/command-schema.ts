@@ -3,7 +3,7 @@ import { z } from "zod";
 import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
 import { customerStatuses } from "../core/customer-status.ts";
 import { residencySchema } from "../core/place-by-residency.ts";
-import { rolloutIdSchema, rolloutScopeSchema } from "../core/rollout-store.ts";
+import { rolloutIdSchema, rolloutScopeSchema } from "../core/rollout-records.ts";
 
 /** Qlik's TenantDeactivateRequest.purgeAfterDays: 10 to 90 days (default 30). */
 export const MIN_PURGE_AFTER_DAYS = 10;

@@ -19,7 +19,7 @@ import {
 } from "./command-schema.ts";
 import { usage } from "./help-text.ts";
 import { tokenize, TokenizeError } from "./tokenize.ts";
-import { rolloutIdSchema } from "../core/rollout-store.ts";
+import { rolloutIdSchema } from "../core/rollout-records.ts";
 import { placeByResidency, residencySchema, targetSatisfies, type PlacementTable } from "../core/place-by-residency.ts";
 
 export const MAX_COMMAND_LENGTH = 1000;

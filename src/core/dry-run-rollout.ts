@@ -8,7 +8,7 @@ import { toQoemError, userError } from "../../adapters/port.ts";
 import { targetOf, templateVersionsOf, type CustomerRegistry } from "./customer-registry.ts";
 import { environmentOf } from "./customer-environment.ts";
 import { customersInScope, describeScope, planWaves } from "./plan-rollout.ts";
-import { versionSourceOf, type RolloutScope } from "./rollout-store.ts";
+import { versionSourceOf, type RolloutScope } from "./rollout-records.ts";
 
 export interface RolloutDryRun {
   template: string;

@@ -1,6 +1,6 @@
 // Who a rollout reaches and in which waves: the active customers of its scope, a canary wave first, then waves that grow (5%, 25%, the rest).
 import type { CustomerRecord, CustomerRegistry } from "./customer-registry.ts";
-import type { RolloutScope } from "./rollout-store.ts";
+import type { RolloutScope } from "./rollout-records.ts";
 
 /** The waves after the canary, as shares of all customers; the last wave takes the rest. */
 export const WAVE_SHARES = [0.05, 0.25];

@@ -11,7 +11,8 @@ import type { CustomerLock } from "./customer-lock.ts";
 import { targetOf, type CustomerRecord, type CustomerRegistry } from "./customer-registry.ts";
 import type { Fence } from "./execution-fence.ts";
 import type { OperationProgress, StepState } from "./operation-progress.ts";
-import { failedStates, finalStates, versionSourceOf, type CustomerState, type Rollout, type RolloutStore, type TemplateVersions } from "./rollout-store.ts";
+import type { RolloutStore } from "./rollout-store.ts";
+import { failedStates, finalStates, versionSourceOf, type CustomerState, type Rollout, type TemplateVersions } from "./rollout-records.ts";
 import { updateCustomerApp } from "./update-customer-app.ts";
 
 export interface RolloutRunContext {

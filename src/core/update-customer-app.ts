@@ -13,7 +13,8 @@ import type { CustomerLock } from "./customer-lock.ts";
 import { targetOf, templateVersionsOf, type CustomerRecord, type CustomerRegistry } from "./customer-registry.ts";
 import { environmentOf } from "./customer-environment.ts";
 import { currentFence, superseded, type Fence } from "./execution-fence.ts";
-import { finalStates, versionSourceOf, type CustomerDetail, type CustomerState, type Rollout, type RolloutStore, type TemplateVersions } from "./rollout-store.ts";
+import type { RolloutStore } from "./rollout-store.ts";
+import { finalStates, versionSourceOf, type CustomerDetail, type CustomerState, type Rollout, type TemplateVersions } from "./rollout-records.ts";
 
 export interface CustomerUpdateContext {
   store: RolloutStore;

@@ -5,7 +5,7 @@ import type { SiteEmulator } from "../../adapters/client-managed/emulator/site-e
 import { TEMPLATE_STREAM } from "../../adapters/client-managed/emulator/site-state.ts";
 import { dispatchCommand, type ChatAnswer } from "../../src/chat/dispatch-command.ts";
 import type { QoemHandle } from "../../src/main.ts";
-import type { Rollout } from "../../src/core/rollout-store.ts";
+import type { Rollout } from "../../src/core/rollout-records.ts";
 
 /** The OEM ships a new version of a template in the cloud source tenant: new content, a new modification time. */
 export function newCloudVersion(emulator: CloudEmulator, template: string, content: string): string {
