@@ -2,8 +2,7 @@
 import { getAppInfo } from "@qlik/api/apps";
 import { z } from "zod";
 import { userError, type CustomerEnvironment, type PublishedApp } from "../../port.ts";
-import { spaceNames } from "../onboarding-options.ts";
-import { findSpace } from "../spaces-step.ts";
+import { findCustomerSpaces } from "./find-customer-spaces.ts";
 import { appsInSpace } from "../templates-step.ts";
 import type { CloudContext } from "../cloud-adapter.ts";
 
@@ -25,8 +24,8 @@ export async function readPublishedApp(cloud: CloudContext, env: CustomerEnviron
 
 export async function findPublishedApp(cloud: CloudContext, env: CustomerEnvironment, template: string): Promise<PublishedApp | undefined> {
   const { host, creds } = tenantOf(cloud, env);
-  const production = await findSpace(cloud, host, creds, spaceNames(env.customer).production, "managed");
+  const production = (await findCustomerSpaces(cloud, env)).production;
   if (!production) return undefined;
-  const app = (await appsInSpace(cloud, host, creds, production.id, template)).find((a) => a.name === template);
+  const app = (await appsInSpace(cloud, host, creds, production, template)).find((a) => a.name === template);
   return app ? readPublishedApp(cloud, env, app.resourceId) : undefined;
 }
