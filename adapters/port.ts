@@ -135,10 +135,64 @@ export interface AppTransfer {
   importApp?(dest: AppDestination, app: CustomerApp, file: () => Promise<Uint8Array>): Promise<StepOutcome>;
 }
 
+/**
+ * A template's version as its source holds it now: the OEM's source tenant (cloud) or a site's
+ * templates stream (client-managed). `version` is the source app's modification time, or its
+ * version tag where the OEM sets one; `ref` names the source app (an app id).
+ */
+export interface TemplateVersion {
+  template: string;
+  version: string;
+  ref: string;
+}
+
+/** A customer's published copy of a template: its production app, and the app it was last published from. */
+export interface PublishedApp {
+  appId: string;
+  /** Cloud: the staging app production was published from (kept as the rollback point). */
+  originAppId?: string;
+  /** Changes with every publish or replace: how a resumed rollout tells whether its replace went out. */
+  publishTime: string;
+}
+
+/** What a reload and the open check found: the reload's outcome and whether the app opened. */
+export type AppCheck = { ok: true; detail: string } | { ok: false; reason: string };
+
+/**
+ * Moving a new version of a template into one customer's environment (rollouts), as separate
+ * idempotent calls so that core can record each one before the next: stage a copy, keep the app
+ * production has now, replace production, reload and check, and put the kept app back if needed.
+ * Reload variables are the customer's (at most 20, each name and value up to 256 characters).
+ */
+export interface AppRollout {
+  /** The template's version in its source now; client-managed needs the site whose stream holds it. */
+  templateVersion(template: string, target: Target): Promise<TemplateVersion>;
+  /** The customer's published copy of the template, if its production space or stream has one. */
+  findPublished(env: CustomerEnvironment, template: string): Promise<PublishedApp | undefined>;
+  /** Imports `version` into the customer's staging place (adopting an earlier import of this rollout); returns the staged app. */
+  stage(env: CustomerEnvironment, version: TemplateVersion, published: PublishedApp): Promise<{ appId: string }>;
+  /** Keeps the app production has now, so that a failed check can go back to it. */
+  keep(env: CustomerEnvironment, template: string, published: PublishedApp): Promise<{ appId: string }>;
+  /** Publishes the staged app over the production app (cloud: republish; client-managed: QRS replace). */
+  replace(env: CustomerEnvironment, stagedAppId: string, published: PublishedApp): Promise<void>;
+  /** Reloads the production app with the variables and checks it opens. */
+  reloadAndCheck(env: CustomerEnvironment, appId: string, variables: Record<string, string>): Promise<AppCheck>;
+  /** Puts the kept app back over production (rollback). */
+  restore(env: CustomerEnvironment, keptAppId: string, published: PublishedApp): Promise<void>;
+  /**
+   * Removes what the customer's update no longer needs once it ended: after an update the kept
+   * previous app, after a rollback the staged version (and on a site, the other copy too). An app
+   * already gone is fine.
+   */
+  finish(env: CustomerEnvironment, apps: { stagedAppId: string; keptAppId: string }, outcome: "updated" | "rolled-back"): Promise<void>;
+}
+
 export interface DeploymentAdapter {
   readonly kind: DeploymentKind;
   /** Absent: customers cannot be moved to or from this deployment kind. */
   readonly apps?: AppTransfer;
+  /** Template rollouts: a new version of an app into one customer's environment. Absent: rollouts do not reach this deployment kind. */
+  readonly rollout?: AppRollout;
   onboardSteps(request: OnboardRequest): OnboardStep[];
   health(env: CustomerEnvironment): Promise<HealthReport>;
   offboard(env: CustomerEnvironment, options: { purgeAfterDays: number }): Promise<OffboardResult>;

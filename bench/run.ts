@@ -5,6 +5,7 @@ import { bulkOnboard } from "./bulk-onboard.ts";
 import { bulkOnboardEstate } from "./bulk-onboard-estate.ts";
 import { estateSweep } from "./estate-sweep.ts";
 import { fleetSweep } from "./fleet-sweep.ts";
+import { rollout } from "./rollout.ts";
 
 const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   ack: ackLatency,
@@ -12,6 +13,7 @@ const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   "bulk-onboard-estate": bulkOnboardEstate,
   "estate-sweep": estateSweep,
   "fleet-sweep": fleetSweep,
+  rollout,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
@@ -22,7 +24,7 @@ if (names.length > 1) {
   const { spawnSync } = await import("node:child_process");
   const bin = new URL("../bin/bench.js", import.meta.url).pathname;
   for (const name of names) {
-    const run = spawnSync(process.execPath, [bin, name], { stdio: "inherit" });
+    const run = spawnSync(process.execPath, [bin, name, ...process.argv.slice(2).filter((a) => a.startsWith("-"))], { stdio: "inherit" });
     if (run.status !== 0) failed = true;
   }
   process.exit(failed ? 1 : 0);

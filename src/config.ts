@@ -202,6 +202,20 @@ const fileSchema = z
     moves: z.object({ graceDays: z.number().min(0).max(90).default(7) }).strict().default({ graceDays: 7 }),
     sweep: z.object({ everyMinutes: z.number().positive().max(1440).default(5), detailBatch: z.number().int().min(0).max(10_000).default(100) }).strict().default({ everyMinutes: 5, detailBatch: 100 }),
     audit: z.object({ maxLength: z.number().int().min(100).default(100_000) }).strict().default({ maxLength: 100_000 }),
+    rollout: z
+      .object({
+        /** Reload variables given to every customer's app beside qoem's own; `{customer}`, `{region}`, `{site}`, `{tenantId}`, `{hostname}` are filled in. */
+        variables: z
+          .record(z.string().min(1).max(256).regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "a variable name starts with a letter or _ and holds letters, digits, _ and ."), z.string().max(256))
+          .refine((v) => Object.keys(v).length <= 18, "at most 18 variables (Qlik takes 20 per reload; qoem sets two of its own)")
+          .default({}),
+        canary: z.number().int().min(0).max(1000).default(5),
+        thresholdPct: z.number().min(0).max(100).default(10),
+        /** Customers updated at once by one rollout. */
+        concurrency: z.number().int().min(1).max(20_000).default(25),
+      })
+      .strict()
+      .default({ variables: {}, canary: 5, thresholdPct: 10, concurrency: 25 }),
   })
   .strict();
 
@@ -246,6 +260,8 @@ export interface Config {
   moveGraceDays: number;
   sweep: { everyMs: number; detailBatch: number };
   auditMaxLength: number;
+  /** Template rollouts: extra reload variables, the default canary and failure threshold, customers updated at once. */
+  rollout: { variables: Record<string, string>; canary: number; thresholdPct: number; concurrency: number };
   /** The ops endpoints' own port (QOEM_OPS_PORT); Slack over HTTP serves them on its PORT as well. */
   opsPort?: number;
   /** Unset: info, or warn under the local shell so that logs do not drown the prompt. */
@@ -379,6 +395,7 @@ export function readConfig(env: Record<string, string | undefined>, readFile: (p
     moveGraceDays: e.QOEM_MOVE_GRACE_DAYS ?? f.moves.graceDays,
     auditMaxLength: e.QOEM_AUDIT_MAXLEN ?? f.audit.maxLength,
     sweep: { everyMs: (e.QOEM_SWEEP_MINUTES ?? f.sweep.everyMinutes) * 60_000, detailBatch: f.sweep.detailBatch },
+    rollout: f.rollout,
     ...(e.LOG_LEVEL ? { logLevel: e.LOG_LEVEL } : {}),
   };
   // Slack over HTTP already serves the ops endpoints on PORT: the same port named twice means that one.

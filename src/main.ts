@@ -57,6 +57,8 @@ import { RedisState } from "./queue/track-redis-state.ts";
 import { createShutdown, cutBullConnections, cutConnection } from "./create-shutdown.ts";
 import { checkPortsFree, portInUseMessage, type WantedPort } from "./check-ports-free.ts";
 import { checkSlackAuth } from "./chat/slack/check-slack-auth.ts";
+import { RolloutStore } from "./core/rollout-store.ts";
+import { alertRolloutPaused } from "./queue/alert-rollout-paused.ts";
 
 export interface StartOptions {
   logger?: Logger;
@@ -72,6 +74,8 @@ export interface StartOptions {
   approvalExpiryEveryMs?: number;
   /** Options for the embedded Qlik Cloud emulator (benchmarks: scaled rate limits). */
   cloudEmulator?: CloudEmulatorOptions;
+  /** Customers one rollout updates at once (benchmarks; the config's rollout.concurrency otherwise). */
+  rolloutConcurrency?: number;
   /** How long close() lets running jobs finish before it cuts workers and connections (default 6 s; 1 s while Redis is away). */
   shutdownGraceMs?: number;
 }
@@ -228,8 +232,9 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     closers.push(() => ops.close());
     const placement = placementTable(config, Boolean(emulatorUrl), Object.keys(extraSites));
     const moves = new CustomerMoves(redis, keys);
+    const rollouts = new RolloutStore(redis, keys);
     const sharedTenants = Object.fromEntries(Object.entries(adapters.sharedTenants).map(([name, t]) => [name, { templates: t.templates, features: t.features }]));
-    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement, sharedTenants: Object.keys(sharedTenants) }, sharedTenants, registry, operations, redis, access, approvals, audit, checkpoints, fleet, redisState, moves, moveGraceDays: config.moveGraceDays };
+    const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement, sharedTenants: Object.keys(sharedTenants) }, sharedTenants, registry, operations, redis, access, approvals, audit, checkpoints, fleet, redisState, moves, moveGraceDays: config.moveGraceDays, rollouts, rolloutDefaults: { canary: config.rollout.canary, thresholdPct: config.rollout.thresholdPct } };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, redisState, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
     const apiNotifications = new ApiNotifications(redis, prefix, Boolean(config.api.callback));
     for (const q of apiNotifications.queues) redisState.watch(q);
@@ -265,6 +270,9 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           updates,
           logger,
           apiNotifications,
+          rollouts,
+          rolloutOptions: { variables: config.rollout.variables, concurrency: options.rolloutConcurrency ?? config.rollout.concurrency, canary: config.rollout.canary },
+          alertRollout: (id, text) => alertRolloutPaused(history.outbox, alerts, id, text),
           ...options.worker,
         }),
       );

@@ -10,6 +10,7 @@ import { siteHealth } from "./site-health.ts";
 import { removeCustomer } from "./site-offboard.ts";
 import { listCustomerApps } from "./list-customer-apps.ts";
 import { exportCustomerApp } from "./export-customer-app.ts";
+import { createSiteAppRollout } from "./apps/create-app-rollout.ts";
 
 export interface SiteAccess {
   qrsUrl: string;
@@ -59,6 +60,7 @@ export function createSiteAdapter(sites: Record<string, SiteAccess>, options: { 
       listApps: (env) => listCustomerApps(envSite(env), env.customer),
       exportApp: (env, app) => exportCustomerApp(envSite(env), app),
     },
+    rollout: createSiteAppRollout(context),
     onboardSteps(request: OnboardRequest): OnboardStep[] {
       if (request.target.kind !== "client-managed") throw userError("the client-managed adapter only onboards to sites");
       if (request.features.length) throw unsupported(`${request.features.join(", ")} cannot be offered on a client-managed site`);

@@ -26,6 +26,7 @@ import { deactivateCustomerTenant, reactivateCustomerTenant } from "./tenant-lif
 import { listCustomerApps } from "./list-customer-apps.ts";
 import { exportCustomerApp } from "./export-customer-app.ts";
 import { importCustomerApp } from "./import-customer-app.ts";
+import { createCloudAppRollout } from "./apps/create-app-rollout.ts";
 
 export interface CloudRegionAccess extends ClientCredentials {
   datacenter: string;
@@ -65,6 +66,8 @@ export interface CloudContext {
   mutex: Mutex;
   /** Shares one in-flight or recent result per key (template exports, the source's template list). */
   memo<T>(key: string, ttlMs: number, make: () => Promise<T>): Promise<T>;
+  /** Drops a shared result, so the next reader reads afresh (a template's version just changed). */
+  forget(key: string): void;
   licenseKey(): Promise<string>;
   maxAppBytes: number;
   findOrgTenants(filter: string): Promise<OrgTenant[] | undefined>;
@@ -113,6 +116,9 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
       value.catch(() => memos.delete(key));
       return value;
     },
+    forget(key) {
+      memos.delete(key);
+    },
     licenseKey() {
       if (options.licenseKey) return Promise.resolve(options.licenseKey);
       const source = options.sourceTenant;
@@ -151,6 +157,7 @@ export function createCloudAdapter(options: CloudAdapterOptions): DeploymentAdap
       importAfterStep: "spaces",
       importApp: (dest, app, file) => importCustomerApp(context, dest, app, file),
     },
+    rollout: createCloudAppRollout(context),
     onboardSteps(request: OnboardRequest): OnboardStep[] {
       if (request.target.kind !== "cloud") throw userError("the cloud adapter only onboards to Qlik Cloud regions");
       context.region(request.target.region);

@@ -38,6 +38,8 @@ export const qlikOperations = {
   getWebhooks: { method: "GET", path: "/v1/webhooks", usedBy: "adapter" },
   createWebhook: { method: "POST", path: "/v1/webhooks", usedBy: "adapter" },
   getReloads: { method: "GET", path: "/v1/reloads", usedBy: "adapter" },
+  queueReload: { method: "POST", path: "/v1/reloads", usedBy: "adapter" },
+  getReload: { method: "GET", path: "/v1/reloads/{reloadId}", usedBy: "adapter" },
   getSpaces: { method: "GET", path: "/v1/spaces", usedBy: "adapter" },
   createSpace: { method: "POST", path: "/v1/spaces", usedBy: "adapter" },
   getSpace: { method: "GET", path: "/v1/spaces/{spaceId}", usedBy: "emulator" },
@@ -60,7 +62,7 @@ export const qlikOperations = {
   /** Reached by the adapter through getMyUser's redirect. */
   getUser: { method: "GET", path: "/v1/users/{userId}", usedBy: "adapter" },
   getItems: { method: "GET", path: "/v1/items", usedBy: "adapter" },
-  getAppInfo: { method: "GET", path: "/v1/apps/{appId}", usedBy: "emulator" },
+  getAppInfo: { method: "GET", path: "/v1/apps/{appId}", usedBy: "adapter" },
   deleteApp: { method: "DELETE", path: "/v1/apps/{appId}", usedBy: "adapter" },
   exportApp: { method: "POST", path: "/v1/apps/{appId}/export", usedBy: "adapter" },
   downloadTempFile: { method: "GET", path: "/v1/temp-contents/{id}", usedBy: "adapter" },
@@ -70,6 +72,13 @@ export const qlikOperations = {
 } as const satisfies Record<string, QlikOperation>;
 
 export type QlikOperationId = keyof typeof qlikOperations;
+
+/**
+ * Operations the specification puts in a "special" tier of their own, and the gate tier that paces
+ * them. POST /v1/reloads is 50 a minute per tenant; tier 2 (100 a minute) is the nearest the gate
+ * models, and a rollout sends one reload per tenant, far from either.
+ */
+export const specialTierAs: Partial<Record<QlikOperationId, "tier1" | "tier2">> = { queueReload: "tier2" };
 
 /**
  * Operations qoem uses that Qlik's published REST specification does not contain, with the tier

@@ -3,24 +3,23 @@
  * customer's staging (shared) space and published to its production (managed) space. A template
  * already imported is adopted; one already published is republished, never duplicated.
  */
-import { exportApp, importApp, publishApp, republishApp } from "@qlik/api/apps";
+import { importApp, publishApp, republishApp } from "@qlik/api/apps";
 import { getItems } from "@qlik/api/items";
 import { createSpaceAssignment, getSpaces } from "@qlik/api/spaces";
 import { getMyUser } from "@qlik/api/users";
-import { downloadTempFile } from "@qlik/api/temp-contents";
 import { z } from "zod";
 import { QoemError, permanent, userError, type OnboardStep, type StepContext } from "../port.ts";
 import { listAll, validItems } from "./qlik-call.ts";
 import { tenantHostOf } from "./settings-step.ts";
 import type { CloudContext } from "./cloud-adapter.ts";
+import { exportTemplate } from "./apps/export-template.ts";
 
-const itemSchema = z.object({ name: z.string(), resourceId: z.string(), spaceId: z.string().optional() });
+const itemSchema = z.object({ name: z.string(), resourceId: z.string(), spaceId: z.string().optional(), resourceUpdatedAt: z.string().optional() });
 const spaceSchema = z.object({ id: z.string(), name: z.string(), type: z.string().optional(), ownerId: z.string().optional(), meta: z.object({ roles: z.array(z.string()).optional() }).passthrough().optional() });
 const userSchema = z.object({ id: z.string() });
 /** The roles that let a member of a shared space export its apps (the space's owner holds them all). */
 const EXPORT_ROLES = ["producer", "facilitator"];
 const appSchema = z.object({ attributes: z.object({ id: z.string() }).passthrough() });
-const EXPORT_TTL_MS = 10 * 60_000;
 
 type Creds = { clientId: string; clientSecret: string };
 
@@ -45,12 +44,19 @@ async function templatesSpace(cloud: CloudContext) {
   return { source, creds, space };
 }
 
-/** The OEM's templates in the source tenant: name -> app id. A tenant admin sees a shared space's apps without being a member. */
-export async function sourceTemplates(cloud: CloudContext): Promise<Map<string, string>> {
-  return cloud.memo("source-templates", 60_000, async () => {
+/**
+ * The OEM's templates in the source tenant: name -> app id and version (its modification time), so
+ * that an export is shared per version and an onboard picks up a new version within 15 seconds
+ * (at once in a process that has just read it for a rollout).
+ * A tenant admin sees a shared space's apps without being a member.
+ */
+export const SOURCE_TEMPLATES_MEMO = "source-templates";
+
+export async function sourceTemplates(cloud: CloudContext): Promise<Map<string, { id: string; version: string }>> {
+  return cloud.memo(SOURCE_TEMPLATES_MEMO, 15_000, async () => {
     const { source, creds, space } = await templatesSpace(cloud);
     const apps = await appsInSpace(cloud, source.hostname, creds, space.id);
-    return new Map(apps.map((a) => [a.name, a.resourceId]));
+    return new Map(apps.map((a) => [a.name, { id: a.resourceId, version: a.resourceUpdatedAt ?? "" }]));
   });
 }
 
@@ -60,7 +66,7 @@ export async function sourceTemplates(cloud: CloudContext): Promise<Map<string, 
  * producer ("Can edit") unless it already owns it or holds such a role; anything else stops with
  * what to change in the source tenant.
  */
-function exportAccess(cloud: CloudContext): Promise<void> {
+export function exportAccess(cloud: CloudContext): Promise<void> {
   return cloud.memo("source-templates-access", 10 * 60_000, async () => {
     const { source, creds, space } = await templatesSpace(cloud);
     const where = `the source tenant's templates space '${space.name}'`;
@@ -90,31 +96,13 @@ function exportAccess(cloud: CloudContext): Promise<void> {
   });
 }
 
-export async function wantedTemplates(cloud: CloudContext, ctx: StepContext): Promise<Array<{ name: string; sourceAppId: string }>> {
+export async function wantedTemplates(cloud: CloudContext, ctx: StepContext): Promise<Array<{ name: string; sourceAppId: string; version: string }>> {
   const available = await sourceTemplates(cloud);
   const names = ctx.request.templates.length ? ctx.request.templates : (cloud.onboarding.templates.apps ?? [...available.keys()].sort());
   return names.map((name) => {
-    const sourceAppId = available.get(name);
-    if (!sourceAppId) throw userError(`template '${name}' is not in the source tenant's '${cloud.onboarding.templates.space}' space (there: ${[...available.keys()].join(", ") || "nothing"})`);
-    return { name, sourceAppId };
-  });
-}
-
-/** The template's .qvf, exported from the source tenant once and shared by every onboarding for a while. */
-function templateFile(cloud: CloudContext, sourceAppId: string): Promise<Uint8Array> {
-  return cloud.memo(`template-file:${sourceAppId}`, EXPORT_TTL_MS, async () => {
-    const source = cloud.options.sourceTenant!;
-    const creds = cloud.region(source.region);
-    await exportAccess(cloud);
-    const exported = await cloud.caller.call(source.hostname, creds, "exporting a template", (hostConfig) => exportApp(sourceAppId, {}, { hostConfig }), "exportApp");
-    const location = exported.headers.get("location");
-    const tempId = location ? /\/temp-contents\/([^/?]+)/.exec(location)?.[1] : undefined;
-    if (!tempId) throw permanent("Qlik's export answer has no Location of the exported file");
-    const file = await cloud.caller.call(source.hostname, creds, "downloading a template", (hostConfig) => downloadTempFile(tempId, {}, { hostConfig, noCache: true }), "downloadTempFile");
-    const blob = file.data as unknown;
-    if (blob instanceof Blob) return new Uint8Array(await blob.arrayBuffer());
-    if (typeof blob === "string") return new TextEncoder().encode(blob);
-    throw permanent("the exported template could not be read");
+    const source = available.get(name);
+    if (!source) throw userError(`template '${name}' is not in the source tenant's '${cloud.onboarding.templates.space}' space (there: ${[...available.keys()].join(", ") || "nothing"})`);
+    return { name, sourceAppId: source.id, version: source.version };
   });
 }
 
@@ -154,7 +142,7 @@ export function templatesStep(cloud: CloudContext): OnboardStep {
       for (const t of templates) {
         let appId = staged.get(t.name);
         if (!appId) {
-          const file = await templateFile(cloud, t.sourceAppId);
+          const file = await exportTemplate(cloud, { ref: t.sourceAppId, version: t.version });
           const res = await cloud.caller.call(host, creds, `importing template ${t.name}`, (hostConfig) =>
             importApp({ name: t.name, spaceId: stagingId }, file, { hostConfig, headers: { "content-type": "application/octet-stream" } }), "importApp",
           );

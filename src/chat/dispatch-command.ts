@@ -34,6 +34,8 @@ import { moveCustomer } from "./move-customer.ts";
 import { renderMove } from "./render-move.ts";
 import { countSharedPlaces } from "../core/count-shared-places.ts";
 import { checkSharedOnboard, guideReasons, refusalText, SHARED_TENANT_LIMIT, type SharedTenantOffer } from "../core/shared-tenant-guardrails.ts";
+import type { RolloutStore } from "../core/rollout-store.ts";
+import { answerRollout } from "./rollout-commands.ts";
 
 export type Surface = "slack" | "shell" | "cli" | "api";
 
@@ -77,6 +79,9 @@ export interface DispatchDeps {
   redisState?: RedisAvailability;
   /** The shared tenants by name, with what every customer of each gets (the guardrails' "identical functionality"). */
   sharedTenants?: Record<string, SharedTenantOffer>;
+  /** Template rollouts, and the canary and threshold a request gets unless it names its own. */
+  rollouts: RolloutStore;
+  rolloutDefaults: { canary: number; thresholdPct: number };
 }
 
 export interface DispatchHooks {
@@ -107,6 +112,8 @@ export function describeCommand(c: Command): string {
       return `abandon ${c.customer}`;
     case "move":
       return `move ${c.customer} ${c.to.kind === "cloud" ? c.to.region : c.to.kind === "client-managed" ? c.to.site : c.to.kind}${c.dryRun ? " --dry-run" : ""}`;
+    case "rollout":
+      return c.action === "start" ? `rollout "${c.template}"${c.dryRun ? " --dry-run" : ""}${c.scope && c.scope.kind !== "all" ? ` ${c.scope.kind}=${c.scope.kind === "region" ? c.scope.region : c.scope.kind === "site" ? c.scope.site : c.scope.customers.join(",")}` : ""}${c.canary !== undefined ? ` --canary ${c.canary}` : ""}${c.thresholdPct !== undefined ? ` --threshold ${c.thresholdPct}` : ""}` : `rollout ${c.action} ${c.rolloutId}`;
     default:
       return `${c.name} ${c.customer}`;
   }
@@ -208,6 +215,8 @@ async function answerCommand(command: Command, req: ChatRequest, deps: DispatchD
       return onboard(command, req, deps, hooks);
     case "move":
       return moveCustomer(command, req, deps);
+    case "rollout":
+      return answerRollout(command, req, deps);
   }
 }
 

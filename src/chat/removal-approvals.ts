@@ -1,7 +1,7 @@
 /**
- * Removal approvals: requests that wait for a second person (an offboard, abandoning an onboard that made something, a move
- * and the removal of a moved customer's source; move-customer.ts asks for a move)
- * as the chat layer asks for them: core's approvals decide, atomically with the customer's status
+ * Approvals as the chat layer asks for them: removals (an offboard, abandoning an onboard that made
+ * something, a move and the removal of a moved customer's source; move-customer.ts asks for a move,
+ * rollout-commands.ts for a rollout) and every decision: core's approvals decide, atomically with the customer's status
  * (four eyes, expiry, exactly once); this module words the request and, once approved, enqueues
  * exactly one job, whose id is the approval's.
  */
@@ -10,7 +10,7 @@ import { usage } from "../commands/help-text.ts";
 import type { Command } from "../commands/command-schema.ts";
 import { enqueueOperation } from "../queue/enqueue-operation.ts";
 import { replyToSchema } from "../queue/job-payload.ts";
-import type { Approval } from "../core/approvals.ts";
+import { subjectOf, type Approval } from "../core/approvals.ts";
 import type { CustomerRecord } from "../core/customer-registry.ts";
 import { ABANDON_PURGE_AFTER_DAYS } from "../core/run-lifecycle.ts";
 import type { ChatAnswer, ChatRequest, DispatchDeps } from "./dispatch-command.ts";
@@ -71,6 +71,21 @@ export async function requestRemoval(command: RemovalCommand, req: ChatRequest, 
   return { kind: "approval", command, approval, created, text };
 }
 
+/** The command an approved offboard, abandon or rollout runs (a move's parts are queued by enqueueApprovedMove). */
+function approvedCommand(approval: Approval): Command {
+  if (approval.operation === "rollout") return { name: "rollout", action: "run", rolloutId: approval.rolloutId ?? "" };
+  return approval.operation === "offboard" ? { name: "offboard", customer: approval.customer, purgeAfterDays: approval.purgeAfterDays } : { name: "abandon", customer: approval.customer };
+}
+
+/** What an approved request's subject must be for its job to start: the customer (or rollout) in its approved status. */
+async function stillApproved(approval: Approval, deps: DispatchDeps): Promise<boolean> {
+  if (approval.operation === "rollout") return (await deps.rollouts.get(approval.rolloutId ?? ""))?.status === "approved";
+  const record = await deps.registry.get(approval.customer);
+  return record?.status === "offboarding" || record?.status === "abandoning" || record?.status === "moving";
+}
+
+const whatOf = (a: Approval) => ({ offboard: "Offboard", abandon: "Abandoning the onboard", move: "Move", "move-removal": "Removing the moved customer's source", rollout: "Rollout" })[a.operation];
+
 async function enqueueApproved(approval: Approval, deps: DispatchDeps): Promise<string> {
   const replyTo = replyToSchema.safeParse({ surface: "slack", channel: approval.replyChannel, threadTs: approval.replyThreadTs, progressTs: approval.replyProgressTs });
   if (approval.operation === "move" || approval.operation === "move-removal") {
@@ -78,7 +93,7 @@ async function enqueueApproved(approval: Approval, deps: DispatchDeps): Promise<
     await deps.approvals.attach(approval.id, { jobId });
     return jobId;
   }
-  const command: Command = approval.operation === "offboard" ? { name: "offboard", customer: approval.customer, purgeAfterDays: approval.purgeAfterDays } : { name: "abandon", customer: approval.customer };
+  const command = approvedCommand(approval);
   const result = await enqueueOperation(
     deps.operations,
     deps.redis,
@@ -104,20 +119,22 @@ export async function decideRequest(command: DecisionCommand, user: string, deps
     // longer than queuing takes): approving again queues it.
     const stale = a?.decidedAt !== undefined && Date.now() - Date.parse(a.decidedAt) > 60_000;
     if (a && a.status === "approved" && !a.jobId && stale && command.name === "approve" && user !== a.requestedBy) {
-      const record = await deps.registry.get(a.customer);
-      if (record && (record.status === "offboarding" || record.status === "abandoning" || record.status === "moving")) {
+      if (await stillApproved(a, deps)) {
         const jobId = await enqueueApproved(a, deps);
-        return { kind: "decision", command, decision: { ok: true, approval: a }, jobId, text: `The approved ${a.operation} of ${a.customer} had not started; it runs now (job ${jobId}).` };
+        return { kind: "decision", command, decision: { ok: true, approval: a }, jobId, text: `The approved ${a.operation} of ${subjectOf(a)} had not started; it runs now (job ${jobId}).` };
       }
     }
     return { kind: "decision", command, decision, text: `Not done: ${decision.message}.` };
   }
   const approval = decision.approval;
-  const what = { offboard: "Offboard", abandon: "Abandoning the onboard", move: "Move", "move-removal": "Removing the moved customer's source" }[approval.operation];
+  const what = whatOf(approval);
   if (approval.status === "rejected") {
-    return { kind: "decision", command, decision, text: `${what} of ${approval.customer} rejected by ${user}${approval.reason ? `: ${approval.reason}` : ""}. Nothing was removed.` };
+    return { kind: "decision", command, decision, text: `${what} of ${subjectOf(approval)} rejected by ${user}${approval.reason ? `: ${approval.reason}` : ""}. ${approval.operation === "rollout" ? "No customer was touched." : "Nothing was removed."}` };
+  }
+  if (!(await stillApproved(approval, deps))) {
+    return { kind: "decision", command, decision, text: `${what} of ${subjectOf(approval)} approved by ${user}, but it was cancelled meanwhile; nothing runs.` };
   }
   const jobId = await enqueueApproved(approval, deps);
-  return { kind: "decision", command, decision, jobId, text: `${what} of ${approval.customer} approved by ${user}; it runs now (job ${jobId}).` };
+  return { kind: "decision", command, decision, jobId, text: `${what} of ${subjectOf(approval)} approved by ${user}; it runs now (job ${jobId}).` };
 }
 

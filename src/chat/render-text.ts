@@ -1,6 +1,6 @@
 // Plain-text renderings shared by the shell and Slack (Slack wraps them in mrkdwn).
 import { z } from "zod";
-import type { CustomerRecord } from "../core/customer-registry.ts";
+import { templateVersionsOf, type CustomerRecord } from "../core/customer-registry.ts";
 import { placesLine } from "../core/count-shared-places.ts";
 import type { Approval } from "../core/approvals.ts";
 import type { AuditEntry } from "../core/audit-log.ts";
@@ -34,6 +34,8 @@ export function renderCustomer(r: CustomerRecord, pending?: Approval, next: stri
   if (r.lastError) lines.push(`  last error: ${r.lastError}`);
   if (r.lastJobId) lines.push(`  last job: ${r.lastJobId}`);
   if (r.templates) lines.push(`  templates: ${r.templates.split("|").join(", ")}`);
+  const versions = Object.entries(templateVersionsOf(r));
+  if (versions.length) lines.push(`  template versions: ${versions.map(([t, v]) => `${t} ${v}`).join(", ")}`);
   if (r.residency) lines.push(`  data residency: ${r.residency}`);
   if (r.personalData === "yes") lines.push("  personal data: yes (never in a shared tenant)");
   if (pending) lines.push(`  pending approval: ${pending.operation} requested by ${pending.requestedBy} at ${pending.requestedAt.slice(0, 16).replace("T", " ")} UTC (request ${pending.id}, expires ${new Date(pending.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC)`);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { cloudRegionCodes } from "../../adapters/qlik-cloud/regions.ts";
 import { customerStatuses } from "../core/customer-status.ts";
 import { residencySchema } from "../core/place-by-residency.ts";
+import { rolloutIdSchema, rolloutScopeSchema } from "../core/rollout-records.ts";
 
 /** Qlik's TenantDeactivateRequest.purgeAfterDays: 10 to 90 days (default 30). */
 export const MIN_PURGE_AFTER_DAYS = 10;
@@ -54,8 +55,25 @@ export const onboardCommandSchema = z.object({
 
 /** Where a move goes: a target, back to the source, or (a job of qoem's own, never typed) the removal of the source. */
 export const moveToSchema = z.union([targetSchema, z.object({ kind: z.literal("back") }), z.object({ kind: z.literal("remove-source") })]);
+/**
+ * `rollout "<template>"` (start, or a dry run), `rollout status|pause|resume|cancel <id>`, and `run`:
+ * the job that drives an approved rollout (never typed; the approval or a resume queues it).
+ */
+export const rolloutCommandSchema = z
+  .object({
+    name: z.literal("rollout"),
+    action: z.enum(["start", "status", "pause", "resume", "cancel", "run"]),
+    template: templateNameSchema.optional(),
+    rolloutId: rolloutIdSchema.optional(),
+    scope: rolloutScopeSchema.optional(),
+    canary: z.number().int().min(0).max(1000).optional(),
+    thresholdPct: z.number().min(0).max(100).optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .refine((c) => (c.action === "start" ? c.template !== undefined : c.rolloutId !== undefined), { message: "a rollout names its template, a rollout command its rollout id" });
 
 export const commandSchema = z.discriminatedUnion("name", [
+  rolloutCommandSchema,
   onboardCommandSchema,
   z.object({ name: z.literal("offboard"), customer: customerSchema, purgeAfterDays: z.number().int().min(MIN_PURGE_AFTER_DAYS).max(MAX_PURGE_AFTER_DAYS) }),
   z.object({ name: z.literal("reactivate"), customer: customerSchema }),
@@ -78,6 +96,7 @@ export type Command = z.infer<typeof commandSchema>;
 export type CommandName = Command["name"];
 export type OnboardCommand = Extract<Command, { name: "onboard" }>;
 export type MoveCommand = Extract<Command, { name: "move" }>;
+export type RolloutCommand = Extract<Command, { name: "rollout" }>;
 export const DEFAULT_PURGE_AFTER_DAYS = 30;
 
 /** The customer a command is about, if any. */

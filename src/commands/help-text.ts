@@ -16,6 +16,7 @@ export const usage: Record<CommandName, string> = {
   approve: "approve <request-id>",
   reject: "reject <request-id> [reason]",
   move: "move <customer> <region> [--dry-run] | move <customer> back",
+  rollout: 'rollout "<template>" [--dry-run] [--region R | --site S | --customers a,b] [--canary N] [--threshold PCT] | rollout status|pause|resume|cancel <rollout-id>',
 };
 
 /** One example per command, as a user would type it. */
@@ -32,6 +33,7 @@ export const examples: Record<CommandName, string> = {
   approve: "approve r3k9x2m7q1a",
   reject: "reject r3k9x2m7q1a not this week",
   move: "move acme us --dry-run",
+  rollout: 'rollout "Sales Overview" --dry-run --region eu',
 };
 
 export const details: Record<CommandName, string> = {
@@ -53,6 +55,8 @@ export const details: Record<CommandName, string> = {
   reject: "Rejects a pending offboard, with an optional reason (approvers only). In Slack, the Reject button does the same.",
   move:
     "Moves a customer to another Qlik Cloud region (from a region, a client-managed site, or a shared tenant to its own tenant; never into a shared tenant). --dry-run shows the plan: what is built on the target, which apps move (name, size, from, to), what is removed from the source and when. Without it, an approver must approve; then the target is built as an onboard builds it and each app is exported, imported to staging and published. The source is removed after a second approval or the grace period (default 7 days); until then `move <customer> back` returns to it untouched.",
+  rollout:
+    "Puts the template's new version (as the source tenant or the site's templates stream holds it now) into every active customer that has it published, after an approver confirms: a canary wave (default 5 customers, --canary N), then 5%, 25% and the rest. Each customer's app is republished (a site: replaced), reloaded with the customer's variables and opened; one whose check fails goes back to the app it had. A wave whose failures pass --threshold (default 10%) pauses the rollout and alerts. --dry-run says who would get it, who has it and how long it would take. status, pause, resume and cancel take the rollout's id; one rollout per template at a time.",
 };
 
 export function helpText(topic?: string): string {

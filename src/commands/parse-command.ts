@@ -20,6 +20,7 @@ import {
 import { usage } from "./help-text.ts";
 import { tokenize, TokenizeError } from "./tokenize.ts";
 import { closestNames, didYouMean } from "./closest-names.ts";
+import { rolloutIdSchema } from "../core/rollout-records.ts";
 import { placeByResidency, residencySchema, targetSatisfies, type PlacementTable } from "../core/place-by-residency.ts";
 import { checkSharedFlags } from "../core/shared-tenant-guardrails.ts";
 import type { Target } from "../../adapters/port.ts";
@@ -261,6 +262,8 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       if (region && !region.creatable) throw new ParseFailure(`Qlik cannot create tenants in region '${region.code}' (${region.datacenter}, ${region.location}) through its API yet; move to one of ${creatableRegionCodes.join(", ")}`);
       return { name, customer, to: { kind: "cloud", region: where }, dryRun };
     }
+    case "rollout":
+      return parseRollout(tokens, ctx);
     case "help": {
       const f = splitFlags(tokens, {}, []);
       noMore(f.positionals, 1);
@@ -271,6 +274,52 @@ function buildCommand(name: CommandName, tokens: string[], ctx: ParseContext): u
       return { name, ...(topic ? { topic } : {}) };
     }
   }
+}
+
+const rolloutControls = ["status", "pause", "resume", "cancel"];
+
+function parseRollout(tokens: string[], ctx: ParseContext): unknown {
+  const f = splitFlags(tokens, { region: { repeat: false }, site: { repeat: false }, customers: { repeat: false }, canary: { repeat: false }, threshold: { repeat: false } }, ["dry-run"]);
+  const first = f.positionals[0];
+  if (first === undefined) throw new ParseFailure('a template name is required, in quotes when it has spaces: rollout "Sales Overview"');
+  const control = first.toLowerCase();
+  if (rolloutControls.includes(control) && f.positionals[1] !== undefined) {
+    if (f.values.size || f.switches.size) throw new ParseFailure(`rollout ${control} takes only a rollout id`);
+    noMore(f.positionals, 2);
+    const parsed = rolloutIdSchema.safeParse(f.positionals[1]);
+    if (!parsed.success) throw new ParseFailure(`${quote(f.positionals[1]!)} is not a rollout id: ${firstIssue(parsed.error)}`);
+    return { name: "rollout", action: control, rolloutId: parsed.data };
+  }
+  noMore(f.positionals, 1);
+  const template = templateNameSchema.safeParse(first);
+  if (!template.success) throw new ParseFailure(`${quote(first)} is not a valid template name: ${firstIssue(template.error)}`);
+  const region = f.values.get("region")?.[0]?.toLowerCase();
+  const site = f.values.get("site")?.[0]?.toLowerCase();
+  const list = f.values.get("customers")?.[0];
+  if ([region, site, list].filter((v) => v !== undefined).length > 1) throw new ParseFailure("give one of --region, --site or --customers");
+  let scope: unknown = { kind: "all" };
+  if (region !== undefined) {
+    if (!cloudRegionCodes.includes(region)) throw new ParseFailure(`unknown region ${quote(region)} (regions: ${cloudRegionCodes.join(", ")})`);
+    scope = { kind: "region", region };
+  } else if (site !== undefined) {
+    if (!ctx.sites.includes(site)) throw new ParseFailure(`unknown site ${quote(site)} (${ctx.sites.length ? `sites: ${ctx.sites.join(", ")}` : "no client-managed sites are configured"})`);
+    scope = { kind: "site", site };
+  } else if (list !== undefined) {
+    const customers = [...new Set(list.split(",").map((c) => c.trim()).filter(Boolean))].map((c) => parseCustomer(c));
+    if (customers.length === 0) throw new ParseFailure("--customers needs at least one customer");
+    if (customers.length > 500) throw new ParseFailure("--customers takes at most 500 customers; use --region or --site for more");
+    scope = { kind: "customers", customers };
+  }
+  const number = (flag: string, max: number): number | undefined => {
+    const raw = f.values.get(flag)?.[0];
+    if (raw === undefined) return undefined;
+    if (!/^\d{1,4}(\.\d+)?%?$/.test(raw) || Number(raw.replace("%", "")) > max) throw new ParseFailure(`--${flag} takes a number from 0 to ${max}, not ${quote(raw)}`);
+    return Number(raw.replace("%", ""));
+  };
+  const canary = number("canary", 1000);
+  if (canary !== undefined && !Number.isInteger(canary)) throw new ParseFailure("--canary takes a whole number of customers");
+  const thresholdPct = number("threshold", 100);
+  return { name: "rollout", action: "start", template: template.data, scope, dryRun: f.switches.has("dry-run"), ...(canary !== undefined ? { canary } : {}), ...(thresholdPct !== undefined ? { thresholdPct } : {}) };
 }
 
 export function parseCommand(text: string, ctx: ParseContext = { sites: [] }): ParseResult {

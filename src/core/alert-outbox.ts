@@ -87,6 +87,11 @@ export class AlertOutbox {
     } while (cursor !== "0");
   }
 
+  /** Puts an alert in the outbox that no sweep decided (a paused rollout, under its own key), to be delivered like the others. */
+  async raise(alert: PendingAlert): Promise<void> {
+    await this.redis.hset(this.keys.alertsOutbox(), alert.customer, JSON.stringify(pendingAlertSchema.parse(alert)));
+  }
+
   async pendingFor(customer: string): Promise<PendingAlert | undefined> {
     return parse(await this.redis.hget(this.keys.alertsOutbox(), customer));
   }

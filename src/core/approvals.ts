@@ -1,10 +1,12 @@
 /**
  * Approvals in Redis for what removes a customer's content (an offboard, abandoning a failed
- * onboard, a move and the removal of a moved customer's source): four eyes (never the requester), an expiry, exactly one decision however many times and
+ * onboard, a move and the removal of a moved customer's source) and for what touches every customer
+ * (a template rollout): four eyes (never the requester), an expiry, exactly one decision however many times and
  * however fast the buttons are clicked, at most one pending request per customer, and nothing lost
- * on a restart. The customer's status moves in the same Lua call as the request and its decision
- * (active -> offboard-pending -> offboarding, or back on reject and expiry), so the registry and the
- * approval never disagree, whichever process or surface decides.
+ * on a restart. The subject's status moves in the same Lua call as the request and its decision
+ * (a customer: active -> offboard-pending -> offboarding, or back on reject and expiry; a rollout:
+ * requested -> awaiting-approval -> approved, or not-approved), so the registry, the rollout and
+ * the approval never disagree, whichever process or surface decides.
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -15,7 +17,7 @@ import { evalScript } from "./eval-script.ts";
 export const approvalSchema = z.object({
   id: z.string(),
   customer: z.string(),
-  operation: z.enum(["offboard", "abandon", "move", "move-removal"]),
+  operation: z.enum(["offboard", "abandon", "move", "move-removal", "rollout"]),
   purgeAfterDays: z.coerce.number().int(),
   requestedBy: z.string(),
   requestedSurface: z.string(),
@@ -29,6 +31,11 @@ export const approvalSchema = z.object({
   target: z.string().optional(),
   /** The customer's status while this request waits. */
   pendingStatus: z.string().optional(),
+  /** The subject's status after a rejection or expiry, when it is not the one it had (a rollout: not-approved). */
+  closedStatus: z.string().optional(),
+  /** A rollout's request: the rollout and its template (`customer` is then empty). */
+  rolloutId: z.string().optional(),
+  template: z.string().optional(),
   decidedBy: z.string().optional(),
   decidedAt: z.string().optional(),
   reason: z.string().optional(),
@@ -54,7 +61,11 @@ export const approvalStatuses = {
   move: { from: ["active"], pending: "move-pending", approved: "moving" },
   // The second approval of a move: the customer stays moving; approving removes the source before its grace period ends.
   "move-removal": { from: ["moving"], pending: "moving", approved: "moving" },
+  rollout: { from: ["requested"], pending: "awaiting-approval", approved: "approved", closed: "not-approved" },
 } as const;
+
+/** What a request is about, in words: the customer, or a rollout's template and id. */
+export const subjectOf = (a: Pick<Approval, "operation" | "customer" | "template" | "rolloutId">) => (a.operation === "rollout" ? `"${a.template ?? ""}" (rollout ${a.rolloutId ?? "?"})` : a.customer);
 
 // KEYS: approval, approval-for, pending, customer. ARGV: id, ttl, expiresAt, allowed statuses (','), pending status, now, field, value, ...
 // Creates the request and moves the customer to its pending status, or answers why not.
@@ -92,20 +103,26 @@ local function close(newStatus, customerStatus)
   if customerPending then redis.call('HSET', KEYS[4], 'status', customerStatus, 'updatedAt', ARGV[4]) end
 end
 if now > tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then
-  close('expired', redis.call('HGET', KEYS[1], 'previousStatus'))
+  close('expired', redis.call('HGET', KEYS[1], 'closedStatus') or redis.call('HGET', KEYS[1], 'previousStatus'))
   return 'expired'
 end
 if ARGV[2] == 'expire' then return 'pending' end
 if redis.call('HGET', KEYS[1], 'requestedBy') == ARGV[1] then return 'self' end
 redis.call('HSET', KEYS[1], 'decidedBy', ARGV[1], 'decidedAt', ARGV[4])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
-if ARGV[2] == 'approved' then close('approved', ARGV[5]) else close('rejected', redis.call('HGET', KEYS[1], 'previousStatus')) end
+if ARGV[2] == 'approved' then close('approved', ARGV[5]) else close('rejected', redis.call('HGET', KEYS[1], 'closedStatus') or redis.call('HGET', KEYS[1], 'previousStatus')) end
 return 'ok'
 `;
 
 const newId = () => `r${[...randomBytes(10)].map((b) => "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]).join("")}`;
 
 export class Approvals {
+  /** The request pointer and the status hash of what a request is about: a customer, or a rollout. */
+  private subjectKeys(a: Pick<Approval, "operation" | "customer" | "rolloutId">): [string, string] {
+    if (a.operation === "rollout") return [this.keys.approvalFor(`rollout:${a.rolloutId ?? ""}`), this.keys.rollout(a.rolloutId ?? "")];
+    return [this.keys.approvalFor(a.customer), this.keys.customer(a.customer)];
+  }
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -122,13 +139,14 @@ export class Approvals {
    * A new pending request (the customer moves to its pending status in the same step), the customer's
    * pending one if there already is one, or the status that forbids it.
    */
-  async create(input: Omit<Approval, "id" | "status" | "expiresAt" | "requestedAt" | "previousStatus" | "pendingStatus">): Promise<{ created: true; approval: Approval } | { created: false; approval: Approval } | { created: false; status: string }> {
+  async create(input: Omit<Approval, "id" | "status" | "expiresAt" | "requestedAt" | "previousStatus" | "pendingStatus" | "closedStatus">): Promise<{ created: true; approval: Approval } | { created: false; approval: Approval } | { created: false; status: string }> {
     const id = newId();
     const now = Date.now();
     const rules = approvalStatuses[input.operation];
-    const approval: Approval = { ...input, id, status: "pending", requestedAt: new Date(now).toISOString(), expiresAt: now + this.expiryMs, previousStatus: "", pendingStatus: rules.pending };
+    const approval: Approval = { ...input, id, status: "pending", requestedAt: new Date(now).toISOString(), expiresAt: now + this.expiryMs, previousStatus: "", pendingStatus: rules.pending, ...("closed" in rules ? { closedStatus: rules.closed } : {}) };
     const fields = Object.entries(approval).flatMap(([k, v]) => (v === undefined || k === "previousStatus" || k === "pendingStatus" ? [] : [k, String(v)]));
-    const keys = [this.keys.approval(id), this.keys.approvalFor(input.customer), this.keys.approvalsPending(), this.keys.customer(input.customer)];
+    const [pointer, subject] = this.subjectKeys(input);
+    const keys = [this.keys.approval(id), pointer, this.keys.approvalsPending(), subject];
     const out = String(await evalScript(this.redis, createScript, 4, ...keys, id, String(this.expiryMs), String(approval.expiresAt), rules.from.join(","), rules.pending, new Date(now).toISOString(), ...fields));
     if (out === "created") return { created: true, approval: (await this.get(id)) ?? approval };
     if (out.startsWith("existing:")) {
@@ -141,7 +159,7 @@ export class Approvals {
         // Redis's clock (which decides) may be behind this machine's: then the request still counts as pending.
         if (!(!expired.ok && expired.code === "expired")) return { created: false, approval: pending };
       }
-      else await evalScript(this.redis, `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.keys.approvalFor(input.customer), existingId);
+      else await evalScript(this.redis, `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, pointer, existingId);
       return this.create(input);
     }
     return { created: false, status: out.slice("status:".length) };
@@ -156,7 +174,8 @@ export class Approvals {
     const approval = await this.get(id);
     if (!approval) return { ok: false, code: "unknown", message: `there is no approval request ${id}` };
     const approved = approvalStatuses[approval.operation].approved;
-    const code = String(await evalScript(this.redis, decideScript, 4, this.keys.approval(id), this.keys.approvalFor(approval.customer), this.keys.approvalsPending(), this.keys.customer(approval.customer), decider, decision, reason, new Date().toISOString(), approved));
+    const [pointer, subject] = this.subjectKeys(approval);
+    const code = String(await evalScript(this.redis, decideScript, 4, this.keys.approval(id), pointer, this.keys.approvalsPending(), subject, decider, decision, reason, new Date().toISOString(), approved));
     const after = (await this.get(id)) ?? approval;
     switch (code) {
       case "ok":
@@ -164,7 +183,7 @@ export class Approvals {
       case "self":
         return { ok: false, code: "self", approval: after, message: `you asked for this ${approval.operation}, so someone else must approve it (four eyes)` };
       case "expired":
-        return { ok: false, code: "expired", approval: after, message: `this request expired at ${new Date(after.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC; ask again with /qoem ${after.operation === "move" ? `move ${after.customer} ${after.target?.split(":")[1] ?? "<region>"}` : after.operation === "move-removal" ? `move ${after.customer} back, or wait for the grace period to end` : `${after.operation} ${after.customer}`}` };
+        return { ok: false, code: "expired", approval: after, message: `this request expired at ${new Date(after.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC; ask again with /qoem ${after.operation === "rollout" ? `rollout "${after.template ?? ""}"` : after.operation === "move" ? `move ${after.customer} ${after.target?.split(":")[1] ?? "<region>"}` : after.operation === "move-removal" ? `move ${after.customer} back, or wait for the grace period to end` : `${after.operation} ${after.customer}`}` };
       case "decided":
         return { ok: false, code: "decided", approval: after, message: `this request was already ${after.status}${after.decidedBy ? ` by ${after.decidedBy}` : ""}${after.decidedAt ? ` at ${after.decidedAt.slice(0, 16).replace("T", " ")} UTC` : ""}` };
       case "pending":

@@ -35,11 +35,23 @@ export const customerRecordSchema = z.object({
   residency: z.string().optional(),
   /** "yes": the customer's users or data include personal data (so it may never be in a shared tenant). */
   personalData: z.string().optional(),
+  /** The version of each template the customer has, as a rollout left it: JSON { template: version }. */
+  templateVersions: z.string().optional(),
   /** The request whose onboard last completed: a re-run of that same request (a stalled job) changes nothing. */
   completedRequestId: z.string().optional(),
 });
 export type CustomerRecord = z.infer<typeof customerRecordSchema>;
 export type CustomerStatus = CustomerRecord["status"];
+
+/** The template versions recorded for a customer (by rollouts). */
+export function templateVersionsOf(r: CustomerRecord): Record<string, string> {
+  try {
+    const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(r.templateVersions ?? "{}"));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
 
 /** The templates recorded for a customer (empty: all configured). */
 export const templatesOf = (r: CustomerRecord): string[] => (r.templates ? r.templates.split("|").filter(Boolean) : []);

@@ -44,6 +44,17 @@ export class RedisKeys {
   idempotency = (token: string, keyHash: string) => `${this.tag}:idempotency:${token}:${keyHash}`;
   /** A provisioning API token's calls in one minute. */
   apiRate = (token: string, minute: number) => `${this.tag}:api-rate:${token}:${minute}`;
+  /** A template rollout: its plan, status and counters (hash). */
+  rollout = (id: string) => `${this.tag}:rollout:${id}`;
+  /** Each customer's state in a rollout (hash customer -> state), and what was learned on the way (hash customer -> JSON). */
+  rolloutStates = (id: string) => `${this.tag}:rollout:${id}:states`;
+  rolloutDetails = (id: string) => `${this.tag}:rollout:${id}:details`;
+  /** How many customers of a rollout are in each state (hash state -> count), kept with every state change. */
+  rolloutCounts = (id: string) => `${this.tag}:rollout:${id}:counts`;
+  /** The customers of one wave, in order (list). */
+  rolloutWave = (id: string, wave: number) => `${this.tag}:rollout:${id}:wave:${wave}`;
+  /** The one live rollout of a template (its id). */
+  rolloutOf = (template: string) => `${this.tag}:rollout-of:${template}`;
   /** A Slack request signature already accepted (replay protection, kept about ten minutes). */
   slackSeen = (signature: string) => `${this.tag}:slack-seen:${signature}`;
 }

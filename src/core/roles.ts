@@ -5,7 +5,7 @@
  * with no approvers nobody can approve. The local shell gives its user every role.
  */
 /** Core knows commands only by name; the grammar lives above it. */
-type Command = { name: string };
+type Command = { name: string; action?: string; dryRun?: boolean };
 
 export type Role = "engineer" | "oncall" | "approver";
 
@@ -28,6 +28,9 @@ export function roleFor(command: Command): Role | undefined {
       return "engineer";
     case "health":
       return "oncall";
+    case "rollout":
+      // Reading a rollout's state or a dry run changes nothing.
+      return command.action === "status" || command.dryRun ? undefined : "engineer";
     case "approve":
     case "reject":
       return "approver";

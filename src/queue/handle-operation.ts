@@ -11,9 +11,35 @@ import type { OperationJob } from "./job-payload.ts";
 import type { OperationWorkerDeps, Report } from "./operation-worker.ts";
 import { handleMove } from "./handle-move.ts";
 import { checkMoveHealth } from "../core/check-move-health.ts";
+import type { RolloutCommand } from "../commands/command-schema.ts";
+import { runRollout } from "../core/run-rollout.ts";
+import { rolloutVariables } from "../core/rollout-variables.ts";
+import { dryRunRollout } from "../core/dry-run-rollout.ts";
+
+/** A rollout's dry run, reported as one summary. */
+async function planRollout(c: RolloutCommand, deps: OperationWorkerDeps, report: Report): Promise<unknown> {
+  const where = `"${c.template}"`;
+  await report({ operation: "rollout-plan", customer: "", where, phase: "running", steps: [] });
+  const plan = await dryRunRollout({ registry: deps.registry, adapterFor: deps.adapterFor, concurrency: Math.min(deps.rolloutOptions?.concurrency ?? 25, 64) }, { template: c.template!, scope: c.scope ?? { kind: "all" }, canary: c.canary ?? deps.rolloutOptions?.canary ?? 5 });
+  const few = (names: string[]) => (names.length > 20 ? `${names.slice(0, 20).join(", ")} and ${names.length - 20} more` : names.join(", ") || "none");
+  const minutes = Math.max(1, Math.round(plan.estimatedSeconds / 60));
+  const lines = [
+    `Dry run of the rollout of "${plan.template}" to ${plan.scope}; nothing was changed.`,
+    `Version now: ${Object.entries(plan.versions).map(([s, v]) => `${s} ${v}`).join(", ") || "none"}.`,
+    `Would get the new version (${plan.wouldUpdate.length}): ${few(plan.wouldUpdate)}.`,
+    `Already have it (${plan.alreadyCurrent.length}): ${few(plan.alreadyCurrent)}.`,
+    `Without the template published (${plan.withoutTemplate.length}): ${few(plan.withoutTemplate)}.`,
+    ...(plan.unreadable.length ? [`Could not be read (${plan.unreadable.length}): ${plan.unreadable.slice(0, 10).map((u) => `${u.customer} (${u.reason})`).join("; ")}.`] : []),
+    `Waves: ${plan.waves.join(", ") || "none"}. About ${minutes} minute${minutes === 1 ? "" : "s"}: Qlik's rate limits count per tenant, so they do not slow a rollout across tenants; the waves (one after another) and the customers updated at once (${deps.rolloutOptions?.concurrency ?? 25}) set the pace.`,
+  ];
+  await report({ operation: "rollout-plan", customer: "", where, phase: "done", steps: [], summary: lines.join("\n") });
+  return plan;
+}
 
 export interface Execution {
   fence?: Fence;
+  /** The job's own lock (BullMQ's token): what an operation over many customers fences its writes with. */
+  jobFence: Fence;
   assertCurrent(what: string): Promise<void>;
 }
 
@@ -73,6 +99,28 @@ export async function handleOperation(job: Job, data: OperationJob, deps: Operat
       const summary = `${c.customer}'s onboard is abandoned: ${result.detail}${result.purgeDate ? `; purge on ${result.purgeDate.slice(0, 10)}` : ""}. ${c.customer} may be onboarded again, anywhere.`;
       await report({ operation: "abandon", customer: c.customer, where: "", phase: "done", steps: [], summary });
       return { ...result, status: "removed" };
+    }
+    case "rollout": {
+      if (data.operation === "rollout-plan") return planRollout(c, deps, report);
+      const { rollouts, rolloutOptions } = deps;
+      if (!rollouts || !rolloutOptions) throw new Error("rollouts are not wired into this worker");
+      return runRollout(
+        {
+          store: rollouts,
+          registry: deps.registry,
+          lock: deps.lock,
+          adapterFor,
+          jobId: job.id!,
+          jobFence: execution.jobFence,
+          variables: (record) => rolloutVariables(record, rolloutOptions.variables),
+          concurrency: rolloutOptions.concurrency,
+          report,
+          alert: (text) => deps.alertRollout?.(c.rolloutId!, text) ?? Promise.resolve(),
+          recordOutcome: (customer, state, detail) =>
+            deps.audit.record({ user: data.requestedBy.user, surface: data.requestedBy.surface, action: `rollout ${c.rolloutId} run`, customer, result: state, jobId: job.id!, ...(detail ? { detail } : {}) }),
+        },
+        c.rolloutId!,
+      );
     }
     case "list": {
       const pending = deps.approvals ? await deps.approvals.listPending() : [];

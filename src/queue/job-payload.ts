@@ -12,13 +12,14 @@ export const replyToSchema = z.object({
 });
 export type ReplyTo = z.infer<typeof replyToSchema>;
 
-export const operations = ["onboard", "plan", "health", "reactivate", "offboard", "abandon", "list", "move", "move-plan", "move-back", "move-removal"] as const;
+export const operations = ["onboard", "plan", "health", "reactivate", "offboard", "abandon", "list", "move", "move-plan", "move-back", "move-removal", "rollout", "rollout-plan"] as const;
 export type Operation = (typeof operations)[number];
 
 /** The operation each command runs as. */
 export function operationOf(command: Command): Operation | undefined {
   if (command.name === "onboard") return command.dryRun ? "plan" : "onboard";
   if (command.name === "move") return command.to.kind === "back" ? "move-back" : command.to.kind === "remove-source" ? "move-removal" : command.dryRun ? "move-plan" : "move";
+  if (command.name === "rollout") return command.action === "run" ? "rollout" : command.action === "start" && command.dryRun ? "rollout-plan" : undefined;
   if (command.name === "health" || command.name === "reactivate" || command.name === "offboard" || command.name === "abandon" || command.name === "list") return command.name;
   return undefined;
 }
@@ -60,6 +61,9 @@ export function operationJobId(job: Pick<OperationJob, "operation" | "command" |
       const part = operationOf(c) ?? "move";
       return part === "move-plan" ? `move-plan.${c.customer}.${job.requestId}` : `${part}.${c.customer}.${job.approvalId ?? job.requestId}`;
     }
+    case "rollout":
+      // One driver job per rollout: an approval and a resume that race collapse into it.
+      return c.action === "run" ? `rollout.${c.rolloutId}` : `rollout-plan.${job.requestId}`;
     default:
       return `${c.name}.${job.requestId}`;
   }

@@ -28,6 +28,7 @@ import { publishUpdate } from "./publish-update.ts";
 import { handleOperation } from "./handle-operation.ts";
 import { customerOf } from "../commands/command-schema.ts";
 import type { ApiNotifications, OperationEnded } from "./api-notifications.ts";
+import type { RolloutStore } from "../core/rollout-store.ts";
 
 export interface OperationWorkerDeps {
   connection: Redis;
@@ -64,6 +65,11 @@ export interface OperationWorkerDeps {
   /** BullMQ's job lock (ms); a job whose worker stops renewing it for this long is run again. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Template rollouts: their store, reload variables from the config, customers updated at once, the default canary. */
+  rollouts?: RolloutStore;
+  rolloutOptions?: { variables: Record<string, string>; concurrency: number; canary: number };
+  /** Tells the alerts channel that a rollout paused. */
+  alertRollout?(rolloutId: string, text: string): Promise<void>;
 }
 
 export type Report = (progress: OperationProgress) => Promise<void>;
@@ -100,7 +106,7 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
       fence.checks.push({ key: held.key, value: held.value });
       fence.signal = held.signal;
     }
-    const execution = { ...(changing ? { fence } : {}), assertCurrent: (what: string) => assertFence(redis, changing ? fence : undefined, what) };
+    const execution = { ...(changing ? { fence } : {}), jobFence: fence, assertCurrent: (what: string) => assertFence(redis, changing ? fence : undefined, what) };
     const audit = (result: string, detail?: string) =>
       deps.audit
         .record({

@@ -69,12 +69,14 @@ describe("audit log", () => {
     if (again.kind !== "approval") throw new Error(JSON.stringify(again));
     await say(`reject ${again.approval.id} not now`, "U0APPROVER");
     await say("abandon acme");
+    await say('rollout "Sales Overview" --region eu --dry-run');
     await say("audit acme");
     await say("help");
 
     const all = await qoem.dispatch.audit.read(undefined, 500);
     const actions = all.map((e) => e.action.split(" ")[0]);
     for (const name of Object.keys(usage)) expect(actions, name).toContain(name);
+    expect(all.find((e) => e.action.startsWith("rollout"))).toMatchObject({ action: 'rollout "Sales Overview" --dry-run region=eu', user: "U0ENGINEER", result: "queued" });
     const onboard = all.find((e) => e.action === "onboard acme eu")!;
     expect(onboard).toMatchObject({ user: "U0ENGINEER", surface: "slack", customer: "acme", result: "queued", jobId: "onboard.acme.eu" });
     expect(all.find((e) => e.action.startsWith("approve"))).toMatchObject({ user: "U0APPROVER", result: "approved", customer: "acme" });

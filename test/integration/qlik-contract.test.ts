@@ -39,7 +39,7 @@ describe("Qlik's specification, vendored", () => {
     }
   });
 
-  it("sees the adapters send only operations of the table, and every one of them, through onboard, rerun, health, offboard and reactivate", async () => {
+  it("sees the adapters send only operations of the table, and every one of them, through onboard, rerun, health, a rollout, offboard and reactivate", async () => {
     fixture = await startCloudFixture();
     const first = await runSteps(fixture.adapter, onboardRequest("acme"));
     await runSteps(fixture.adapter, onboardRequest("acme"), { ...first.facts });
@@ -47,6 +47,16 @@ describe("Qlik's specification, vendored", () => {
     await fixture.adapter.health(env);
     // A sweep's health, which takes the status from the organisation listing and only checks the host answers.
     await fixture.adapter.health({ ...env, knownStatus: "active" });
+    // A rollout's calls: the version, the published app, keep, stage, republish, reload and check, restore, tidy.
+    const apps = fixture.adapter.rollout!;
+    const version = await apps.templateVersion("Sales Overview", env.target);
+    const published = (await apps.findPublished(env, "Sales Overview"))!;
+    const kept = await apps.keep(env, "Sales Overview", published);
+    const staged = await apps.stage(env, version, published);
+    await apps.replace(env, staged.appId, published);
+    expect(await apps.reloadAndCheck(env, published.appId, { vCustomerId: "acme" })).toMatchObject({ ok: true });
+    await apps.restore(env, kept.appId, published);
+    await apps.finish(env, { stagedAppId: staged.appId, keptAppId: kept.appId }, "rolled-back");
     await fixture.adapter.offboard(env, { purgeAfterDays: 30 });
     await fixture.adapter.reactivate(env);
     // The shared-tenant adapter on the same emulator: its settings, users and removals are operations of the table too.

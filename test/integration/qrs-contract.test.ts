@@ -22,7 +22,7 @@ describe("QRS, vendored", () => {
     expect(qrsOperations.filter((op) => !subset.paths[op.path]?.[op.method.toLowerCase()])).toEqual([]);
   });
 
-  it("sees the adapter send only QRS operations of the table, and every one of them, through onboard, rerun, health, a move's app export and offboard", async () => {
+  it("sees the adapter send only QRS operations of the table, and every one of them, through onboard, rerun, health, a move's app export, a rollout and offboard", async () => {
     fixture = await startSiteFixture();
     const env = { customer: "globex", target: { kind: "client-managed" as const, site: "onprem" } };
     await runSiteSteps(fixture.adapter, siteRequest("globex"));
@@ -34,6 +34,13 @@ describe("QRS, vendored", () => {
     await fixture.adapter.health(env);
     const [app] = await fixture.adapter.apps!.listApps(env);
     expect((await fixture.adapter.apps!.exportApp(env, app!)).byteLength).toBe(app!.sizeBytes);
+    const rollout = fixture.adapter.rollout!;
+    const version = await rollout.templateVersion("Sales Overview", env.target);
+    const published = (await rollout.findPublished(env, "Sales Overview"))!;
+    const kept = await rollout.keep(env, "Sales Overview", published);
+    const staged = await rollout.stage(env, version, published);
+    await rollout.replace(env, staged.appId, published);
+    await rollout.finish(env, { stagedAppId: staged.appId, keptAppId: kept.appId }, "updated");
     await fixture.adapter.offboard(env, { purgeAfterDays: 30 });
     const calls = fixture.emulator.stats.qrsCalls;
     expect(calls.filter((c) => !qrsOperationOf(c.split(" ")[0]!, c.split(" ")[1]!))).toEqual([]);

@@ -114,6 +114,34 @@ describe("parseCommand", () => {
     expect(fail("move acme remove-source").reason).toMatch(/unknown region 'remove-source'/);
   });
 
+  it("parses rollouts and their controls", () => {
+    expect(ok('rollout "Sales Overview"')).toEqual({ name: "rollout", action: "start", template: "Sales Overview", scope: { kind: "all" }, dryRun: false });
+    expect(ok('rollout "Sales Overview" --dry-run --region EU --canary 3 --threshold 20%')).toEqual({ name: "rollout", action: "start", template: "Sales Overview", scope: { kind: "region", region: "eu" }, dryRun: true, canary: 3, thresholdPct: 20 });
+    expect(ok("rollout Ops --site onprem-fra")).toMatchObject({ scope: { kind: "site", site: "onprem-fra" } });
+    expect(ok("rollout Ops --customers acme,globex,acme")).toMatchObject({ scope: { kind: "customers", customers: ["acme", "globex"] } });
+    expect(ok("rollout status ro12345678")).toEqual({ name: "rollout", action: "status", rolloutId: "ro12345678" });
+    expect(ok("rollout CANCEL ro12345678")).toEqual({ name: "rollout", action: "cancel", rolloutId: "ro12345678" });
+    // A template named like a control word is still a template when no id follows.
+    expect(ok("rollout status")).toMatchObject({ action: "start", template: "status" });
+  });
+
+  it.each([
+    ["rollout", /template name is required/],
+    ['rollout "Sales Overview" --region eu --site onprem-fra', /one of --region, --site or --customers/],
+    ['rollout "Sales Overview" --region mars', /unknown region/],
+    ['rollout "Sales Overview" --site nowhere', /unknown site/],
+    ['rollout "Sales Overview" --customers Acme', /not a valid customer name/],
+    ['rollout "Sales Overview" --canary -1', /--canary/],
+    ['rollout "Sales Overview" --canary 2.5', /whole number/],
+    ['rollout "Sales Overview" --threshold 150', /from 0 to 100/],
+    ['rollout "a/b"', /not a valid template name/],
+    ["rollout pause r12", /not a rollout id/],
+    ["rollout resume ro12345678 --canary 2", /takes only a rollout id/],
+    ["rollout run ro12345678", /unexpected/],
+  ])("refuses %j with a reason", (text, reason) => {
+    expect(fail(text).reason).toMatch(reason);
+  });
+
   it("formats an error as one reason line plus the usage line", () => {
     const text = formatCommandError(fail("onboard acme mars"));
     const lines = text.split("\n");

@@ -106,6 +106,31 @@ export function serveEngineSession(ws: WebSocket, state: SiteState, identity: st
     switch (rpc.method) {
       case "GetAppLayout":
         return send({ id, result: { qLayout: { qTitle: app.name, qFileName: app.id, qLastReloadTime: app.lastReloadTime, qModified: false, qHasScript: true, qHasData: true, qReadOnly: false, qIsOpenedWithoutData: false, qStateNames: [], qMeta: { stream: app.stream }, qLocaleInfo: {}, qThumbnail: {} } } });
+      case "DestroyVariableByName": {
+        const name = String(params[0] ?? "");
+        const had = Boolean(app.variables && name in app.variables);
+        if (had) delete app.variables![name];
+        return send({ id, result: { qSuccess: had } });
+      }
+      case "CreateVariableEx": {
+        const prop = (params[0] ?? {}) as { qName?: unknown; qDefinition?: unknown; qInfo?: { qType?: unknown } };
+        if (typeof prop.qName !== "string" || prop.qName === "") return error(-32602, "Invalid Params", "qName");
+        app.variables ??= {};
+        // The engine refuses a second variable of one name: LOCERR_GENERIC_ALREADY_EXISTS (3).
+        if (prop.qName in app.variables) return error(3, "Already exists", prop.qName);
+        app.variables[prop.qName] = typeof prop.qDefinition === "string" ? prop.qDefinition : "";
+        const handle = nextHandle++;
+        return send({ id, result: { qInfo: { qId: `var-${handle}`, qType: "variable" }, qReturn: { qType: "GenericVariable", qHandle: handle, qGenericId: `var-${handle}` } } });
+      }
+      case "DoReload": {
+        // The load script needs the variables its template declares; a customer whose data does not fit fails here.
+        const needs = [...app.content.slice(0, 4096).matchAll(/^requires-variable: (\S+)$/gm)].map((m) => m[1]!);
+        const failed = (app.stream && state.reloadsFailIn.has(app.stream.name)) || needs.some((n) => !(app.variables && n in app.variables));
+        if (!failed) app.lastReloadTime = new Date().toISOString();
+        return send({ id, result: { qReturn: !failed } });
+      }
+      case "DoSave":
+        return send({ id, result: {} });
       case "GetAppProperties":
         return send({ id, result: { qProp: { qTitle: app.name, qLastReloadTime: app.lastReloadTime, qHasSectionAccess: false, qThumbnail: { qUrl: "" } } } });
       default:

@@ -164,6 +164,8 @@ const routes: Array<[string, RegExp, Handler]> = [
     const target = byId(req.state.apps, targetId, "App");
     if (!target.published) throw fail(400, "The target app is not published");
     target.content = source.content;
+    target.fileSize = source.fileSize;
+    target.replaced = (target.replaced ?? 0) + 1;
     target.publishTime = new Date().toISOString();
     req.state.touch(target);
     return { status: 200, body: strip(target) };

@@ -7,7 +7,7 @@ export interface Owner { id: string; userId: string; userDirectory: string; name
 
 interface Entity { id: string; createdDate: string; modifiedDate: string; modifiedByUserName: string }
 export interface QrsStream extends Entity { name: string; customProperties: CustomPropertyValue[]; tags: unknown[]; owner: Owner }
-export interface QrsApp extends Entity { name: string; appId: string; published: boolean; publishTime: string; stream: { id: string; name: string } | null; customProperties: CustomPropertyValue[]; tags: unknown[]; owner: Owner; fileSize: number; lastReloadTime: string; content: string }
+export interface QrsApp extends Entity { name: string; appId: string; published: boolean; publishTime: string; stream: { id: string; name: string } | null; customProperties: CustomPropertyValue[]; tags: unknown[]; owner: Owner; fileSize: number; lastReloadTime: string; content: string; /** The app's variables, as the engine set them. */ variables?: Record<string, string>; /** Emulator count: how many times a replace overwrote this app. */ replaced?: number }
 export interface QrsDefinition extends Entity { name: string; valueType: string; choiceValues: string[]; objectTypes: string[]; description: string }
 export interface QrsRule extends Entity { name: string; category: string; type: string; rule: string; resourceFilter: string; actions: number; ruleContext: number; disabled: boolean; comment: string }
 export interface QrsVirtualProxy extends Entity { prefix: string; description: string; authenticationMethod: number; sessionCookieHeaderName: string; sessionInactivityTimeout: number; defaultVirtualProxy: boolean; jwtPublicKeyCertificate: string; jwtAttributeUserId: string; jwtAttributeUserDirectory: string; loadBalancingServerNodes: Array<{ id: string }>; websocketCrossOriginWhiteList: string[] }
@@ -32,6 +32,8 @@ export class SiteState {
   /** Export tickets by token: the app and the file name its download path carries. */
   readonly exports = new Map<string, { appId: string; fileName: string }>();
   readonly services: Array<{ id: string; serviceType: number; serviceState: number }> = [0, 1, 2, 3].map((t) => ({ id: randomUUID(), serviceType: t, serviceState: 2 }));
+  /** Emulator knob: reloads of apps published in these streams fail (customers whose data does not fit a new version). */
+  readonly reloadsFailIn = new Set<string>();
   health: EngineHealthKnobs = { saturated: false, cpuTotal: 3, memFreeMB: 20_480, totalPhysicalMB: 32_768, down: false };
   /** The site's one (central) node: it runs the proxy and the engine. */
   readonly node: ServerNode = { id: randomUUID(), name: "Central", hostName: "qlik-central.local" };

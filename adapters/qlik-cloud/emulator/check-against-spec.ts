@@ -68,6 +68,11 @@ export const newerThanSpec = [
     schema: {},
     why: "the specification types a sharing settings patch's value as an object while its own example (and the toggles it patches) are booleans; @qlik/api 2.19 types it as unknown",
   },
+  {
+    at: ["components", "schemas", "ReloadRequest", "properties", "variables"],
+    schema: { type: "object", maxProperties: 20, propertyNames: { minLength: 1, maxLength: 256 }, additionalProperties: { type: "string", maxLength: 256 } },
+    why: "the specification's ReloadRequest has no variables; @qlik/api 2.19 types them: at most 20, each name and value up to 256 characters",
+  },
 ];
 
 function applyNewerThanSpec(doc: Record<string, unknown>): void {

@@ -22,6 +22,8 @@ import { tenantConfigRoutes } from "./tenant-config-routes.ts";
 import { tenantContentRoutes } from "./tenant-content-routes.ts";
 import { tenantUserRoutes } from "./tenant-user-routes.ts";
 import { tenantSettingsRoutes } from "./tenant-settings-routes.ts";
+import { reloadRoutes } from "./reload-routes.ts";
+import { seedCustomerApps } from "./seed-customer-apps.ts";
 import { cloudRegionCodes, organizationHost } from "../regions.ts";
 
 export interface ClientCredentials {
@@ -81,7 +83,7 @@ export interface CloudEmulator {
   close(): Promise<void>;
 }
 
-export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes, ...tenantUserRoutes, ...tenantSettingsRoutes];
+export const defaultRoutes: Route[] = [...authRoutes, ...tenantRoutes, ...orgRoutes, ...tenantConfigRoutes, ...tenantContentRoutes, ...tenantUserRoutes, ...tenantSettingsRoutes, ...reloadRoutes];
 
 /** The OEM's template apps in the source tenant's templates space. */
 export const defaultTemplates = ["Sales Overview", "Operations Monitor", "Customer Insights"];
@@ -93,6 +95,7 @@ const adminLimits = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.opt
 const adminTenant = z.object({
   status: z.enum(["active", "disabled", "deleted", "user-access-disabled"]).optional(),
   unhealthy: z.boolean().optional(),
+  reloadsFail: z.boolean().optional(),
   failedReloads: z.number().int().min(0).max(10_000).optional(),
   professionalUsed: z.number().int().min(0).optional(),
   analyzerUsed: z.number().int().min(0).optional(),
@@ -158,6 +161,20 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       const allowedCalls = [...limiter.allowed.values()].reduce((a, b) => a + b, 0);
       return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs(), allowedByBucket: Object.fromEntries(limiter.allowed) });
     }
+    if (path === "/_emulator/buckets" && req.method === "GET") {
+      // Calls let through per `tier|host|client`: a benchmark computes its bound from them (rollouts: per wave).
+      return sendJson(res, 200, { limits: limiter.limits, allowed: Object.fromEntries(limiter.allowed) });
+    }
+    if (path === "/_emulator/source-apps" && req.method === "PATCH") {
+      // The OEM ships a new version of a template: new content, a new modification time.
+      const parsed = z.object({ name: z.string().min(1), content: z.string().min(1).max(1_000_000) }).safeParse(body);
+      if (!parsed.success) throw qlikError(400, "EMU-6", "Invalid template version");
+      const app = [...state.dataOf(sourceTenant.id).apps.values()].find((a) => a.name === parsed.data.name);
+      if (!app) throw qlikError(404, "EMU-7", "No such template");
+      app.content = Buffer.from(parsed.data.content);
+      app.modifiedDate = new Date(Math.max(Date.now(), Date.parse(app.modifiedDate) + 1)).toISOString();
+      return sendJson(res, 200, { name: app.name, modifiedDate: app.modifiedDate });
+    }
     if (path === "/_emulator/faults" && req.method === "POST") {
       const parsed = adminFaults.safeParse(body);
       if (!parsed.success) throw qlikError(400, "EMU-1", "Invalid fault rules", parsed.error.issues[0]?.message);
@@ -179,12 +196,13 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       // `onboarded`: each tenant as qoem's onboard leaves it (the JWT identity provider of that issuer, the
       // production space with the source's templates published), so a sweep's detailed checks see healthy
       // tenants and make the calls a healthy tenant costs; without it the tenants are bare (and red).
+      // `apps`: each tenant with these templates imported to staging and published to production (rollouts).
       const parsed = z
-        .object({ count: z.number().int().min(1).max(20_000), region: z.string(), prefix: z.string().regex(/^[a-z][a-z0-9-]*$/), onboarded: z.object({ jwtIssuer: z.string().url() }).strict().optional() })
+        .object({ count: z.number().int().min(1).max(20_000), region: z.string(), prefix: z.string().regex(/^[a-z][a-z0-9-]*$/), onboarded: z.object({ jwtIssuer: z.string().url() }).strict().optional(), apps: z.array(z.string().min(1)).max(20).optional() })
         .strict()
         .safeParse(body);
       if (!parsed.success || !cloudRegionCodes.includes(parsed.data.region)) throw qlikError(400, "EMU-5", "Invalid bulk request", parsed.success ? `unknown region ${parsed.data.region}` : parsed.error.issues[0]?.message);
-      const { count, region, prefix, onboarded } = parsed.data;
+      const { count, region, prefix, onboarded, apps } = parsed.data;
       const templates = [...sourceData.apps.values()].filter((a) => a.spaceId === templateSpace.id);
       const created = [];
       for (let i = 0; i < count; i++) {
@@ -199,6 +217,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
           const production = content.addSpace(`${name}-production`, "managed");
           for (const template of templates) content.addApp(template.name, production.id, template.content, { published: true, publishTime: now, originAppId: template.id });
         }
+        if (apps?.length) seedCustomerApps(state.dataOf(t.id), name, apps, regionClients[region]!.clientId);
         created.push({ id: t.id, name, hostname: t.hostnames[1] });
       }
       return sendJson(res, 201, { tenants: created });
@@ -250,8 +269,10 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     const method = req.method ?? "GET";
 
     let dropAfter = false;
+    let latencyAfterMs = 0;
     for (const fault of faults.match(method, `${host}${path}`)) {
       if (fault.action === "drop-after") dropAfter = true;
+      else if (fault.action === "latency-after") latencyAfterMs = Math.max(latencyAfterMs, fault.latencyMs ?? 1000);
       else if (fault.action === "latency") await new Promise((r) => setTimeout(r, fault.latencyMs ?? 1000));
       else if (fault.action === "drop") {
         req.socket.destroy();
@@ -347,6 +368,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       req.socket.destroy();
       return;
     }
+    if (handled && latencyAfterMs) await new Promise((r) => setTimeout(r, latencyAfterMs));
     if (route.operation && checkAnswers && !reply.raw) {
       const found = checker.checkAnswer(route.operation, reply.status, reply.body);
       if (found.undocumented) contract.undocumented.add(found.undocumented);

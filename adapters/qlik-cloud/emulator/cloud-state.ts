@@ -26,6 +26,8 @@ export interface EmuTenant {
   enableAppOpeningFeedback: boolean;
   /** Emulator knob: an unhealthy tenant answers its own host with 503. */
   unhealthy?: boolean;
+  /** Emulator knob: every reload on this tenant fails (a customer whose data does not fit the new version). */
+  reloadsFail?: boolean;
 }
 
 export interface OAuthClient {
@@ -172,7 +174,7 @@ export class CloudState {
   }
 
   toJSON(tenant: EmuTenant, base: string) {
-    const { unhealthy: _unhealthy, subscriptionId: _sub, ...visible } = this.purgeIfDue(tenant)!;
+    const { unhealthy: _unhealthy, reloadsFail: _reloadsFail, subscriptionId: _sub, ...visible } = this.purgeIfDue(tenant)!;
     return { ...visible, links: { self: { href: `${base}/api/v1/tenants/${tenant.id}` } } };
   }
 }

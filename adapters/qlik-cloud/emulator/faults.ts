@@ -9,8 +9,8 @@ export const faultRuleSchema = z.object({
   method: z.string().toUpperCase().optional(),
   /** A substring of `<host>/<path>` (without the query), or a regular expression written as /.../. */
   path: z.string().optional(),
-  /** drop-after: the request is carried out, then the connection is cut before the answer. */
-  action: z.enum(["status", "drop", "drop-after", "latency", "rate-limit"]),
+  /** drop-after: the request is carried out, then the connection is cut before the answer. latency-after: carried out, answered late. */
+  action: z.enum(["status", "drop", "drop-after", "latency", "latency-after", "rate-limit"]),
   status: z.number().int().min(400).max(599).optional(),
   latencyMs: z.number().int().min(0).max(60_000).optional(),
   retryAfterSeconds: z.number().int().min(0).max(3600).optional(),

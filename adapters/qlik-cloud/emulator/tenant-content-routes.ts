@@ -210,6 +210,9 @@ export const tenantContentRoutes: Route[] = [
     requireEditOf(req, source, "Republishing an app from its space");
     requireRole(req, data(req).spaces.get(target.spaceId!)!, "publishTo", "Republishing to a managed space");
     target.content = source.content;
+    // Republished from another app (checkOriginAppId false), the target now comes from that app.
+    target.originAppId = source.id;
+    target.republished = (target.republished ?? 0) + 1;
     target.publishTime = target.modifiedDate = new Date().toISOString();
     return { status: 200, body: nxApp(target) };
   }),

@@ -3,11 +3,11 @@ import { randomId } from "./http-kit.ts";
 
 export interface EmuSpace { id: string; name: string; type: "shared" | "managed" | "data"; description: string; ownerId: string; tenantId: string; createdAt: string; updatedAt: string; }
 export interface EmuAssignment { id: string; spaceId: string; tenantId: string; type: string; assigneeId: string; roles: string[]; createdAt: string; }
-export interface EmuApp { id: string; name: string; description: string; spaceId?: string; published: boolean; publishTime?: string; originAppId?: string; content: Buffer; createdDate: string; modifiedDate: string; ownerId: string; lastReloadTime?: string; }
+export interface EmuApp { id: string; name: string; description: string; spaceId?: string; published: boolean; publishTime?: string; originAppId?: string; content: Buffer; createdDate: string; modifiedDate: string; ownerId: string; lastReloadTime?: string; /** Emulator count: how many times a republish replaced this app's content. */ republished?: number; }
 export interface EmuIdp { id: string; protocol: string; provider: string; active: boolean; interactive: boolean; description: string; tenantIds: string[]; options: Record<string, unknown>; pendingOptions?: Record<string, unknown>; pendingState?: "verified" | "pending" | "error"; pendingResult?: { status: string }; created: string; lastUpdated: string; }
 export interface EmuBrand { id: string; name: string; description: string; active: boolean; files: Array<{ id: string; path: string; contentType: string; eTag: string }>; createdAt: string; updatedAt: string; }
 export interface EmuWebhook { id: string; name: string; url: string; eventTypes: string[]; enabled: boolean; description: string; filter?: string; level: string; secretKeyAdded: boolean; createdAt: string; }
-export interface EmuReload { id: string; appId: string; tenantId: string; userId: string; status: string; type: string; partial: boolean; creationTime: string; startTime: string; endTime: string; errorCode?: string; errorMessage?: string; }
+export interface EmuReload { id: string; appId: string; tenantId: string; userId: string; status: string; type: string; partial: boolean; creationTime: string; startTime: string; endTime: string; errorCode?: string; errorMessage?: string; variables?: Record<string, string>; }
 export interface EmuGroup { id: string; name: string; status: string; createdAt: string; lastUpdatedAt: string; }
 /** A user of the tenant; an OAuth client acts as a bot user of its own, a tenant admin. `groupIds`: the groups it belongs to (its assignedGroups). */
 export interface EmuUser { id: string; subject: string; name: string; email?: string; tenantId: string; status: "active"; roles: string[]; groupIds: string[]; createdAt: string; lastUpdatedAt: string; }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { offSpecOperations, qlikOperations, type OffSpecOperationId, type QlikOperationId } from "../qlik-operations.ts";
+import { offSpecOperations, qlikOperations, specialTierAs, type OffSpecOperationId, type QlikOperationId } from "../qlik-operations.ts";
 
 export type Tier = "tier1" | "tier2";
 
@@ -56,6 +56,11 @@ export function tierOf(id: QlikOperationId | OffSpecOperationId): Tier {
     const op = operationSchema.safeParse(specOperation(method, path));
     if (!op.success) throw new Error(`${id} (${method} ${path}) has no x-qlik-tier in the vendored specification; run scripts/vendor-qlik-specs.ts`);
     const t = op.data["x-qlik-tier"].tier;
+    const special = specialTierAs[id as QlikOperationId];
+    if (t === "special" && special) {
+      tiers.set(id, special);
+      return special;
+    }
     if (t !== "1" && t !== "2") throw new Error(`${id} is in Qlik's tier '${t}' (limit ${op.data["x-qlik-tier"].limit}/min), which the rate gate does not model`);
     tier = t === "1" ? "tier1" : "tier2";
   }

@@ -99,6 +99,11 @@ export function healthMessage(result: unknown, fallback: string) {
 }
 
 /** A request for approval just made, as its asker reads it in Slack: the expiry in their own time zone. */
-export function approvalRequestedText(a: Approval): string {
-  return mrkdwn`${a.operation === "offboard" ? "Offboard" : "Abandoning the onboard"} of ${a.customer} requested: approval ${a.id} is pending until ` + `${slackDate(a.expiresAt)}. An approver other than you must approve it; nothing is removed until then.`;
+const requested: Record<Approval["operation"], string> = { offboard: "Offboard", abandon: "Abandoning the onboard", move: "Move", "move-removal": "Removal of the moved source", rollout: "Rollout" };
+
+/** The requester's answer: what waits for an approver and until when; a rollout's says its waves (`said`, the dispatch's text). */
+export function approvalRequestedText(a: Approval, said?: string): string {
+  if (a.operation === "rollout" && said) return mrkdwn`${said}`;
+  const effect = a.operation === "move" ? "nothing moves until then" : "nothing is removed until then";
+  return mrkdwn`${requested[a.operation]} of ${a.customer} requested: approval ${a.id} is pending until ` + `${slackDate(a.expiresAt)}. An approver other than you must approve it; ${effect}.`;
 }

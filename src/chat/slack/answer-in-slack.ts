@@ -40,7 +40,7 @@ export async function answerInSlack(c: Command, request: ChatRequest, ctx: Answe
     try {
       const answer = await dispatchParsed(c, request, options.dispatch);
       if (answer.kind === "info") await respond({ response_type: "ephemeral", ...infoMessage(answer.text, answer.detail) }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "answer not delivered"));
-      else if (answer.kind === "approval" && answer.created) await respond({ response_type: "ephemeral", text: approvalRequestedText(answer.approval) }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "answer not delivered"));
+      else if (answer.kind === "approval" && answer.created) await respond({ response_type: "ephemeral", text: approvalRequestedText(answer.approval, answer.text) }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "answer not delivered"));
       else if (answer.kind !== "fleet") await respond({ response_type: "ephemeral", text: answer.kind === "error" ? commandErrorBlock(answer.error) : answerBlock(answer.text) }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "answer not delivered"));
       return answer;
     } catch (error) {

@@ -7,7 +7,7 @@
 import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
-import type { Approval } from "../../core/approvals.ts";
+import { subjectOf, type Approval } from "../../core/approvals.ts";
 import { dispatchParsed, type ChatAnswer, type DispatchDeps } from "../dispatch-command.ts";
 import { APPROVE_ACTION, REJECT_ACTION, REJECT_VIEW, approvalDecidedMessage, approvalOutcomeText, approvalRequestMessage, approvalThreadParent, rejectReasonView } from "./approval-blocks.ts";
 import { mrkdwn } from "./mrkdwn.ts";
@@ -73,7 +73,7 @@ export function registerApprovalActions(app: App, deps: DispatchDeps, logger: Lo
       return;
     }
     const triggerId = "trigger_id" in body ? String(body.trigger_id) : "";
-    await client.views.open({ trigger_id: triggerId, view: rejectReasonView(requestId, approval.customer, approval.operation) });
+    await client.views.open({ trigger_id: triggerId, view: rejectReasonView(requestId, subjectOf(approval), approval.operation) });
   });
 
   app.view(REJECT_VIEW, async ({ ack, body, view, client }) => {

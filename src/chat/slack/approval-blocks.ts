@@ -1,7 +1,7 @@
 // Block Kit for an approval request (an offboard, or abandoning a failed onboard): who asked, the customer, its deployment, what will
 // happen, and Approve / Reject buttons behind confirmation dialogs; after the decision, the same
 // message says who decided and when, without buttons.
-import type { Approval } from "../../core/approvals.ts";
+import { subjectOf, type Approval } from "../../core/approvals.ts";
 import { channelLink, mention, mrkdwn, slackDate } from "./mrkdwn.ts";
 
 export const APPROVE_ACTION = "qoem_approve";
@@ -9,12 +9,14 @@ export const REJECT_ACTION = "qoem_reject";
 export const REJECT_VIEW = "qoem_reject_reason";
 
 /** A request's title by its operation. */
-const titles: Record<Approval["operation"], string> = { offboard: "Offboard", abandon: "Abandon", move: "Move", "move-removal": "Removal of a moved customer's source" };
+export const titles: Record<Approval["operation"], string> = { offboard: "Offboard", abandon: "Abandon", move: "Move", "move-removal": "Removal of a moved customer's source", rollout: "Rollout" };
 const title = (a: Approval) => titles[a.operation];
+
+const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 
 function summary(a: Approval) {
   return [
-    { type: "section", text: { type: "mrkdwn", text: mrkdwn`*${title(a)} requested* for *${a.customer}* by ${mention(a.requestedBy)}` } },
+    { type: "section", text: { type: "mrkdwn", text: mrkdwn`*${title(a)} requested* for *${subjectOf(a)}* by ${mention(a.requestedBy)}` } },
     {
       type: "section",
       fields: [
@@ -35,7 +37,7 @@ export function approvalRequestMessage(a: Approval) {
     deny: { type: "plain_text", text: "Cancel" },
   });
   return {
-    text: mrkdwn`${title(a)} of ${a.customer} requested by ${a.requestedBy}: approval ${a.id} pending`,
+    text: mrkdwn`${title(a)} of ${subjectOf(a)} requested by ${a.requestedBy}: approval ${a.id} pending`,
     blocks: [
       ...summary(a),
       {
@@ -43,7 +45,7 @@ export function approvalRequestMessage(a: Approval) {
         block_id: `approval:${a.id}`,
         elements: [
           { type: "button", action_id: APPROVE_ACTION, value: a.id, style: "primary", text: { type: "plain_text", text: "Approve" }, confirm: confirm(`Approve ${a.operation}?`, mrkdwn`${a.effect}.`, "Approve") },
-          { type: "button", action_id: REJECT_ACTION, value: a.id, style: "danger", text: { type: "plain_text", text: "Reject" }, confirm: confirm(`Reject ${a.operation}?`, mrkdwn`Nothing of ${a.customer} is removed.`, "Reject") },
+          { type: "button", action_id: REJECT_ACTION, value: a.id, style: "danger", text: { type: "plain_text", text: "Reject" }, confirm: confirm(`Reject ${a.operation}?`, a.operation === "rollout" ? "No customer is touched." : mrkdwn`Nothing of ${a.customer} is removed.`, "Reject") },
         ],
       },
     ],
@@ -56,7 +58,7 @@ export function approvalDecidedMessage(a: Approval) {
   const when = a.decidedAt ? mrkdwn` ${slackDate(a.decidedAt)}` : a.status === "expired" ? mrkdwn` ${slackDate(a.expiresAt)}` : "";
   const reason = a.reason ? mrkdwn`: ${a.reason}` : "";
   return {
-    text: mrkdwn`${title(a)} of ${a.customer}: ${a.status}`,
+    text: mrkdwn`${title(a)} of ${subjectOf(a)}: ${a.status}`,
     blocks: [...summary(a), { type: "context", elements: [{ type: "mrkdwn", text: `${verb}${by}${when}${reason}` }] }],
   };
 }
@@ -64,13 +66,14 @@ export function approvalDecidedMessage(a: Approval) {
 /** The requester's thread parent while the request waits (with a link to the approvals channel, if any). */
 export function approvalThreadParent(a: Approval, approvalsChannel?: string): string {
   const where = approvalsChannel ? mrkdwn` in ${channelLink(approvalsChannel)}` : "";
-  return mrkdwn`*${title(a)} ${a.customer}* requested by ${mention(a.requestedBy)}: waiting for approval (request ${a.id}` + `${where})`;
+  return mrkdwn`*${title(a)} ${subjectOf(a)}* requested by ${mention(a.requestedBy)}: waiting for approval (request ${a.id}` + `${where})`;
 }
 
 /** The requester's progress line once a request is rejected or expired (an approved one shows the offboard's steps). */
 export function approvalOutcomeText(a: Approval): string {
-  if (a.status !== "rejected") return "expired; nothing was removed";
-  return mrkdwn`rejected by ${a.decidedBy ?? "an approver"}` + (a.reason ? mrkdwn`: ${a.reason}` : "") + "; nothing was removed";
+  const nothing = a.operation === "rollout" ? "no customer was touched" : "nothing was removed";
+  if (a.status !== "rejected") return `expired; ${nothing}`;
+  return mrkdwn`rejected by ${a.decidedBy ?? "an approver"}` + (a.reason ? mrkdwn`: ${a.reason}` : "") + `; ${nothing}`;
 }
 
 export function rejectReasonView(approvalId: string, customer: string, operation: Approval["operation"] = "offboard") {

@@ -8,7 +8,7 @@ import type { KnownBlock } from "@slack/types";
 import type { Approval } from "../../core/approvals.ts";
 import type { AuditEntry } from "../../core/audit-log.ts";
 import { undeliveredLine, verdictMark, type FleetHealthView } from "../render-fleet-health.ts";
-import { approvalRequestMessage } from "./approval-blocks.ts";
+import { approvalRequestMessage, titles } from "./approval-blocks.ts";
 import { mention, mrkdwn, slackDate } from "./mrkdwn.ts";
 import { NEW_CUSTOMER_ACTION } from "./onboard-form.ts";
 import { clip, contextLine, lineSections } from "./slack-blocks.ts";
@@ -70,7 +70,7 @@ export function homeBlocks(view: FleetHealthView, extras: HomeExtras = {}): Know
     if (extras.pending.length === 0) blocks.push(contextLine("Nothing is waiting for an approver."));
     for (const a of extras.pending.slice(0, MAX_PENDING_SHOWN)) {
       const request = approvalRequestMessage(a).blocks;
-      blocks.push({ type: "section", text: { type: "mrkdwn", text: mrkdwn`*${a.operation === "offboard" ? "Offboard" : "Abandon"} ${a.customer}* requested by ${mention(a.requestedBy)} ${slackDate(a.requestedAt)}: ${clip(a.effect, 500)} (request ${a.id}, expires ` + `${slackDate(a.expiresAt)})` } });
+      blocks.push({ type: "section", text: { type: "mrkdwn", text: mrkdwn`*${titles[a.operation]} ${a.operation === "rollout" ? (a.template ?? "") : a.customer}* requested by ${mention(a.requestedBy)} ${slackDate(a.requestedAt)}: ${clip(a.effect, 500)} (request ${a.id}, expires ` + `${slackDate(a.expiresAt)})` } });
       blocks.push(request.at(-1) as KnownBlock);
     }
     if (extras.pending.length > MAX_PENDING_SHOWN) blocks.push(contextLine(`… and ${extras.pending.length - MAX_PENDING_SHOWN} more in the approvals channel.`));

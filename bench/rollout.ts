@@ -1,0 +1,121 @@
+/**
+ * rollout: a new version of "Sales Overview" rolled out to 8,500 customers in one emulated region
+ * (`--customers=N` or BENCH_CUSTOMERS for fewer), the emulator in its own process with Qlik's rate
+ * limits on and scaled (windows of seconds; tier 2 one call per window per tenant, so each tenant's
+ * limits bind). Qlik counts limits per tenant, so no limit is shared across the fleet: the least
+ * time is per wave (waves run one after another by design) the slowest tenant's least time under
+ * its own limits, computed from the calls the emulator let through, summed over the waves.
+ */
+import { pino } from "pino";
+import { z } from "zod";
+import { readConfig } from "../src/config.ts";
+import { startQoem } from "../src/main.ts";
+import { dispatchCommand } from "../src/chat/dispatch-command.ts";
+import { deletePrefix } from "../test/support/redis-prefix.ts";
+import { spawnEmulator } from "./spawn-emulator.ts";
+
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+const CUSTOMERS = Number(flag("customers") ?? process.env.BENCH_CUSTOMERS ?? 8500);
+const WINDOW_MS = Number(flag("window-seconds") ?? process.env.BENCH_WINDOW_SECONDS ?? 60) * 1000;
+const LIMITS = { tier1: { max: 6, windowMs: WINDOW_MS }, tier2: { max: 1, windowMs: WINDOW_MS } };
+const GATE_MARGIN_MS = 20;
+const TEMPLATE = "Sales Overview";
+
+const bucketsSchema = z.object({ limits: z.record(z.string(), z.object({ max: z.number(), windowMs: z.number() }).nullable()), allowed: z.record(z.string(), z.number()) });
+
+export async function rollout(): Promise<Record<string, unknown>> {
+  const prefix = `qoem-bench-rollout-${process.pid}`;
+  const emu = await spawnEmulator(LIMITS);
+  const seeded = await fetch(`${emu.url}/_emulator/tenants`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: CUSTOMERS, region: "eu", prefix: "roll-", apps: [TEMPLATE] }) });
+  const { tenants } = z.object({ tenants: z.array(z.object({ id: z.string(), name: z.string(), hostname: z.string() })) }).parse(await seeded.json());
+  const config = readConfig({ ...process.env, QOEM_PREFIX: prefix, QOEM_EMULATOR_URL: emu.url, QOEM_ROLES: "chat,worker", SLACK_BOT_TOKEN: "", SLACK_SIGNING_SECRET: "" });
+  const qoem = await startQoem(config, {
+    logger: pino({ level: "silent" }),
+    rolloutConcurrency: 20_000,
+    rateLimits: { tier1: { max: LIMITS.tier1.max, windowMs: WINDOW_MS + GATE_MARGIN_MS }, tier2: { max: LIMITS.tier2.max, windowMs: WINDOW_MS + GATE_MARGIN_MS } },
+  });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  try {
+    for (let i = 0; i < tenants.length; i += 500) {
+      await Promise.all(
+        tenants.slice(i, i + 500).map(async (t) => {
+          await qoem.registry.begin(t.name, { kind: "cloud", region: "eu" }, "bench", "active", "bench");
+          await qoem.registry.update(t.name, { tenantId: t.id, hostname: t.hostname });
+        }),
+      );
+    }
+    const shipped = await fetch(`${emu.url}/_emulator/source-apps`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: TEMPLATE, content: `QVF emulated app: ${TEMPLATE} v2\n${"x".repeat(2048)}` }) });
+    if (!shipped.ok) throw new Error(`could not ship a new version: ${shipped.status}`);
+    process.stderr.write(`rollout: ${CUSTOMERS} customers in eu; limits per tenant: tier 1 ${LIMITS.tier1.max}/${WINDOW_MS / 1000}s, tier 2 ${LIMITS.tier2.max}/${WINDOW_MS / 1000}s\n`);
+    global.gc?.();
+    process.stderr.write(`  resident memory before the rollout: ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB\n`);
+    peakRss = process.memoryUsage().rss;
+
+    const asked = await dispatchCommand({ text: `rollout "${TEMPLATE}" --region eu`, user: "bench-engineer", surface: "cli" }, qoem.dispatch);
+    if (asked.kind !== "approval") throw new Error(`rollout not requested: ${JSON.stringify(asked)}`);
+    const id = asked.approval.rolloutId!;
+    const started = Date.now();
+    const approved = await dispatchCommand({ text: `approve ${asked.approval.id}`, user: "bench-approver", surface: "cli" }, qoem.dispatch);
+    if (approved.kind !== "decision" || !approved.decision.ok) throw new Error(`rollout not approved: ${JSON.stringify(approved)}`);
+    let lastLine = 0;
+    for (;;) {
+      const r = await qoem.dispatch.rollouts.get(id);
+      if (!r || ["completed", "paused", "cancelled"].includes(r.status)) break;
+      if (Date.now() - lastLine > 15_000) {
+        lastLine = Date.now();
+        process.stderr.write(`  ${((Date.now() - started) / 1000).toFixed(0)}s: wave ${r.currentWave + 1} of ${r.waveSizes.length}, ${JSON.stringify(await qoem.dispatch.rollouts.counts(id))}\n`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const wallMs = Date.now() - started;
+    const final = (await qoem.dispatch.rollouts.get(id))!;
+    const counts = await qoem.dispatch.rollouts.counts(id);
+
+    // The bound: per wave, the slowest tenant's least time under its own limits (first `max` calls at once, each further `max` one window later).
+    const buckets = bucketsSchema.parse(await (await fetch(`${emu.url}/_emulator/buckets`)).json());
+    const perHost = new Map<string, number>();
+    for (const [key, n] of Object.entries(buckets.allowed)) {
+      const [tier, host] = key.split("|") as [string, string];
+      const limit = buckets.limits[tier];
+      if (!limit) continue;
+      perHost.set(host, Math.max(perHost.get(host) ?? 0, Math.floor((n - 1) / limit.max) * limit.windowMs));
+    }
+    const hostOf = new Map(tenants.map((t) => [t.name, t.hostname]));
+    const waveBounds: number[] = [];
+    for (let w = 0; w < final.waveSizes.length; w++) {
+      const customers = await qoem.dispatch.rollouts.waveCustomers(id, w);
+      waveBounds.push(Math.max(0, ...customers.map((c) => perHost.get(hostOf.get(c)!) ?? 0)));
+    }
+    // The source tenant (the version read, the one export) is paced before the first wave's imports.
+    const sourceMs = Math.max(0, ...[...perHost].filter(([h]) => !h.startsWith("roll-")).map(([, ms]) => ms));
+    const boundMs = waveBounds.reduce((a, b) => a + b, 0) + sourceMs;
+    const state = await emu.state();
+    const peakRssMB = Math.round(peakRss / 1024 / 1024);
+    const republished = counts.updated ?? 0;
+    const failed = (counts.failed ?? 0) + (counts["rolled-back"] ?? 0);
+    process.stderr.write(`  ${final.status}: wall ${(wallMs / 1000).toFixed(2)}s, bound ${(boundMs / 1000).toFixed(2)}s (waves ${waveBounds.map((b) => (b / 1000).toFixed(0)).join(" + ")} s), ${state.allowedCalls} rate-limited calls, ${state.http429} answered 429, ${JSON.stringify(counts)}, peak RSS ${peakRssMB} MB\n`);
+    return {
+      scenario: "rollout",
+      customers: CUSTOMERS,
+      wallSeconds: Number((wallMs / 1000).toFixed(2)),
+      boundSeconds: Number((boundMs / 1000).toFixed(2)),
+      ratio: boundMs > 0 ? Number((wallMs / boundMs).toFixed(3)) : null,
+      http429: state.http429,
+      republished,
+      failed,
+      peakRssMB,
+      status: final.status,
+      waves: final.waveSizes,
+      calls: state.allowedCalls,
+      limits: LIMITS,
+      target: { ratio: 1.2, http429: 0, failed: 0 },
+    };
+  } finally {
+    clearInterval(sampler);
+    await qoem.close();
+    await emu.close();
+    await new Promise((r) => setTimeout(r, 200));
+    await deletePrefix(prefix);
+  }
+}

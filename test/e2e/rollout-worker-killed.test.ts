@@ -1,0 +1,74 @@
+// A rollout whose worker process is killed (SIGKILL) while republishes are in flight: another worker process takes the rollout over and every customer is republished exactly once.
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { startCloudEmulator, type CloudEmulator } from "../../adapters/qlik-cloud/emulator/cloud-emulator.ts";
+import { emulatorDefaults } from "../../adapters/qlik-cloud/emulator/emulator-credentials.ts";
+import { envWithout, spawnProcess, type SpawnedProcess } from "../support/spawn-process.ts";
+import { REDIS_URL } from "../support/redis-prefix.ts";
+import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
+import { approvedRollout, newCloudVersion, untilRollout } from "../support/rollout-fixture.ts";
+
+const processScript = fileURLToPath(new URL("../support/run-qoem-process.ts", import.meta.url));
+const spawned: SpawnedProcess[] = [];
+let emulator: CloudEmulator | undefined;
+let chat: TestQoem | undefined;
+
+afterAll(async () => {
+  for (const p of spawned) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
+  await Promise.all(spawned.map((p) => p.exited));
+  await chat?.stop();
+  await emulator?.close();
+});
+
+function startWorker(prefix: string): SpawnedProcess {
+  const env = { ...envWithout("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "QOEM_EMULATORS", "QOEM_CONFIG", "PORT", "QOEM_OPS_PORT", "QOEM_API_PORT"), REDIS_URL, QOEM_PREFIX: prefix, QOEM_ROLES: "worker", QOEM_EMULATOR_URL: emulator!.url, LOG_LEVEL: "warn" };
+  const p = spawnProcess(["--import", "tsx", processScript, JSON.stringify({ lockDurationMs: 4000, stalledIntervalMs: 1000 })], env);
+  spawned.push(p);
+  return p;
+}
+
+describe("a worker killed mid-rollout", () => {
+  it("resumes in another worker process without republishing any customer twice", async () => {
+    emulator = await startCloudEmulator(emulatorDefaults());
+    const seeded = await fetch(`${emulator.url}/_emulator/tenants`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 8, region: "eu", prefix: "kill-", apps: ["Sales Overview"] }) });
+    const { tenants } = z.object({ tenants: z.array(z.object({ id: z.string(), name: z.string(), hostname: z.string() })) }).parse(await seeded.json());
+    chat = await startTestQoem("rollout-kill", { QOEM_ROLES: "chat", QOEM_EMULATORS: "0", QOEM_EMULATOR_URL: emulator.url });
+    for (const t of tenants) {
+      await chat.registry.begin(t.name, { kind: "cloud", region: "eu" }, "test", "active", "seed");
+      await chat.registry.update(t.name, { tenantId: t.id, hostname: t.hostname });
+    }
+    newCloudVersion(emulator, "Sales Overview", "QVF v2 after the kill\n");
+    // Republishes are carried out at once but answered three seconds later: the kill lands after they went out and before the
+    // worker heard, so what it recorded is `replacing` for customers whose production already has the new version.
+    emulator.faults.set([{ method: "PUT", path: "/\\/api\\/v1\\/apps\\/[^/]+\\/publish$/", action: "latency-after", latencyMs: 3000 }]);
+
+    const workerA = startWorker(chat.prefix);
+    await workerA.waitFor(/qoem process ready/);
+    const id = await approvedRollout(chat, 'rollout "Sales Overview" --region eu --canary 8');
+    const republished = () => tenants.filter((t) => [...emulator!.state.dataOf(t.id).apps.values()].some((a) => a.published && (a.republished ?? 0) > 0)).length;
+    await expect.poll(republished, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(4);
+    workerA.child.kill("SIGKILL");
+    expect(await workerA.exited).toBe("SIGKILL");
+    const atKill = await chat.dispatch.rollouts.counts(id);
+    expect(atKill.replacing ?? 0).toBeGreaterThanOrEqual(4);
+    expect(atKill.updated ?? 0).toBe(0);
+
+    const workerB = startWorker(chat.prefix);
+    await untilRollout(chat, id, ["completed"], 60_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(await chat!.dispatch.rollouts.counts(id))}\n${workerB.stderr().slice(-3000)}`);
+    });
+    expect(await chat.dispatch.rollouts.counts(id)).toEqual({ updated: 8 });
+    for (const t of tenants) {
+      const data = emulator.state.dataOf(t.id);
+      const production = [...data.apps.values()].filter((a) => a.published && a.name === "Sales Overview");
+      expect(production, t.name).toHaveLength(1);
+      expect(production[0]!.content.toString(), t.name).toContain("after the kill");
+      // Exactly one republish per customer, whichever worker sent it.
+      expect(production[0]!.republished, t.name).toBe(1);
+    }
+    const job = await chat.operations.getJob(`rollout.${id}`);
+    expect(job?.stalledCounter).toBeGreaterThan(0);
+    expect(workerB.stderr()).not.toMatch(/^\s+at /m);
+  }, 120_000);
+});

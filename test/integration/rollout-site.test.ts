@@ -1,0 +1,83 @@
+// Template rollouts on a client-managed site: QRS replace, a reload with the customer's variables through the engine, a failed check rolled back, a pause on the threshold, resume, cancel.
+import { describe, expect, it } from "vitest";
+import type { SiteEmulator } from "../../adapters/client-managed/emulator/site-emulator.ts";
+import { useTestQoem } from "../support/use-test-qoem.ts";
+import { approvedRollout, newSiteVersion, onboardAll, untilRollout } from "../support/rollout-fixture.ts";
+
+const t = useTestQoem();
+
+/** What a customer has on the site: its published app of one name, and qoem's copies of it. */
+function appsOf(emulator: SiteEmulator, customer: string, name: string) {
+  const apps = [...emulator.state.apps.values()];
+  const published = apps.filter((a) => a.name === name && a.stream?.name === customer);
+  const copies = apps.filter((a) => a.name.startsWith(`qoem-${customer}: ${name} `));
+  return { published, copies };
+}
+
+describe("rollout on a client-managed site", () => {
+  it("replaces every customer's app, reloads it through the engine with its variables, and rolls back the one whose reload fails", async () => {
+    const q = await t.start("rollout-site");
+    const site = q.siteEmulator!;
+    const customers = ["rs-a", "rs-b", "rs-c"];
+    await onboardAll(q, customers, "local");
+    const version = newSiteVersion(site, "Sales Overview", "QVF site v2\nrequires-variable: vCustomerName\n");
+    site.state.reloadsFailIn.add("rs-b");
+
+    const id = await approvedRollout(q, 'rollout "Sales Overview" --site local --canary 1 --threshold 100');
+    await untilRollout(q, id, ["completed"]);
+    expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 2, "rolled-back": 1 });
+    for (const c of ["rs-a", "rs-c"]) {
+      const { published, copies } = appsOf(site, c, "Sales Overview");
+      expect(published).toHaveLength(1);
+      expect(published[0]!.content).toContain("QVF site v2");
+      expect(published[0]!.replaced).toBe(1);
+      expect(published[0]!.variables).toEqual({ vCustomerId: `'${c}'`, vCustomerName: `'${c}'` });
+      expect(published[0]!.lastReloadTime).not.toBe("");
+      // The staged and kept copies are removed once the customer's update ended.
+      expect(copies).toEqual([]);
+      expect(JSON.parse((await q.registry.get(c))!.templateVersions!)).toEqual({ "Sales Overview": version });
+    }
+    const failed = appsOf(site, "rs-b", "Sales Overview");
+    expect(failed.published[0]!.content).not.toContain("QVF site v2");
+    expect(failed.published[0]!.replaced).toBe(2);
+    expect(failed.copies).toEqual([]);
+    const status = await t.say(`rollout status ${id}`);
+    expect(status.text).toMatch(/rs-b: rolled-back: the reload failed .*; rolled back to the previous version/);
+    expect(status.text).toContain(`version: site:local ${version}`);
+  }, 150_000);
+
+  it("pauses past the threshold, resumes, and a cancelled rollout starts no other customer", async () => {
+    const q = await t.start("rollout-site-pause");
+    const site = q.siteEmulator!;
+    const customers = ["sp-a", "sp-b", "sp-c", "sp-d"];
+    await onboardAll(q, customers, "local");
+    newSiteVersion(site, "Sales Overview", "QVF site v3\n");
+    site.state.reloadsFailIn.add("sp-a");
+
+    const id = await approvedRollout(q, 'rollout "Sales Overview" --site local --canary 1');
+    const paused = await untilRollout(q, id, ["paused"]);
+    expect(paused.pausedReason).toContain("1 of 1 customers failed or were rolled back (100% > 10%)");
+    expect(await q.dispatch.rollouts.counts(id)).toEqual({ "rolled-back": 1, pending: 3 });
+    await t.say(`rollout resume ${id}`);
+    await untilRollout(q, id, ["completed"]);
+    expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 3, "rolled-back": 1 });
+
+    // A rollout paused by hand as it starts (each QRS call slowed, so it is still in its canary), then cancelled:
+    // the customer under way finishes, no other starts, and the template is free again.
+    newSiteVersion(site, "Operations Monitor", "QVF ops site v2\n");
+    site.faults.set([{ action: "latency", latencyMs: 250 }]);
+    const other = await approvedRollout(q, 'rollout "Operations Monitor" --site local --canary 1');
+    expect((await t.say(`rollout pause ${other}`)).text).toContain("pauses");
+    expect((await t.say(`rollout cancel ${other}`)).text).toContain("is cancelled");
+    await expect.poll(async () => (await q.operations.getJobState(`rollout.${other}`)), { timeout: 30_000 }).toBe("completed");
+    site.faults.clear();
+    const counts = await q.dispatch.rollouts.counts(other);
+    expect(counts.pending ?? 0).toBeGreaterThanOrEqual(3);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await q.dispatch.rollouts.counts(other)).toEqual(counts);
+    const untouched = customers.filter((c) => !appsOf(site, c, "Operations Monitor").published[0]!.content.includes("ops site v2"));
+    expect(untouched.length).toBe(counts.pending);
+    expect((await q.dispatch.rollouts.get(other))?.status).toBe("cancelled");
+    expect(await q.dispatch.rollouts.liveOf("Operations Monitor")).toBeUndefined();
+  }, 150_000);
+});
