@@ -90,6 +90,19 @@ describe("a shared tenant through the queue", () => {
     expect(again.kind === "fleet" && again.text).toMatch(/^ {2}eu +1 green .*\(own tenants\)$/m);
   }, 120_000);
 
+  it("leaves shared-tenant customers out of a rollout's scope, and refuses a rollout that names one", async () => {
+    await start("shared-rollout");
+    expect((await say("onboard alpha shared")).outcome?.state).toBe("completed");
+    expect((await say("onboard gamma eu")).outcome?.state).toBe("completed");
+    const named = await say('rollout "Sales Overview" --customers alpha,gamma');
+    expect(named.answer.kind).toBe("error");
+    expect(named.text).toMatch(/rollouts do not reach customers in a shared tenant yet: alpha \(shared tenant shared\)/);
+    const plan = await say('rollout "Sales Overview" --dry-run');
+    expect(plan.outcome?.state).toBe("completed");
+    const result = plan.outcome?.result as { wouldUpdate: string[]; alreadyCurrent: string[]; withoutTemplate: string[] };
+    expect([...result.wouldUpdate, ...result.alreadyCurrent, ...result.withoutTemplate]).toEqual(["gamma"]);
+  });
+
   it("alerts on drift like any red, and offboards one customer after approval leaving the other whole", async () => {
     const qoem = await start("shared-drift");
     expect((await say("onboard alpha shared")).outcome?.state).toBe("completed");
