@@ -24,24 +24,38 @@ export interface EngineProbe {
   opened?: { id: string; title: string; lastReloadTime: string };
 }
 
-/** Opens a session, lists the apps the identity may see, opens `appId` when given, and closes. */
-export async function probeEngine(access: EngineAccess, appId?: string, timeoutMs = 15_000): Promise<EngineProbe> {
-  const url = `${access.engineUrl.replace(/\/+$/, "")}/app/${encodeURIComponent(appId ?? "engineData")}`;
+/**
+ * One engine session for `use`: opened on `/app/<path>` with the service identity (and the site's
+ * client certificate), closed whatever happens, and closed anyway after `timeoutMs`. `use` gets the
+ * session's Global object; a session that cannot open is a transient error naming the engine.
+ */
+export async function withEngineSession<T>(access: EngineAccess, path: string, timeoutMs: number, use: (global: unknown) => Promise<T>): Promise<T> {
   const session = enigma.create({
     schema,
-    url,
+    url: `${access.engineUrl.replace(/\/+$/, "")}/app/${encodeURIComponent(path)}`,
     // enigma's types expect a browser WebSocket; `ws` speaks the same protocol in Node.
     createSocket: ((u: string) =>
       new WebSocket(u, { ...access.tls, headers: { "X-Qlik-User": `UserDirectory=${encodeURIComponent(access.userDirectory)}; UserId=${encodeURIComponent(access.userId)}` } })) as unknown as (url: string) => globalThis.WebSocket,
   });
   const timer = setTimeout(() => void session.close().catch(() => undefined), timeoutMs);
   try {
-    let global: EngineGlobal;
+    let global: unknown;
     try {
-      global = (await session.open()) as unknown as EngineGlobal;
+      global = await session.open();
     } catch (e) {
       throw new QoemError("transient", `the engine at ${access.engineUrl} could not be reached (${(e as Error).message})`);
     }
+    return await use(global);
+  } finally {
+    clearTimeout(timer);
+    await session.close().catch(() => undefined);
+  }
+}
+
+/** Opens a session, lists the apps the identity may see, opens `appId` when given, and closes. */
+export async function probeEngine(access: EngineAccess, appId?: string, timeoutMs = 15_000): Promise<EngineProbe> {
+  return withEngineSession(access, appId ?? "engineData", timeoutMs, async (session) => {
+    const global = session as EngineGlobal;
     const version = (await global.engineVersion()).qComponentVersion;
     const docs = (await global.getDocList()).map((d) => ({ id: d.qDocId, title: d.qTitle }));
     if (!appId) return { version, docs };
@@ -53,10 +67,7 @@ export async function probeEngine(access: EngineAccess, appId?: string, timeoutM
     }
     const layout = await doc.getAppLayout();
     return { version, docs, opened: { id: appId, title: layout.qTitle, lastReloadTime: layout.qLastReloadTime } };
-  } finally {
-    clearTimeout(timer);
-    await session.close().catch(() => undefined);
-  }
+  });
 }
 
 interface EngineDoc {
