@@ -3,11 +3,12 @@
  * its templates present and published, failed reloads in the last 24 hours, and licence use.
  * Every reason names what is wrong; the verdict is the worst of them.
  */
+import { HealthFindings } from "../health-findings.ts";
 import { getMyTenant } from "@qlik/api/tenants";
 import { getLicenseOverview } from "@qlik/api/licenses";
 import { getReloads } from "@qlik/api/reloads";
 import { z } from "zod";
-import { notFound, type CustomerEnvironment, type HealthReport, type StepContext, type Verdict } from "../port.ts";
+import { notFound, type CustomerEnvironment, type HealthReport, type StepContext } from "../port.ts";
 import { readTenant, type TenantInfo } from "./read-tenant.ts";
 import { listIdps, wantedIdp } from "./idp-step.ts";
 import { findSpace } from "./spaces-step.ts";
@@ -20,21 +21,12 @@ const DAY_MS = 86_400_000;
 const allotmentsSchema = z.object({ allotments: z.array(z.object({ name: z.string(), units: z.number(), unitsUsed: z.number() })).default([]) });
 const reloadSchema = z.object({ status: z.string(), creationTime: z.string().optional(), errorMessage: z.string().optional() });
 
-class Findings {
-  verdict: Verdict = "green";
-  reasons: string[] = [];
-  add(level: Exclude<Verdict, "green">, reason: string) {
-    this.reasons.push(reason);
-    if (level === "red" || this.verdict === "green") this.verdict = level;
-  }
-}
-
 export async function tenantHealth(cloud: CloudContext, env: CustomerEnvironment): Promise<HealthReport> {
   if (env.target.kind !== "cloud" || !env.tenantId) throw notFound(`${env.customer} has no Qlik Cloud tenant recorded`);
   const region = env.target.region;
   const creds = cloud.region(region);
-  const f = new Findings();
-  const report = (): HealthReport => ({ customer: env.customer, verdict: f.verdict, reasons: f.reasons, checkedAt: new Date().toISOString() });
+  const f = new HealthFindings();
+  const report = (): HealthReport => f.report(env.customer);
 
   // A sweep passes the status it just read from the organisation listing: no second read per tenant.
   // Otherwise the tenant is read on its own host (its generated name, which no alias change moves),

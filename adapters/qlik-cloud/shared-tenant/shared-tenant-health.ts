@@ -4,11 +4,12 @@
  * spaces, a member with a real-looking e-mail address, more customers than the limit. Drift is red;
  * missing templates amber. Reasons name users by id, never by address.
  */
+import { HealthFindings } from "../../health-findings.ts";
 import { getMyTenant } from "@qlik/api/tenants";
 import { getSpaceAssignments } from "@qlik/api/spaces";
 import { getGroups } from "@qlik/api/groups";
 import { z } from "zod";
-import type { CustomerEnvironment, HealthReport, Verdict } from "../../port.ts";
+import type { CustomerEnvironment, HealthReport } from "../../port.ts";
 import { listAll, validItems } from "../qlik-call.ts";
 import { appsInSpace } from "../templates-step.ts";
 import type { SharedContext } from "./shared-context.ts";
@@ -20,20 +21,11 @@ import { SHARED_TENANT_LIMIT } from "./guide-limits.ts";
 const assignmentSchema = z.object({ id: z.string(), type: z.string(), assigneeId: z.string() });
 const groupSchema = z.object({ id: z.string(), name: z.string() });
 
-class Findings {
-  verdict: Verdict = "green";
-  reasons: string[] = [];
-  add(level: Exclude<Verdict, "green">, reason: string) {
-    this.reasons.push(reason);
-    if (level === "red" || this.verdict === "green") this.verdict = level;
-  }
-}
-
 export async function sharedTenantHealth(shared: SharedContext, env: CustomerEnvironment): Promise<HealthReport> {
   const tenant = shared.tenantOf(env.target);
   const host = tenant.hostname;
-  const f = new Findings();
-  const report = (): HealthReport => ({ customer: env.customer, verdict: f.verdict, reasons: f.reasons, checkedAt: new Date().toISOString() });
+  const f = new HealthFindings();
+  const report = (): HealthReport => f.report(env.customer);
   try {
     await shared.caller.call(host, tenant, `reaching ${host}`, (hostConfig) => getMyTenant({ hostConfig, noCache: true }), "getMyTenant");
   } catch (e) {
