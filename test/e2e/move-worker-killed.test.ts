@@ -85,9 +85,10 @@ describe("a worker killed mid-move", () => {
     expect(atKill.apps.filter((a) => a.done).length).toBeLessThan(moved());
     sourceIntact();
 
+    // BullMQ finds the job stalled within seconds; the new worker starts it once the killed execution's customer lock (30 s) has expired.
     const workerB = startWorker(chat.prefix);
     await expect
-      .poll(async () => (await chat!.operations.getJob(jobId))?.finishedOn, { timeout: 60_000, interval: 200 })
+      .poll(async () => (await chat!.operations.getJob(jobId))?.finishedOn, { timeout: 90_000, interval: 200 })
       .toBeDefined()
       .catch(async (e: Error) => {
         throw new Error(`${e.message}: ${JSON.stringify(await chat!.dispatch.moves!.get("acme"))}\n${workerB.stderr().slice(-3000)}`);
@@ -121,5 +122,5 @@ describe("a worker killed mid-move", () => {
     expect(audit.find((e) => e.action === "move source removal")).toMatchObject({ result: "disabled" });
     expect((await sayCommand(chat, "status acme")).text).toMatch(/move: Qlik Cloud region eu → Qlik Cloud region us .*done; the source is removed/s);
     expect(workerB.stderr()).not.toMatch(/^\s+at /m);
-  }, 150_000);
+  }, 180_000);
 });
