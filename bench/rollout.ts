@@ -21,7 +21,12 @@ const LIMITS = { tier1: { max: 6, windowMs: WINDOW_MS }, tier2: { max: 1, window
 const GATE_MARGIN_MS = 20;
 const TEMPLATE = "Sales Overview";
 
-const bucketsSchema = z.object({ limits: z.record(z.string(), z.object({ max: z.number(), windowMs: z.number() }).nullable()), allowed: z.record(z.string(), z.number()) });
+const bucketsSchema = z.object({
+  limits: z.record(z.string(), z.object({ max: z.number(), windowMs: z.number() }).nullable()),
+  allowed: z.record(z.string(), z.number()),
+  refused: z.record(z.string(), z.number()).default({}),
+  refusedByOperation: z.record(z.string(), z.number()).default({}),
+});
 
 export async function rollout(): Promise<Record<string, unknown>> {
   const prefix = `qoem-bench-rollout-${process.pid}`;
@@ -91,6 +96,11 @@ export async function rollout(): Promise<Record<string, unknown>> {
     const sourceMs = Math.max(0, ...[...perHost].filter(([h]) => !h.startsWith("roll-")).map(([, ms]) => ms));
     const boundMs = waveBounds.reduce((a, b) => a + b, 0) + sourceMs;
     const state = await emu.state();
+    if (state.http429) {
+      // Which operations and buckets overran their tier: the gate should have kept every one of them within it.
+      const refusedBuckets = Object.entries(buckets.refused).sort((a, b) => b[1] - a[1]);
+      process.stderr.write(`  429 by operation ${JSON.stringify(buckets.refusedByOperation)}; ${refusedBuckets.length} buckets, most: ${JSON.stringify(refusedBuckets.slice(0, 5))}\n`);
+    }
     const peakRssMB = Math.round(peakRss / 1024 / 1024);
     const republished = counts.updated ?? 0;
     const failed = (counts.failed ?? 0) + (counts["rolled-back"] ?? 0);

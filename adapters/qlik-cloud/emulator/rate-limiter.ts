@@ -25,6 +25,8 @@ export class RateLimiter {
   counted429 = 0;
   /** Calls let through, per `tier|key`: what a benchmark needs to compute its bound. */
   readonly allowed = new Map<string, number>();
+  /** Calls answered 429, per `tier|key`: which bucket a caller overran. */
+  readonly refused = new Map<string, number>();
 
   constructor(public limits: RateLimits) {}
 
@@ -44,6 +46,7 @@ export class RateLimiter {
     if (drop) log.splice(0, drop);
     if (log.length >= limit.max) {
       this.counted429++;
+      this.refused.set(id, (this.refused.get(id) ?? 0) + 1);
       return Math.max(1, log[0]! + limit.windowMs - now);
     }
     log.push(now);
@@ -67,6 +70,7 @@ export class RateLimiter {
 
   reset(): void {
     this.allowed.clear();
+    this.refused.clear();
     this.windows.clear();
     this.counted429 = 0;
   }
