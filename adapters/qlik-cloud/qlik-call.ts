@@ -19,7 +19,7 @@ export function cloudHostKind(hostname: string): QlikCall["hostKind"] {
   return /^register\.[a-z0-9-]+\.qlikcloud\.com$/.test(hostname) ? "register" : "tenant";
 }
 
-export const tierLabel = (tier: "tier1" | "tier2"): QlikCall["tier"] => (tier === "tier1" ? "1" : "2");
+export const tierLabel = (tier: "tier1" | "tier2" | "special"): QlikCall["tier"] => (tier === "tier1" ? "1" : tier === "tier2" ? "2" : "special");
 
 const fetchError = z.object({
   status: z.number(),

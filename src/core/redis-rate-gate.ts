@@ -53,10 +53,12 @@ export const IN_FLIGHT_HOLD_MS = 5 * 60_000;
 export interface TierLimits {
   tier1: { max: number; windowMs: number } | null;
   tier2: { max: number; windowMs: number } | null;
+  /** Qlik's special tier (POST /v1/reloads), a budget of its own; absent or null: not limited. */
+  special?: { max: number; windowMs: number } | null;
 }
 
 /** How long one call waited for its slot (told for limited tiers only; metrics). */
-export type OnGateWait = (wait: { host: string; tier: "tier1" | "tier2"; seconds: number }) => void;
+export type OnGateWait = (wait: { host: string; tier: "tier1" | "tier2" | "special"; seconds: number }) => void;
 
 export class RedisRateGate implements RateGate {
   constructor(
@@ -71,10 +73,10 @@ export class RedisRateGate implements RateGate {
    * the fence is checked in the same Lua call, so an execution that lost its lock never sends another
    * request to Qlik: it fails with `superseded` instead.
    */
-  async wait(host: string, tier: "tier1" | "tier2"): Promise<() => void> {
+  async wait(host: string, tier: "tier1" | "tier2" | "special"): Promise<() => void> {
     const fence = currentFence.getStore();
     if (fence?.signal?.aborted) throw superseded("the customer's lock was lost");
-    const limit = this.limits[tier];
+    const limit = this.limits[tier] ?? null;
     if (!limit) {
       if (fence && !(await fenceHolds(this.redis, fence))) throw superseded("another execution took over");
       return () => undefined;

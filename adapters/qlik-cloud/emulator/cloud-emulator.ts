@@ -91,7 +91,7 @@ export const TEMPLATE_SPACE = "OEM templates";
 
 const adminFaults = z.object({ rules: faultRulesSchema });
 const tierLimit = z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable();
-const adminLimits = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional() });
+const adminLimits = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional(), special: tierLimit.optional() });
 const adminTenant = z.object({
   status: z.enum(["active", "disabled", "deleted", "user-access-disabled"]).optional(),
   unhealthy: z.boolean().optional(),
