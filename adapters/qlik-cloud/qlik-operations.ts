@@ -74,6 +74,12 @@ export const qlikOperations = {
 export type QlikOperationId = keyof typeof qlikOperations;
 
 /**
+ * Operations Qlik answers with a redirect that the HTTP client follows by itself: one call of ours,
+ * two requests Qlik counts, so the caller takes a gate slot for the redirect's target too.
+ */
+export const redirectsTo: Partial<Record<QlikOperationId, QlikOperationId>> = { getMyUser: "getUser" };
+
+/**
  * Operations the specification puts in a "special" tier: a limit of the endpoint's own, counted apart
  * from tiers 1 and 2 (POST /v1/reloads: 50 a minute per tenant, where tier 2 allows 100). The gate
  * paces them in its "special" tier, one budget per host at the lowest of their limits (one endpoint
