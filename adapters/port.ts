@@ -221,7 +221,8 @@ export interface DeploymentAdapter {
  * may share the budget across processes (core's Redis gate) or keep it in memory.
  */
 export interface RateGate {
-  wait(host: string, tier: "tier1" | "tier2"): Promise<() => void>;
+  /** `special`: Qlik's per-endpoint limits (POST /v1/reloads), a budget apart from tiers 1 and 2. */
+  wait(host: string, tier: "tier1" | "tier2" | "special"): Promise<() => void>;
 }
 
 /**
@@ -231,7 +232,7 @@ export interface RateGate {
  */
 export interface QlikCall {
   hostKind: "register" | "tenant" | "console" | "qrs" | "engine";
-  tier: "1" | "2" | "none";
+  tier: "1" | "2" | "special" | "none";
   status: number | "error";
 }
 export type OnQlikCall = (call: QlikCall) => void;

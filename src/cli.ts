@@ -14,7 +14,7 @@ import type { PrivateRedis } from "./start-private-redis.ts";
 import { portInUseMessage } from "./check-ports-free.ts";
 
 const tierLimit = z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable();
-const rateLimitsSchema = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional() }).strict();
+const rateLimitsSchema = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional(), special: tierLimit.optional() }).strict();
 
 const usage = `Usage:
   qoem start                      run the bot (local shell without Slack credentials)

@@ -176,7 +176,7 @@ const fileSchema = z
         branding: z.object({ default: brandSchema.optional(), customers: z.record(z.string(), brandSchema).default({}) }).strict().optional(),
         // Qlik's webhook secret is 32 to 64 characters (its specification's Webhook.secret).
         monitoring: z.object({ webhookUrl: z.string().url().startsWith("https://", "Qlik calls webhooks over https only"), secret: z.string().min(32, "Qlik takes a webhook secret of 32 to 64 characters").max(64, "Qlik takes a webhook secret of 32 to 64 characters").optional() }).strict().optional(),
-        rateLimits: z.object({ tier1PerMinute: z.number().int().positive(), tier2PerMinute: z.number().int().positive() }).strict().optional(),
+        rateLimits: z.object({ tier1PerMinute: z.number().int().positive(), tier2PerMinute: z.number().int().positive(), specialPerMinute: z.number().int().positive().optional() }).strict().optional(),
         /** The largest app a tenant takes (MB): a move refuses a bigger app before it starts. Qlik Cloud's standard limit is 5 GB. */
         maxAppSizeMB: z.number().positive().max(50 * 1024).optional(),
       })
@@ -243,7 +243,7 @@ export interface Config {
     licenseKey?: string;
     sourceTenant?: { hostname: string; region: string };
     onboarding: Partial<CloudOnboardingOptions>;
-    rateLimits?: { tier1PerMinute: number; tier2PerMinute: number };
+    rateLimits?: { tier1PerMinute: number; tier2PerMinute: number; specialPerMinute?: number };
     maxAppBytes?: number;
   };
   sites: Record<string, SiteConfig>;

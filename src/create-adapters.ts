@@ -5,6 +5,7 @@ import { emulatorJwtCertificate } from "../adapters/client-managed/emulator/emul
 import { createSiteAdapter, type SiteAccess } from "../adapters/client-managed/site-adapter.ts";
 import { type DeploymentAdapter, type Mutex, type OnQlikCall, type RateGate, type Target } from "../adapters/port.ts";
 import type { TierLimits } from "./core/redis-rate-gate.ts";
+import { specialTierPerMinute } from "../adapters/qlik-cloud/spec/read-qlik-spec.ts";
 import type { TenantPages } from "./core/list-fleet.ts";
 import { emulatedHosts, productionHosts } from "../adapters/hostname-seam.ts";
 import { createCloudAdapter } from "../adapters/qlik-cloud/cloud-adapter.ts";
@@ -34,10 +35,14 @@ export interface Adapters {
   close(): Promise<void>;
 }
 
-/** Qlik's documented limits (tier 1 1,000/min, tier 2 100/min), or the config's. */
+/**
+ * Qlik's documented limits (tier 1 1,000/min, tier 2 100/min, the special tier's POST /v1/reloads
+ * 50/min from the specification), or the config's.
+ */
 export function gateLimits(config: Config): TierLimits {
   const perMinute = config.cloud.rateLimits ?? { tier1PerMinute: 1000, tier2PerMinute: 100 };
-  return { tier1: { max: perMinute.tier1PerMinute, windowMs: 60_000 }, tier2: { max: perMinute.tier2PerMinute, windowMs: 60_000 } };
+  const special = perMinute.specialPerMinute ?? specialTierPerMinute();
+  return { tier1: { max: perMinute.tier1PerMinute, windowMs: 60_000 }, tier2: { max: perMinute.tier2PerMinute, windowMs: 60_000 }, special: { max: special, windowMs: 60_000 } };
 }
 
 /**

@@ -186,7 +186,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
 
     const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
     const extraSites: Record<string, SiteAccess> = siteEmulator ? { local: emulatedSite(siteEmulator.qrsUrl, siteEmulator.engineUrl) } : {};
-    const gateWaits = (w: { host: string; tier: "tier1" | "tier2"; seconds: number }) => recordRateGateWait({ hostKind: cloudHostKind(w.host), tier: tierLabel(w.tier), seconds: w.seconds });
+    const gateWaits = (w: { host: string; tier: "tier1" | "tier2" | "special"; seconds: number }) => recordRateGateWait({ hostKind: cloudHostKind(w.host), tier: tierLabel(w.tier), seconds: w.seconds });
     const cloudGate = new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config), gateWaits);
     const siteGates = new Map<string, RedisRateGate>();
     const siteWaits = (w: { seconds: number }) => recordRateGateWait({ hostKind: "qrs", tier: "none", seconds: w.seconds });

@@ -8,7 +8,7 @@ import type { HostConfig } from "@qlik/api/auth";
 import { QoemError, type OnQlikCall, type QlikCall, type RateGate } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
 import type { ClientCredentials, TokenCache } from "./token-cache.ts";
-import type { QlikOperationId } from "./qlik-operations.ts";
+import { redirectsTo, type QlikOperationId } from "./qlik-operations.ts";
 import { tierOf } from "./spec/read-qlik-spec.ts";
 import { organizationHost } from "./regions.ts";
 import { forgetQlikAnswers } from "./forget-qlik-answers.ts";
@@ -19,7 +19,7 @@ export function cloudHostKind(hostname: string): QlikCall["hostKind"] {
   return /^register\.[a-z0-9-]+\.qlikcloud\.com$/.test(hostname) ? "register" : "tenant";
 }
 
-export const tierLabel = (tier: "tier1" | "tier2"): QlikCall["tier"] => (tier === "tier1" ? "1" : "2");
+export const tierLabel = (tier: "tier1" | "tier2" | "special"): QlikCall["tier"] => (tier === "tier1" ? "1" : tier === "tier2" ? "2" : "special");
 
 const fetchError = z.object({
   status: z.number(),
@@ -104,9 +104,12 @@ export class QlikCaller {
    */
   async call<T>(hostname: string, creds: ClientCredentials, what: string, fn: (hostConfig: HostConfig) => Promise<T>, operation: QlikOperationId): Promise<T> {
     const tier = tierOf(operation);
+    const redirect = redirectsTo[operation as QlikOperationId];
     for (let attempt = 0; ; attempt++) {
       const apiKey = await this.tokens.token(hostname, creds);
       const answered = await this.gate?.wait(hostname, tier);
+      // The redirect the client follows is a request Qlik counts too: it passes the gate in its own tier.
+      const redirectAnswered = redirect ? await this.gate?.wait(hostname, tierOf(redirect)) : undefined;
       // onAuthFailed: a 401 becomes a QoemError that says what it means (a deactivated tenant is no
       // credentials problem); without it @qlik/api would also print it to the console.
       const hostConfig: HostConfig = { authType: "apikey", host: this.resolveHost(hostname), apiKey, onAuthFailed: () => undefined };
@@ -125,6 +128,7 @@ export class QlikCaller {
         throw toQoemError(error, what);
       } finally {
         answered?.();
+        redirectAnswered?.();
         // Nothing reads @qlik/api's answer cache (every call is noCache): keep it from growing.
         forgetQlikAnswers();
       }

@@ -70,7 +70,7 @@ export class TokenCache {
     if (this.options.scope) body.scope = this.options.scope;
     const tier = tierOf("requestOAuthToken");
     const answered = await this.options.gate?.wait(hostname, tier);
-    const told = (status: number | "error") => this.options.onCall?.({ hostKind: this.options.hostKind?.(hostname) ?? "tenant", tier: tier === "tier1" ? "1" : "2", status });
+    const told = (status: number | "error") => this.options.onCall?.({ hostKind: this.options.hostKind?.(hostname) ?? "tenant", tier: tier === "tier1" ? "1" : tier === "tier2" ? "2" : "special", status });
     let res: Response;
     try {
       res = await (this.options.fetch ?? fetch)(`${this.resolveHost(hostname)}/oauth/token`, {

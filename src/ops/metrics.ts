@@ -132,7 +132,7 @@ export function watchQueueDepth(queue: DepthSource): () => void {
 }
 
 export type QlikHostKind = "register" | "tenant" | "console" | "qrs" | "engine";
-export type QlikTier = "1" | "2" | "none";
+export type QlikTier = "1" | "2" | "special" | "none";
 
 /** One HTTP answer from Qlik (or `"error"` when none came); a 429 also counts as rate limited. */
 export function recordQlikCall(call: { hostKind: QlikHostKind; tier: QlikTier; status: number | "error" }): void {

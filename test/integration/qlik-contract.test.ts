@@ -1,7 +1,9 @@
 // qoem's Qlik calls against Qlik's own specification: every operation vendored, tiers from it, the emulator refusing what it refuses.
 import { afterEach, describe, expect, it } from "vitest";
 import { offSpecOperations, qlikOperations, type QlikOperationId } from "../../adapters/qlik-cloud/qlik-operations.ts";
-import { creatableDatacenters, qlikSpec, specOperation, tierOf } from "../../adapters/qlik-cloud/spec/read-qlik-spec.ts";
+import { creatableDatacenters, qlikSpec, specialTierPerMinute, specOperation, tierOf } from "../../adapters/qlik-cloud/spec/read-qlik-spec.ts";
+import { gateLimits } from "../../src/create-adapters.ts";
+import { readConfig } from "../../src/config.ts";
 import { cloudRegions } from "../../adapters/qlik-cloud/regions.ts";
 import { SpecChecker } from "../../adapters/qlik-cloud/emulator/check-against-spec.ts";
 import { emulatorLicenseKey, emulatorRegionClient } from "../../adapters/qlik-cloud/emulator/emulator-credentials.ts";
@@ -24,8 +26,13 @@ describe("Qlik's specification, vendored", () => {
     expect(source.sha256).toMatch(/^[0-9a-f]{64}$/);
     const missing = (Object.keys(qlikOperations) as QlikOperationId[]).filter((id) => !specOperation(qlikOperations[id].method, qlikOperations[id].path));
     expect(missing).toEqual([]);
-    for (const id of Object.keys(qlikOperations) as QlikOperationId[]) expect(["tier1", "tier2"]).toContain(tierOf(id));
+    for (const id of Object.keys(qlikOperations) as QlikOperationId[]) expect(["tier1", "tier2", "special"]).toContain(tierOf(id));
     expect(tierOf("createTenant")).toBe("tier2");
+    // POST /v1/reloads has a limit of its own (50/min), not tier 2's budget; the gate keeps to the specification's figure.
+    expect(specOperation("POST", "/v1/reloads")?.["x-qlik-tier"]).toEqual({ tier: "special", limit: 50 });
+    expect(tierOf("queueReload")).toBe("special");
+    expect(specialTierPerMinute()).toBe(50);
+    expect(gateLimits(readConfig({})).special).toEqual({ max: 50, windowMs: 60_000 });
     expect(tierOf("getTenant")).toBe("tier1");
     expect(tierOf("requestOAuthToken")).toBe("tier2");
     for (const op of Object.values(offSpecOperations)) expect(qlikSpec().paths[op.path.replace(/^\/api/, "")]).toBeUndefined();

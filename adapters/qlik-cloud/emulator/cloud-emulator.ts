@@ -78,7 +78,7 @@ export interface CloudEmulator {
    * Requests received: per route, per specification operation, per operation and kind of host
    * (`getTenant@tenant`), and those no route served.
    */
-  stats: { requests: number; byRoute: Map<string, number>; operations: Map<QlikOperationId, number>; operationsAt: Map<string, number>; unrouted: string[] };
+  stats: { requests: number; byRoute: Map<string, number>; operations: Map<QlikOperationId, number>; operationsAt: Map<string, number>; refusedByOperation: Map<string, number>; unrouted: string[] };
   contract: ContractFindings;
   close(): Promise<void>;
 }
@@ -91,7 +91,7 @@ export const TEMPLATE_SPACE = "OEM templates";
 
 const adminFaults = z.object({ rules: faultRulesSchema });
 const tierLimit = z.object({ max: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable();
-const adminLimits = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional() });
+const adminLimits = z.object({ tier1: tierLimit.optional(), tier2: tierLimit.optional(), special: tierLimit.optional() });
 const adminTenant = z.object({
   status: z.enum(["active", "disabled", "deleted", "user-access-disabled"]).optional(),
   unhealthy: z.boolean().optional(),
@@ -137,7 +137,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
   const faults = new FaultInjector();
   if (options.faults) faults.set(options.faults);
   const routes = [...defaultRoutes, ...(options.routes ?? [])];
-  const stats = { requests: 0, byRoute: new Map<string, number>(), operations: new Map<QlikOperationId, number>(), operationsAt: new Map<string, number>(), unrouted: [] as string[] };
+  const stats = { requests: 0, byRoute: new Map<string, number>(), operations: new Map<QlikOperationId, number>(), operationsAt: new Map<string, number>(), refusedByOperation: new Map<string, number>(), unrouted: [] as string[] };
   let publicBase = "";
   const trace = process.env.QOEM_EMULATOR_TRACE === "1";
   const checker = specChecker();
@@ -154,6 +154,13 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     return undefined;
   };
 
+  /** A 429 for a route whose tier is exhausted, counted per operation (what a caller overran). */
+  const refuse = (route: Route, waitMs: number) => {
+    const what = route.operation ?? `${route.method} ${route.path.source}`;
+    stats.refusedByOperation.set(what, (stats.refusedByOperation.get(what) ?? 0) + 1);
+    return rateLimitReply(Math.ceil(waitMs / 1000));
+  };
+
   async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const body = parseJson(await readBody(req));
     if (path === "/_emulator/state" && req.method === "GET") {
@@ -162,8 +169,9 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs(), allowedByBucket: Object.fromEntries(limiter.allowed) });
     }
     if (path === "/_emulator/buckets" && req.method === "GET") {
-      // Calls let through per `tier|host|client`: a benchmark computes its bound from them (rollouts: per wave).
-      return sendJson(res, 200, { limits: limiter.limits, allowed: Object.fromEntries(limiter.allowed) });
+      // Calls let through per `tier|host|client`: a benchmark computes its bound from them (rollouts: per wave);
+      // calls answered 429 per bucket: which caller overran which tier.
+      return sendJson(res, 200, { limits: limiter.limits, allowed: Object.fromEntries(limiter.allowed), refused: Object.fromEntries(limiter.refused), refusedByOperation: Object.fromEntries(stats.refusedByOperation) });
     }
     if (path === "/_emulator/source-apps" && req.method === "PATCH") {
       // The OEM ships a new version of a template: new content, a new modification time.
@@ -325,7 +333,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
         }
         if (route.tier) {
           const waitMs = limiter.take(`${host}|${grant.clientId}`, route.tier);
-          if (waitMs > 0) throw rateLimitReply(Math.ceil(waitMs / 1000));
+          if (waitMs > 0) throw refuse(route, waitMs);
         }
       }
       const raw = await readBody(req);
@@ -336,7 +344,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
         // the same tier budget on this host as its calls with a token do.
         const clientId = (body as { client_id?: unknown } | undefined)?.client_id;
         const waitMs = limiter.take(`${host}|${typeof clientId === "string" ? clientId : req.socket.remoteAddress ?? "anonymous"}`, route.tier);
-        if (waitMs > 0) throw rateLimitReply(Math.ceil(waitMs / 1000));
+        if (waitMs > 0) throw refuse(route, waitMs);
       }
       if (route.operation) {
         const refusal = checker.checkRequest(route.operation, { pathParams: params, query: url.searchParams, headers: req.headers, body, isJson });

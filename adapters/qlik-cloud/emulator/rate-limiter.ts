@@ -3,7 +3,8 @@
  * metered over a sliding window (Qlik: per-minute limits metered over 5 minutes). When a tier is
  * exhausted every route of that tier answers 429 with Retry-After until the window frees a slot.
  */
-export type Tier = "tier1" | "tier2";
+/** Qlik's tiers 1 and 2, and its special tier (per-endpoint limits: POST /v1/reloads 50 a minute). */
+export type Tier = "tier1" | "tier2" | "special";
 
 export interface TierLimit {
   /** Requests allowed per window. */
@@ -11,12 +12,14 @@ export interface TierLimit {
   windowMs: number;
 }
 
-export type RateLimits = Record<Tier, TierLimit | null>;
+/** Per tier; the special tier may be left out (not limited). */
+export type RateLimits = Record<"tier1" | "tier2", TierLimit | null> & { special?: TierLimit | null };
 
-/** Qlik's documented limits: tier 1 1,000/min and tier 2 100/min, each metered over 5 minutes. */
+/** Qlik's documented limits: tier 1 1,000/min, tier 2 100/min and POST /v1/reloads 50/min, each metered over 5 minutes. */
 export const qlikRateLimits: RateLimits = {
   tier1: { max: 5000, windowMs: 300_000 },
   tier2: { max: 500, windowMs: 300_000 },
+  special: { max: 250, windowMs: 300_000 },
 };
 
 export class RateLimiter {
@@ -25,6 +28,8 @@ export class RateLimiter {
   counted429 = 0;
   /** Calls let through, per `tier|key`: what a benchmark needs to compute its bound. */
   readonly allowed = new Map<string, number>();
+  /** Calls answered 429, per `tier|key`: which bucket a caller overran. */
+  readonly refused = new Map<string, number>();
 
   constructor(public limits: RateLimits) {}
 
@@ -44,6 +49,7 @@ export class RateLimiter {
     if (drop) log.splice(0, drop);
     if (log.length >= limit.max) {
       this.counted429++;
+      this.refused.set(id, (this.refused.get(id) ?? 0) + 1);
       return Math.max(1, log[0]! + limit.windowMs - now);
     }
     log.push(now);
@@ -67,6 +73,7 @@ export class RateLimiter {
 
   reset(): void {
     this.allowed.clear();
+    this.refused.clear();
     this.windows.clear();
     this.counted429 = 0;
   }

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { offSpecOperations, qlikOperations, specialTierAs, type OffSpecOperationId, type QlikOperationId } from "../qlik-operations.ts";
+import { offSpecOperations, qlikOperations, specialTierOperations, type OffSpecOperationId, type QlikOperationId } from "../qlik-operations.ts";
 
-export type Tier = "tier1" | "tier2";
+/** Qlik's tiers 1 and 2, and its "special" tier of per-endpoint limits (POST /v1/reloads). */
+export type Tier = "tier1" | "tier2" | "special";
 
 const operationSchema = z.object({ "x-qlik-tier": z.object({ tier: z.string(), limit: z.number() }) }).passthrough();
 const subsetSchema = z.object({
@@ -43,8 +44,9 @@ export function creatableDatacenters(): string[] {
 const tiers = new Map<string, Tier>();
 
 /**
- * The tier an operation counts against. The RateGate port knows tiers 1 and 2; an operation the
- * specification puts in a "special" tier is refused here, so that using one is a decision.
+ * The tier an operation counts against, from the specification's x-qlik-tier. An operation in Qlik's
+ * "special" tier is paced in the gate's special tier if it is one of specialTierOperations, and
+ * refused here otherwise, so that using one is a decision (its limit may be lower than those paced).
  */
 export function tierOf(id: QlikOperationId | OffSpecOperationId): Tier {
   const known = tiers.get(id);
@@ -56,14 +58,21 @@ export function tierOf(id: QlikOperationId | OffSpecOperationId): Tier {
     const op = operationSchema.safeParse(specOperation(method, path));
     if (!op.success) throw new Error(`${id} (${method} ${path}) has no x-qlik-tier in the vendored specification; run scripts/vendor-qlik-specs.ts`);
     const t = op.data["x-qlik-tier"].tier;
-    const special = specialTierAs[id as QlikOperationId];
-    if (t === "special" && special) {
-      tiers.set(id, special);
-      return special;
-    }
-    if (t !== "1" && t !== "2") throw new Error(`${id} is in Qlik's tier '${t}' (limit ${op.data["x-qlik-tier"].limit}/min), which the rate gate does not model`);
-    tier = t === "1" ? "tier1" : "tier2";
+    if (t === "special" && specialTierOperations.has(id as QlikOperationId)) tier = "special";
+    else if (t === "1" || t === "2") tier = t === "1" ? "tier1" : "tier2";
+    else throw new Error(`${id} is in Qlik's tier '${t}' (limit ${op.data["x-qlik-tier"].limit}/min), which the rate gate does not model`);
   }
   tiers.set(id, tier);
   return tier;
+}
+
+/** The per-minute limit the gate's special tier keeps to: the lowest the specification gives the operations paced in it. */
+export function specialTierPerMinute(): number {
+  const limits = [...specialTierOperations].map((id) => {
+    const { method, path } = qlikOperations[id];
+    const op = operationSchema.safeParse(specOperation(method, path));
+    if (!op.success || op.data["x-qlik-tier"].tier !== "special") throw new Error(`${id} (${method} ${path}) is not in Qlik's special tier in the vendored specification`);
+    return op.data["x-qlik-tier"].limit;
+  });
+  return Math.min(...limits);
 }
