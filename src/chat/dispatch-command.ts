@@ -17,7 +17,7 @@ import { renderAudit, renderCustomer } from "./render-text.ts";
 import type { AccessPolicy } from "../core/roles.ts";
 import type { Approval, Approvals, DecisionResult } from "../core/approvals.ts";
 import type { AuditEntry, AuditLog } from "../core/audit-log.ts";
-import { decideRequest, requestRemoval } from "./removal-approvals.ts";
+import { decideRequest, requestRemoval } from "./approval-requests.ts";
 import { lifecycleFactsOf, nextCommands } from "../core/customer-lifecycle.ts";
 import { checkLifecycle } from "./check-lifecycle.ts";
 import { madeAnything } from "../core/run-lifecycle.ts";

@@ -1,9 +1,10 @@
 // A reject reason that tries to ping the channel and post a disguised link, over signed requests to
 // Bolt's HTTP receiver and a fake Slack: everything qoem then sends to Slack carries it escaped.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
+import type { FakeSlack } from "../support/fake-slack.ts";
 import { buttonClick, postInteraction, postSigned, rejectSubmission, slashCommandBody } from "../support/slack-requests.ts";
-import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
+import type { TestQoem } from "../support/start-test-qoem.ts";
+import { startSlackQoem } from "../support/start-slack-qoem.ts";
 
 const SECRET = "hostile-secret";
 const ENGINEER = "U0ENGINEER";
@@ -23,16 +24,7 @@ async function until(check: () => Promise<boolean>, what: string) {
 const slash = (text: string, user: string) => postSigned(url, SECRET, slashCommandBody(text, { user, responseUrl: slack.responseUrl(`cmd-${n++}`) }));
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
-  qoem = await startTestQoem("hostile", {
-    SLACK_BOT_TOKEN: "xoxb-hostile",
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    QOEM_ENGINEERS: ENGINEER,
-    QOEM_APPROVERS: APPROVER,
-    QOEM_APPROVALS_CHANNEL: "C0APPROVALS",
-  });
-  url = `http://127.0.0.1:${qoem.slackPort}/slack/events`;
+  ({ slack, qoem, url } = await startSlackQoem("hostile", { secret: SECRET, engineer: ENGINEER, approver: APPROVER }));
 });
 afterAll(async () => {
   await qoem?.stop();

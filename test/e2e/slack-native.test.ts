@@ -3,9 +3,10 @@
 // any payload over Slack's limits. The onboarding form, Block Kit answers, a fleet of 2,000 in pages
 // and as CSV, did-you-mean, and App Home's approvals for approvers only.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeSlack, type FakeSlack, type SlackCall } from "../support/fake-slack.ts";
+import type { FakeSlack, SlackCall } from "../support/fake-slack.ts";
 import { buttonClick, homeButtonClick, postEvent, postInteraction, postSigned, slashCommandBody, viewSubmission } from "../support/slack-requests.ts";
-import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
+import type { TestQoem } from "../support/start-test-qoem.ts";
+import { startSlackQoem } from "../support/start-slack-qoem.ts";
 import { tenantsNamed } from "../support/cloud-fixture.ts";
 import { NEW_CUSTOMER_ACTION, ONBOARD_VIEW } from "../../src/chat/slack/onboard-form.ts";
 import { CSV_ACTION, NEXT_PAGE_ACTION } from "../../src/chat/slack/fleet-page.ts";
@@ -43,16 +44,7 @@ const blocksOf = (call: { body: Record<string, unknown> }) => (call.body.blocks 
 const buttons = (blocks: Block[]) => blocks.flatMap((b) => (b.type === "actions" ? (b.elements ?? []) : []));
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
-  qoem = await startTestQoem("native", {
-    SLACK_BOT_TOKEN: "xoxb-native",
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    QOEM_ENGINEERS: ENGINEER,
-    QOEM_APPROVERS: APPROVER,
-    QOEM_APPROVALS_CHANNEL: "C0APPROVALS",
-  });
-  url = `http://127.0.0.1:${qoem.slackPort}/slack/events`;
+  ({ slack, qoem, url } = await startSlackQoem("native", { secret: SECRET, engineer: ENGINEER, approver: APPROVER }));
 });
 afterAll(async () => {
   await qoem?.stop();

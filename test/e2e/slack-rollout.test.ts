@@ -1,8 +1,9 @@
 // A rollout from Slack over real sockets: the signed slash command, the approval request with its buttons, a signed Approve click, and the rollout's progress as one message edited in place in the requester's thread.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeSlack, type FakeSlack } from "../support/fake-slack.ts";
+import type { FakeSlack } from "../support/fake-slack.ts";
 import { buttonClick, postInteraction, postSigned, slashCommandBody } from "../support/slack-requests.ts";
-import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
+import type { TestQoem } from "../support/start-test-qoem.ts";
+import { startSlackQoem } from "../support/start-slack-qoem.ts";
 import { newCloudVersion } from "../support/rollout-fixture.ts";
 
 const SECRET = "rollout-secret";
@@ -17,16 +18,7 @@ const slash = (text: string, user: string) => postSigned(url, SECRET, slashComma
 const textOf = (body: Record<string, unknown>) => `${String(body.text ?? "")} ${JSON.stringify(body.blocks ?? "")}`;
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
-  qoem = await startTestQoem("slack-rollout", {
-    SLACK_BOT_TOKEN: "xoxb-rollout",
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    QOEM_ENGINEERS: ENGINEER,
-    QOEM_APPROVERS: APPROVER,
-    QOEM_APPROVALS_CHANNEL: "C0APPROVALS",
-  });
-  url = `http://127.0.0.1:${qoem.slackPort}/slack/events`;
+  ({ slack, qoem, url } = await startSlackQoem("slack-rollout", { secret: SECRET, engineer: ENGINEER, approver: APPROVER }));
 });
 afterAll(async () => {
   await qoem?.stop();
