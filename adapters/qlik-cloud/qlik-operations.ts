@@ -51,6 +51,8 @@ export const qlikOperations = {
   deleteGroup: { method: "DELETE", path: "/v1/groups/{groupId}", usedBy: "adapter" },
   /** Members of a shared tenant's customer group (their e-mail addresses are checked for dummies). */
   getUsers: { method: "GET", path: "/v1/users", usedBy: "adapter" },
+  /** A shared-tenant customer's offboard removes the anonymous users of its group. */
+  deleteUser: { method: "DELETE", path: "/v1/users/{userId}", usedBy: "adapter" },
   /** The collaboration features a shared tenant turns off: notes, sharing and report subscriptions, data alerts. */
   getNotesSettings: { method: "GET", path: "/v1/notes/settings", usedBy: "adapter" },
   setNotesSettings: { method: "PUT", path: "/v1/notes/settings", usedBy: "adapter" },

@@ -9,7 +9,7 @@ import { SpecChecker } from "../../adapters/qlik-cloud/emulator/check-against-sp
 import { emulatorLicenseKey, emulatorRegionClient } from "../../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { onboardRequest, runSteps, startCloudFixture } from "../support/cloud-fixture.ts";
 import { createSharedTenantAdapter } from "../../adapters/qlik-cloud/shared-tenant/shared-tenant-adapter.ts";
-import { runAll, SHARED_HOST, sharedEnv, sharedRequest } from "../support/shared-fixture.ts";
+import { runAll, SHARED_HOST, signIn, sharedEnv, sharedRequest } from "../support/shared-fixture.ts";
 
 let fixture: Awaited<ReturnType<typeof startCloudFixture>> | undefined;
 afterEach(async () => {
@@ -70,6 +70,8 @@ describe("Qlik's specification, vendored", () => {
     const shared = createSharedTenantAdapter(fixture.adapter.context, { shared: { hostname: SHARED_HOST, region: "eu", ...fixture.emulator.regionClients.eu!, templates: [], features: [], dummyEmailDomain: "users.invalid" } });
     await runAll(shared, sharedRequest("trial-co"));
     await shared.health(sharedEnv("trial-co"));
+    // A person of the customer, whom its offboard removes.
+    await signIn(fixture.emulator, { name: "trial user", email: "t1@users.invalid", groups: ["trial-co-users"] });
     await shared.offboard(sharedEnv("trial-co"), { purgeAfterDays: 30 });
     expect(fixture.emulator.stats.unrouted).toEqual([]);
     const sent = [...fixture.emulator.stats.operations.keys()];

@@ -75,6 +75,30 @@ describe("two customers in one shared tenant", () => {
     await expect(fixture.adapter.reactivate(sharedEnv("alpha"))).rejects.toMatchObject({ code: "unsupported" });
   });
 
+  it("offboards one customer's people with it: the anonymous users of its group go, admins and members of another group stay", async () => {
+    fixture = await startSharedFixture();
+    await runAll(fixture.adapter, sharedRequest("alpha"));
+    await runAll(fixture.adapter, sharedRequest("beta"));
+    const a1 = await signIn(fixture.emulator, { name: "alpha one", email: "a1@users.invalid", groups: ["alpha-users"] });
+    const a2 = await signIn(fixture.emulator, { name: "alpha two", email: "a2@users.invalid", groups: ["alpha-users"] });
+    const both = await signIn(fixture.emulator, { name: "in both", email: "ab@users.invalid", groups: ["alpha-users", "beta-users"] });
+    const bob = await signIn(fixture.emulator, { name: "beta user", email: "b1@users.invalid", groups: ["beta-users"] });
+    const admin = fixture.data.addUser("OEM admin", "auth0|oem-admin", ["TenantAdmin"], { email: "ops@oem.example", groupIds: [[...fixture.data.groups.values()].find((g) => g.name === "alpha-users")!.id] });
+
+    const result = await fixture.adapter.offboard(sharedEnv("alpha"), { purgeAfterDays: 30 });
+    expect(result.detail).toContain("2 users");
+    expect(result.detail).toContain(`kept 2 members of its group that are admins or belong to another group too`);
+    const left = new Set(fixture.data.users.keys());
+    expect([a1.id, a2.id].filter((id) => left.has(id))).toEqual([]);
+    expect([both.id, bob.id, admin.id].every((id) => left.has(id))).toBe(true);
+    // Bob still sees beta's apps: his token and group are untouched.
+    expect((await seenBy(fixture.emulator, bob.token)).spaces).toEqual(["beta-production"]);
+    // Again: nothing more to remove, nothing of beta's touched.
+    const again = await fixture.adapter.offboard(sharedEnv("alpha"), { purgeAfterDays: 30 });
+    expect(again.detail).toContain("0 users");
+    expect(fixture.data.users.has(bob.id)).toBe(true);
+  });
+
   it("lists one customer's apps by space, for a move to its own tenant", async () => {
     fixture = await startSharedFixture();
     await runAll(fixture.adapter, sharedRequest("alpha"));

@@ -25,6 +25,7 @@ const userSchema = z.object({
   email: z.string().optional(),
   roles: z.array(z.string()).optional(),
   assignedRoles: z.array(z.object({ name: z.string() }).passthrough()).optional(),
+  assignedGroups: z.array(z.object({ id: z.string() }).passthrough()).optional(),
 });
 export type TenantUser = z.infer<typeof userSchema>;
 
