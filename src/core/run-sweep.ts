@@ -59,7 +59,11 @@ export interface SweepResult {
   unchecked?: { count: number; code: string; reason: string };
 }
 
-const watched = new Set<CustomerRecord["status"]>(["active", "onboard-failed", "offboard-pending"]);
+/**
+ * The customers a sweep checks: those whose record names where they are served. A move keeps the record on
+ * the source until the target is built, then on the target, so a move waiting, running or failed is watched too.
+ */
+const watched = new Set<CustomerRecord["status"]>(["active", "onboard-failed", "offboard-pending", "move-pending", "moving", "move-failed"]);
 /** Listing pages fetched ahead of the one being handled. */
 const LISTING_AHEAD = 4;
 

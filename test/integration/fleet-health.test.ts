@@ -94,6 +94,21 @@ describe("fleet health sweeps", () => {
     expect(answer.kind === "fleet" && answer.text).toMatch(/Fleet health: \d+ green, \d+ amber, \d+ red/);
   });
 
+  it("keeps watching a customer whose move waits for approval or failed: it is still served where its record says", async () => {
+    await onboardCustomer(qoem, "initech");
+    const asked = await dispatchCommand({ text: "move initech us", user: "U1", surface: "shell" }, qoem.dispatch);
+    expect(asked.kind).toBe("approval");
+    expect((await qoem.registry.get("initech"))!.status).toBe("move-pending");
+    const tenant = tenantsNamed(qoem.cloudEmulator!, "initech")[0]!;
+    await knob(tenant.id, { unhealthy: true });
+    await sweepEu();
+    expect(await alertsFor("initech")).toEqual(["red"]);
+    await qoem.registry.update("initech", { status: "move-failed" });
+    await knob(tenant.id, { unhealthy: false });
+    for (let i = 0; i < 3; i++) await sweepEu();
+    expect(await alertsFor("initech")).toEqual(["red", "all-clear"]);
+  });
+
   it("logs a sweep that fails as one structured line with its job id", async () => {
     const job = await qoem.sweeps.add("sweep", { scope: { kind: "cloud" } }, { removeOnFail: true });
     await waitUntil(() => qoem.logLines.some((l) => l.includes('"msg":"sweep failed"') && l.includes(`"jobId":"${job.id}"`)), "the sweep failure logged");
