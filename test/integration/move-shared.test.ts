@@ -146,7 +146,7 @@ describe("move from a shared tenant to the customer's own tenant", () => {
     expect((await sayCommand(qoem, `approve ${request}`, "U1")).text).toMatch(/someone else must approve/);
     const removed = await sayCommand(qoem, `approve ${request}`, "U2");
     expect(removed.outcome?.state, removed.text).toBe("completed");
-    expect(removed.outcome!.progress!.summary).toMatch(/alpha's source \(shared tenant shared\) is removed: alpha removed from shared tenant shared: 6 apps, 1 assignments, 2 spaces, 1 group; the tenant and its other customers stay/);
+    expect(removed.outcome!.progress!.summary).toMatch(/alpha's source \(shared tenant shared\) is removed: alpha removed from shared tenant shared: 6 apps, 1 assignments, 2 spaces, 0 users, 1 group; the tenant and its other customers stay/);
     expect(sharedContents(qoem.cloudEmulator!, "alpha")).toEqual({ spaces: [], groups: 0, staged: [], published: [], productionAssignments: [], stagingAssignments: 0 });
     betaUntouched(qoem, before.beta);
     expect(sharedTenantOf(qoem).status).toBe("active");
