@@ -32,7 +32,7 @@ function describeDeployment(r: CustomerRecord): string {
 function describeEffect(r: CustomerRecord, purgeAfterDays: number, operation: "offboard" | "abandon"): string {
   const what = operation === "abandon" ? "the failed onboard is abandoned: " : "";
   if (r.kind === "cloud") return `${what}the tenant is deactivated now and purged after ${purgeAfterDays} days (about ${utc(Date.now() + purgeAfterDays * day).slice(0, 10)})${operation === "offboard" ? "; it can be reactivated until then" : ""}`;
-  if (r.kind === "shared") return `${what}the customer's apps, spaces, assignments and group are removed from shared tenant ${r.sharedTenant}; nothing of its other customers is touched and the tenant stays`;
+  if (r.kind === "shared") return `${what}the customer's apps, spaces, assignments, the users of its group and the group are removed from shared tenant ${r.sharedTenant}; nothing of its other customers is touched and the tenant stays`;
   return `${what}the customer's apps, stream, security rules and tag are removed from site ${r.site}`;
 }
 

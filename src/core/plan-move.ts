@@ -31,7 +31,7 @@ export function describeRemoval(record: CustomerRecord, graceDays: number): stri
     record.kind === "cloud"
       ? `tenant ${record.tenantId ?? "(none recorded)"} is deactivated with a purge date (reactivatable until then)`
       : record.kind === "shared"
-        ? `the customer's spaces, apps, group and assignments are removed from shared tenant ${record.sharedTenant ?? "(none recorded)"}; the tenant and its other customers stay`
+        ? `the customer's spaces, apps, assignments, the users of its group and the group are removed from shared tenant ${record.sharedTenant ?? "(none recorded)"}; the tenant and its other customers stay`
         : `the customer's apps, stream, rule, virtual proxy and tag are removed from site ${record.site}`;
   return `once the target is healthy, after a second approval or ${graceDays} days (the grace period, during which move back returns to the source untouched): ${what}`;
 }

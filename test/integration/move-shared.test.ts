@@ -68,7 +68,7 @@ describe("move from a shared tenant to the customer's own tenant", () => {
       "0.002 MB, from shared tenant shared to alpha-staging → alpha-production on eu",
       "0.003 MB, from shared tenant shared to alpha-staging → alpha-production on eu",
     ]);
-    expect(steps.find((s) => s.id === "remove-source")!.detail).toMatch(/7 days .*the customer's spaces, apps, group and assignments are removed from shared tenant shared; the tenant and its other customers stay/);
+    expect(steps.find((s) => s.id === "remove-source")!.detail).toMatch(/7 days .*the customer's spaces, apps, assignments, the users of its group and the group are removed from shared tenant shared; the tenant and its other customers stay/);
     expect(plan.outcome!.progress!.summary).toMatch(/3 apps would move from shared tenant shared to Qlik Cloud region eu; nothing was changed/);
     expect(tenantsIn(qoem, "alpha", "eu")).toHaveLength(0);
 

@@ -119,7 +119,7 @@ describe("a shared tenant through the queue", () => {
     expect(drifted.alerts[0]!.reasons).toContain("guardrail drift: notes turned back on in shared tenant shared");
 
     const requested = await say("offboard alpha");
-    expect(requested.answer.kind === "approval" && requested.answer.approval).toMatchObject({ deployment: "place in shared tenant shared", effect: expect.stringMatching(/apps, spaces, assignments and group are removed from shared tenant shared; nothing of its other customers is touched/) });
+    expect(requested.answer.kind === "approval" && requested.answer.approval).toMatchObject({ deployment: "place in shared tenant shared", effect: expect.stringMatching(/apps, spaces, assignments, the users of its group and the group are removed from shared tenant shared; nothing of its other customers is touched/) });
     expect((await say(`approve ${requestIdOf(requested)}`, "U2")).outcome?.state).toBe("completed");
     expect(await status("alpha")).toBe("removed");
     expect(sharedContents(qoem.cloudEmulator!, "alpha").spaces).toEqual([]);
