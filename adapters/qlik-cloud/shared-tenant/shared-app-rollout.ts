@@ -1,0 +1,40 @@
+/**
+ * Template rollouts to the customers of a shared tenant: the cloud adapter's own rollout (the new
+ * version imported into the customer's staging space, republished over its production app, reloaded
+ * with its variables and checked, the previous app republished again when the check fails) run on the
+ * shared tenant's host with its credentials. The customer's spaces are found by the marks qoem gave
+ * them (customer-objects.ts), never by name alone, so no other customer's app is read or touched.
+ * The version is the OEM's source tenant's, where the shared tenant's onboards take their templates
+ * from (templates-step.ts), read once per shared tenant; a template the tenant does not offer is
+ * not its customers' to get (the guide's identical functionality: they all have the tenant's offer).
+ */
+import { userError, type AppRollout } from "../../port.ts";
+import type { CustomerPlace } from "../cloud-adapter.ts";
+import { createCloudAppRollout } from "../apps/create-app-rollout.ts";
+import type { SharedContext } from "./shared-context.ts";
+import { customerSpaces } from "./customer-objects.ts";
+
+export function sharedAppRollout(shared: SharedContext): AppRollout {
+  const place: CustomerPlace = {
+    tenant(env) {
+      const tenant = shared.tenantOf(env.target);
+      return { host: tenant.hostname, creds: tenant };
+    },
+    async spaces(env) {
+      const tenant = shared.tenantOf(env.target);
+      const { staging, production } = await customerSpaces(shared, tenant.hostname, tenant, env.customer);
+      return { ...(staging ? { staging: staging.id } : {}), ...(production ? { production: production.id } : {}) };
+    },
+  };
+  const cloudRollout = createCloudAppRollout({ ...shared, customerPlace: place });
+  return {
+    ...cloudRollout,
+    async templateVersion(template, target) {
+      const tenant = shared.tenantOf(target);
+      if (tenant.templates.length && !tenant.templates.includes(template)) {
+        throw userError(`shared tenant ${tenant.name} does not offer '${template}' (it offers ${tenant.templates.join(", ")}), so none of its customers has it`);
+      }
+      return cloudRollout.templateVersion(template, target);
+    },
+  };
+}
