@@ -18,6 +18,16 @@ function sharedAppsOf(emulator: CloudEmulator, customer: string, name: string) {
   return { production: apps.filter((a) => a.spaceId === production.id), staging: apps.filter((a) => a.spaceId === staging.id), reloads: data.reloads };
 }
 
+/** Calls the emulator let through to the shared tenant's host so far, per rate tier. */
+function sharedHostCalls(emulator: CloudEmulator): { tier2: number; special: number } {
+  const out = { tier2: 0, special: 0 };
+  for (const [id, n] of emulator.limiter.allowed) {
+    const [tier, host] = id.split("|");
+    if (host === SHARED_HOST && (tier === "tier2" || tier === "special")) out[tier] += n;
+  }
+  return out;
+}
+
 describe("rollout to a shared tenant's customers", () => {
   it("updates them all in one wave with the tagged version, rolls back the one whose reload fails, records and shows the versions, and a second rollout of the same tag skips who has it", async () => {
     const q = await t.start("rollout-shared");
@@ -38,8 +48,14 @@ describe("rollout to a shared tenant's customers", () => {
     expect(plan.waves).toEqual([4, 1]);
     expect(plan.sharedTenants).toEqual({ shared: 4 });
 
+    const before = sharedHostCalls(emu);
     const id = await approvedRollout(q, `rollout "${TEMPLATE}" --canary 1 --threshold 100`);
     const done = await untilRollout(q, id, ["completed"]);
+    // On the shared host, which all four share: per updated customer an import, a republish and a removal (tier 2) and a reload;
+    // the rolled-back one a second republish and a second reload. None refused.
+    const after = sharedHostCalls(emu);
+    expect({ tier2: after.tier2 - before.tier2, special: after.special - before.special }).toEqual({ tier2: 3 * 3 + 4, special: 3 + 2 });
+    expect(emu.limiter.counted429).toBe(0);
     expect(done.versions?.["shared:shared"]?.version).toBe("2.0");
     expect(done.waveSizes).toEqual([4, 1]);
     expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 4, "rolled-back": 1 });

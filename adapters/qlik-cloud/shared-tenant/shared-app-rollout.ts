@@ -5,10 +5,11 @@
  * shared tenant's host with its credentials. The customer's spaces are found by the marks qoem gave
  * them (customer-objects.ts), never by name alone, so no other customer's app is read or touched.
  * The version is the OEM's source tenant's, where the shared tenant's onboards take their templates
- * from (templates-step.ts), read once per shared tenant; a template the tenant does not offer is
- * not its customers' to get (the guide's identical functionality: they all have the tenant's offer).
+ * from (templates-step.ts), read once per shared tenant. A customer without the template published
+ * (one the tenant does not offer) is skipped as anywhere else; every customer that has it gets the
+ * same version, as the guide's identical functionality wants.
  */
-import { userError, type AppRollout } from "../../port.ts";
+import type { AppRollout } from "../../port.ts";
 import type { CustomerPlace } from "../cloud-adapter.ts";
 import { createCloudAppRollout } from "../apps/create-app-rollout.ts";
 import type { SharedContext } from "./shared-context.ts";
@@ -26,15 +27,5 @@ export function sharedAppRollout(shared: SharedContext): AppRollout {
       return { ...(staging ? { staging: staging.id } : {}), ...(production ? { production: production.id } : {}) };
     },
   };
-  const cloudRollout = createCloudAppRollout({ ...shared, customerPlace: place });
-  return {
-    ...cloudRollout,
-    async templateVersion(template, target) {
-      const tenant = shared.tenantOf(target);
-      if (tenant.templates.length && !tenant.templates.includes(template)) {
-        throw userError(`shared tenant ${tenant.name} does not offer '${template}' (it offers ${tenant.templates.join(", ")}), so none of its customers has it`);
-      }
-      return cloudRollout.templateVersion(template, target);
-    },
-  };
+  return createCloudAppRollout({ ...shared, customerPlace: place });
 }
