@@ -105,7 +105,7 @@ describe("a shared tenant through the queue", () => {
     expect(result.waves).toEqual([2, 1]);
     expect(result.sharedTenants).toEqual({ shared: 2 });
     expect(Object.keys(result.versions).sort()).toEqual(["cloud", "shared:shared"]);
-    expect(plan.outcome?.progress?.summary).toContain("Shared tenant shared: its 2 customers go in one wave and share its host's limits (6 tier-2 calls and 2 reloads against 100 tier-2 calls and 50 reloads a minute)");
+    expect(plan.outcome?.progress?.summary).toContain("Shared tenant shared: its 2 customers go in one wave and share its host's limits (6 tier-2 calls and 2 reloads against 100 tier-2 calls a minute and 50 reloads a minute)");
     const all = await say('rollout "Sales Overview" --customers alpha,beta --dry-run');
     expect((all.outcome?.result as { wouldUpdate: string[] }).wouldUpdate).toEqual(["alpha", "beta"]);
   });
