@@ -271,7 +271,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           logger,
           apiNotifications,
           rollouts,
-          rolloutOptions: { variables: config.rollout.variables, concurrency: options.rolloutConcurrency ?? config.rollout.concurrency, canary: config.rollout.canary },
+          rolloutOptions: { variables: config.rollout.variables, concurrency: options.rolloutConcurrency ?? config.rollout.concurrency, canary: config.rollout.canary, limits: options.rateLimits ?? gateLimits(config) },
           alertRollout: (id, text) => alertRolloutPaused(history.outbox, alerts, id, text),
           ...options.worker,
         }),

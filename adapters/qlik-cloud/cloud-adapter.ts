@@ -75,6 +75,17 @@ export interface CloudContext {
   orgTenantPages(filter: string): AsyncGenerator<OrgTenant[]> | undefined;
   /** One tenant from the organisation API, whatever its status; absent without an organisation client. */
   readOrgTenant?: (tenantId: string) => Promise<OrgTenant | undefined>;
+  /**
+   * Where a customer's apps live when it has no tenant of its own (a shared tenant's context sets it):
+   * the host and credentials to call, and the customer's staging and production spaces there. Absent:
+   * the customer's own tenant (its hostname, its region's client, its spaces found by their names).
+   */
+  customerPlace?: CustomerPlace;
+}
+
+export interface CustomerPlace {
+  tenant(env: CustomerEnvironment): { host: string; creds: ClientCredentials };
+  spaces(env: CustomerEnvironment): Promise<{ staging?: string; production?: string }>;
 }
 
 export function createCloudContext(options: CloudAdapterOptions): CloudContext {

@@ -79,7 +79,7 @@ export type QlikOperationId = keyof typeof qlikOperations;
  * Operations Qlik answers with a redirect that the HTTP client follows by itself: one call of ours,
  * two requests Qlik counts, so the caller takes a gate slot for the redirect's target too.
  */
-export const redirectsTo: Partial<Record<QlikOperationId, QlikOperationId>> = { getMyUser: "getUser" };
+export const redirectsTo: Partial<Record<QlikOperationId, QlikOperationId>> = { getMyUser: "getUser", getMyTenant: "getTenant" };
 
 /**
  * Operations the specification puts in a "special" tier: a limit of the endpoint's own, counted apart

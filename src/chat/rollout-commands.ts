@@ -8,7 +8,7 @@ import { usage } from "../commands/help-text.ts";
 import type { RolloutCommand } from "../commands/command-schema.ts";
 import { enqueueOperation } from "../queue/enqueue-operation.ts";
 import { replyToSchema } from "../queue/job-payload.ts";
-import { customersInScope, describeScope, planWaves } from "../core/plan-rollout.ts";
+import { customersInScope, describeScope, planWaves, sharedTenantOf } from "../core/plan-rollout.ts";
 import { describeCounts } from "../core/run-rollout.ts";
 import type { Rollout } from "../core/rollout-records.ts";
 import type { ChatAnswer, ChatRequest, DispatchDeps } from "./dispatch-command.ts";
@@ -71,7 +71,8 @@ async function requestRollout(command: RolloutCommand, req: ChatRequest, deps: D
   if (inScope.customers.length === 0) return refuse(`there are no active customers in ${describeScope(scope)}`);
   const canary = command.canary ?? deps.rolloutDefaults.canary;
   const thresholdPct = command.thresholdPct ?? deps.rolloutDefaults.thresholdPct;
-  const waves = planWaves(inScope.customers.map((c) => c.customer), canary);
+  const together = new Map(inScope.customers.map((c) => [c.customer, sharedTenantOf(c)]));
+  const waves = planWaves(inScope.customers.map((c) => c.customer), canary, (c) => together.get(c));
   const made = await deps.rollouts.create({ template, scope, canary, thresholdPct, requestedBy: req.user, requestedSurface: req.surface, waves });
   if (!made.created) return refuse(`"${template}" already has a live rollout (${made.live}); one rollout per template at a time`);
   const rollout = made.rollout;

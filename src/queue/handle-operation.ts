@@ -14,13 +14,16 @@ import { checkMoveHealth } from "../core/check-move-health.ts";
 import type { RolloutCommand } from "../commands/command-schema.ts";
 import { runRollout } from "../core/run-rollout.ts";
 import { rolloutVariables } from "../core/rollout-variables.ts";
-import { dryRunRollout } from "../core/dry-run-rollout.ts";
+import { RELOADS_PER_CUSTOMER, TIER2_PER_CUSTOMER, dryRunRollout } from "../core/dry-run-rollout.ts";
+
+const perWindow = (ms: number) => (ms === 60_000 ? "a minute" : `per ${ms / 1000} s`);
 
 /** A rollout's dry run, reported as one summary. */
 async function planRollout(c: RolloutCommand, deps: OperationWorkerDeps, report: Report): Promise<unknown> {
   const where = `"${c.template}"`;
   await report({ operation: "rollout-plan", customer: "", where, phase: "running", steps: [] });
-  const plan = await dryRunRollout({ registry: deps.registry, adapterFor: deps.adapterFor, concurrency: Math.min(deps.rolloutOptions?.concurrency ?? 25, 64) }, { template: c.template!, scope: c.scope ?? { kind: "all" }, canary: c.canary ?? deps.rolloutOptions?.canary ?? 5 });
+  const limits = deps.rolloutOptions?.limits;
+  const plan = await dryRunRollout({ registry: deps.registry, adapterFor: deps.adapterFor, concurrency: Math.min(deps.rolloutOptions?.concurrency ?? 25, 64), ...(limits ? { limits } : {}) }, { template: c.template!, scope: c.scope ?? { kind: "all" }, canary: c.canary ?? deps.rolloutOptions?.canary ?? 5 });
   const few = (names: string[]) => (names.length > 20 ? `${names.slice(0, 20).join(", ")} and ${names.length - 20} more` : names.join(", ") || "none");
   const minutes = Math.max(1, Math.round(plan.estimatedSeconds / 60));
   const lines = [
@@ -31,6 +34,7 @@ async function planRollout(c: RolloutCommand, deps: OperationWorkerDeps, report:
     `Without the template published (${plan.withoutTemplate.length}): ${few(plan.withoutTemplate)}.`,
     ...(plan.unreadable.length ? [`Could not be read (${plan.unreadable.length}): ${plan.unreadable.slice(0, 10).map((u) => `${u.customer} (${u.reason})`).join("; ")}.`] : []),
     `Waves: ${plan.waves.join(", ") || "none"}. About ${minutes} minute${minutes === 1 ? "" : "s"}: Qlik's rate limits count per tenant, so they do not slow a rollout across tenants; the waves (one after another) and the customers updated at once (${deps.rolloutOptions?.concurrency ?? 25}) set the pace.`,
+    ...Object.entries(plan.sharedTenants).map(([tenant, n]) => `Shared tenant ${tenant}: its ${n} customer${n === 1 ? "" : "s"} go${n === 1 ? "es" : ""} in one wave and share its host's limits (${TIER2_PER_CUSTOMER * n} tier-2 calls and ${RELOADS_PER_CUSTOMER * n} reload${n === 1 ? "" : "s"}${limits?.tier2 ? ` against ${limits.tier2.max} tier-2 calls ${perWindow(limits.tier2.windowMs)}` : ""}${limits?.special ? ` and ${limits.special.max} reloads ${perWindow(limits.special.windowMs)}` : ""}), counted in the estimate.`),
   ];
   await report({ operation: "rollout-plan", customer: "", where, phase: "done", steps: [], summary: lines.join("\n") });
   return plan;

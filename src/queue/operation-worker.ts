@@ -17,6 +17,7 @@ import type { AuditLog } from "../core/audit-log.ts";
 import type { Approvals } from "../core/approvals.ts";
 import type { OperationProgress } from "../core/operation-progress.ts";
 import type { TenantPages } from "../core/list-fleet.ts";
+import type { TierLimits } from "../core/redis-rate-gate.ts";
 import type { TenantIndex } from "../core/tenant-index.ts";
 import type { OnboardCheckpoints } from "../core/onboard-checkpoint.ts";
 import type { CustomerMoves } from "../core/customer-moves.ts";
@@ -65,9 +66,9 @@ export interface OperationWorkerDeps {
   /** BullMQ's job lock (ms); a job whose worker stops renewing it for this long is run again. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
-  /** Template rollouts: their store, reload variables from the config, customers updated at once, the default canary. */
+  /** Template rollouts: their store, reload variables from the config, customers updated at once, the default canary, Qlik Cloud's per-host limits (a dry run's estimate). */
   rollouts?: RolloutStore;
-  rolloutOptions?: { variables: Record<string, string>; concurrency: number; canary: number };
+  rolloutOptions?: { variables: Record<string, string>; concurrency: number; canary: number; limits?: TierLimits };
   /** Tells the alerts channel that a rollout paused. */
   alertRollout?(rolloutId: string, text: string): Promise<void>;
 }

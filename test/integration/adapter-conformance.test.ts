@@ -3,15 +3,27 @@
  * Qlik Cloud adapter (own tenants), the client-managed site adapter and the shared-tenant adapter.
  * What the port promises: ordered steps with stable ids; a dry run that changes nothing; steps that
  * look for what they would create, so a second run makes nothing new; health as a verdict with
- * reasons; a move's source that lists and exports only its customer's apps; an offboard that touches only
- * its customer; failures as coded QoemErrors.
+ * reasons; a move's source that lists and exports only its customer's apps; a template rollout's steps
+ * (a new version into production, checked, and back again) that touch only their customer; an offboard
+ * that touches only its customer; failures as coded QoemErrors.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { QoemError, type CustomerEnvironment, type DeploymentAdapter, type OnboardRequest, type StepFacts } from "../../adapters/port.ts";
 import { planOnboard } from "../../src/core/plan-onboard.ts";
 import { onboardRequest, startCloudFixture, tenantContents } from "../support/cloud-fixture.ts";
 import { siteContents, siteRequest, startSiteFixture } from "../support/site-fixture.ts";
-import { runAll, sharedContents, sharedEnv, sharedRequest, startSharedFixture } from "../support/shared-fixture.ts";
+import { runAll, SHARED_HOST, sharedContents, sharedEnv, sharedRequest, startSharedFixture } from "../support/shared-fixture.ts";
+import { newCloudVersion, newSiteVersion } from "../support/rollout-fixture.ts";
+import type { CloudEmulator } from "../../adapters/qlik-cloud/emulator/cloud-emulator.ts";
+
+/** The content of the app a customer's production space publishes under `name`, on a Qlik Cloud tenant (its own, or the shared one). */
+function cloudProduction(emulator: CloudEmulator, host: string | undefined, spaceName: string, name: string): string | undefined {
+  const tenant = host ? emulator.state.tenantByHost(host) : undefined;
+  if (!tenant) return undefined;
+  const data = emulator.state.dataOf(tenant.id);
+  const space = [...data.spaces.values()].find((x) => x.type === "managed" && x.name === spaceName);
+  return [...data.apps.values()].find((a) => a.spaceId === space?.id && a.name === name && a.published)?.content.toString();
+}
 
 /** What the suite needs of one adapter: it, a request and an environment per customer, and what a customer owns, as data. */
 interface Subject {
@@ -21,6 +33,10 @@ interface Subject {
   owns(customer: string): unknown;
   /** A target of another kind, which this adapter must refuse. */
   foreign: OnboardRequest["target"];
+  /** The OEM ships a new version of a template in this adapter's source. */
+  newVersion(template: string, content: string): void;
+  /** The content of the customer's published app of that name. */
+  production(customer: string, facts: StepFacts, template: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -33,6 +49,8 @@ const subjects: Record<string, () => Promise<Subject>> = {
       env: (c, facts) => ({ customer: c, target: { kind: "cloud", region: "eu" }, ...(facts.tenantId ? { tenantId: facts.tenantId } : {}), ...(facts.hostname ? { hostname: facts.hostname } : {}) }),
       owns: (c) => ({ ...tenantContents(f.emulator, c), status: [...f.emulator.state.tenants.values()].filter((t) => t.name === c).map((t) => t.status) }),
       foreign: { kind: "client-managed", site: "onprem" },
+      newVersion: (template, content) => newCloudVersion(f.emulator, template, content),
+      production: (c, facts, template) => cloudProduction(f.emulator, facts.hostname, `${c}-production`, template),
       close: f.close,
     };
   },
@@ -44,6 +62,8 @@ const subjects: Record<string, () => Promise<Subject>> = {
       env: (c) => ({ customer: c, target: { kind: "client-managed", site: "onprem" } }),
       owns: (c) => siteContents(f.emulator, c),
       foreign: { kind: "shared", tenant: "shared" },
+      newVersion: (template, content) => newSiteVersion(f.emulator, template, content),
+      production: (c, _facts, template) => [...f.emulator.state.apps.values()].find((a) => a.name === template && a.stream?.name === c)?.content,
       close: f.close,
     };
   },
@@ -55,6 +75,8 @@ const subjects: Record<string, () => Promise<Subject>> = {
       env: (c) => sharedEnv(c),
       owns: (c) => sharedContents(f.emulator, c),
       foreign: { kind: "cloud", region: "eu" },
+      newVersion: (template, content) => newCloudVersion(f.emulator, template, content),
+      production: (c, _facts, template) => cloudProduction(f.emulator, SHARED_HOST, `${c}-production`, template),
       close: f.close,
     };
   },
@@ -124,6 +146,37 @@ describe.each(Object.keys(subjects))("the adapter port: %s", (name) => {
     const before = s.owns("acme");
     for (const app of mine) expect((await transfer!.exportApp(s.env("acme", a.facts), app)).byteLength, app.name).toBe(app.sizeBytes);
     expect(s.owns("acme")).toEqual(before);
+  });
+
+  it("rolls a template's new version into one customer's production, checks it, and puts the previous one back, touching nothing of another's", async () => {
+    const s = await start();
+    const a = await runAll(s.adapter, s.request("acme"));
+    const g = await runAll(s.adapter, s.request("globex"));
+    const template = "Sales Overview";
+    const rollout = s.adapter.rollout;
+    expect(rollout, "every adapter rolls templates out").toBeDefined();
+    const env = s.env("acme", a.facts);
+    const other = s.owns("globex");
+    const before = s.owns("acme");
+    const previous = s.production("acme", a.facts, template);
+    expect(previous).toBeTruthy();
+    s.newVersion(template, "QVF conformance next\n");
+    const version = await rollout!.templateVersion(template, env.target);
+    expect(version.template).toBe(template);
+    const published = await rollout!.findPublished(env, template);
+    expect(published?.appId).toBeTruthy();
+    expect(await rollout!.findPublished(env, "No Such Template")).toBeUndefined();
+    const kept = await rollout!.keep(env, template, published!);
+    const staged = await rollout!.stage(env, version, published!);
+    await rollout!.replace(env, staged.appId, published!);
+    expect(s.production("acme", a.facts, template)).toContain("QVF conformance next");
+    expect(await rollout!.reloadAndCheck(env, published!.appId, { vCustomerId: "acme", vCustomerName: "acme" })).toMatchObject({ ok: true });
+    await rollout!.restore(env, kept.appId, published!);
+    await rollout!.finish(env, { stagedAppId: staged.appId, keptAppId: kept.appId }, "rolled-back");
+    expect(s.production("acme", a.facts, template)).toBe(previous);
+    expect(s.owns("acme")).toEqual(before);
+    expect(s.owns("globex")).toEqual(other);
+    expect(s.production("globex", g.facts, template)).not.toContain("QVF conformance next");
   });
 
   it("offboards one customer and touches nothing of another's", async () => {

@@ -1,4 +1,4 @@
-// The emulators refuse what Qlik refuses on the endpoints a rollout uses: reloads (variables past @qlik/api's limits, an unknown app or reload), a republish from another app unless the origin check is off, a duplicate engine variable.
+// The emulators refuse what Qlik refuses on the endpoints a rollout uses: reloads (variables past @qlik/api's limits, an unknown app or reload), a republish from another app unless the origin check is off, a duplicate engine variable; and they carry the tags a version can be named by.
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createRequire } from "node:module";
@@ -8,6 +8,8 @@ import { startCloudEmulator, type CloudEmulator } from "../../adapters/qlik-clou
 import { emulatorDefaults, emulatorRegionClient } from "../../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { startSiteFixture } from "../support/site-fixture.ts";
 import { TEMPLATE_STREAM } from "../../adapters/client-managed/emulator/site-state.ts";
+import { QrsClient } from "../../adapters/client-managed/qrs-client.ts";
+import { emulatedSite } from "../../src/create-adapters.ts";
 
 let emu: CloudEmulator | undefined;
 let site: Awaited<ReturnType<typeof startSiteFixture>> | undefined;
@@ -83,5 +85,30 @@ describe("rollout endpoints of the emulators", () => {
     } finally {
       await session.close();
     }
+  });
+
+  it("carries apps' tags: items show them in meta.tags as Qlik's specification shapes them; QRS makes tags (a name of at most 255 characters) and refuses an app update naming an unknown one", async () => {
+    emu = await startCloudEmulator(emulatorDefaults());
+    const { call, published } = await seededTenant(emu);
+    published.tags = [{ id: "t1", name: "version:2.0" }];
+    const items = (await (await call("GET", `/api/v1/items?resourceType=app&resourceId=${published.id}`)).json()) as { data: Array<{ resourceId: string; meta: { tags: unknown[] } }> };
+    expect(items.data.find((i) => i.resourceId === published.id)?.meta.tags).toEqual([{ id: "t1", name: "version:2.0" }]);
+
+    site = await startSiteFixture();
+    const qrs = new QrsClient(emulatedSite(site.emulator.qrsUrl, site.emulator.engineUrl));
+    await expect(qrs.raw("POST", "/qrs/tag", { body: {} })).rejects.toThrow(/HTTP 400/);
+    await expect(qrs.raw("POST", "/qrs/tag", { body: { name: "v".repeat(256) } })).rejects.toThrow(/HTTP 400/);
+    const made = await qrs.raw("POST", "/qrs/tag", { body: { name: "version:3.1" } });
+    expect(made.status).toBe(201);
+    const tag = z.object({ id: z.string(), name: z.string() }).parse(JSON.parse(made.text));
+    const app = [...site.emulator.state.apps.values()].find((a) => a.stream?.name === TEMPLATE_STREAM)!;
+    const read = async () => JSON.parse((await qrs.raw("GET", `/qrs/app/${app.id}`)).text) as { modifiedDate: string; tags: unknown[] };
+    await expect(qrs.raw("PUT", `/qrs/app/${app.id}`, { body: { ...(await read()), tags: [{ id: "00000000-0000-0000-0000-000000000000" }] } })).rejects.toMatchObject({ code: "not_found" });
+    expect((await qrs.raw("PUT", `/qrs/app/${app.id}`, { body: { ...(await read()), tags: [{ id: tag.id }] } })).status).toBe(200);
+    const { tags: _tags, ...withoutTags } = await read();
+    expect((await qrs.raw("PUT", `/qrs/app/${app.id}`, { body: withoutTags })).status).toBe(200);
+    expect((await read()).tags).toEqual([{ id: tag.id, name: "version:3.1", privileges: null }]);
+    const listed = JSON.parse((await qrs.raw("GET", "/qrs/tag/full", { query: { filter: "name eq 'version:3.1'" } })).text) as Array<{ id: string }>;
+    expect(listed.map((t) => t.id)).toEqual([tag.id]);
   });
 });

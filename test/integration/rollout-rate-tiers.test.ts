@@ -1,5 +1,6 @@
 // A rollout's calls under Qlik's limits: each passes the rate gate in the tier the emulator meters it in
-// (the reload in the special tier, a budget apart from tier 2), and the emulator refuses none of them.
+// (the reload in the special tier, a budget apart from tier 2), and the emulator refuses none of them;
+// a shared tenant's customers, updated at once, share its one host's budget.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { z } from "zod";
@@ -8,6 +9,7 @@ import { RedisKeys } from "../../src/core/redis-keys.ts";
 import type { CustomerEnvironment, RateGate } from "../../adapters/port.ts";
 import { startCloudFixture } from "../support/cloud-fixture.ts";
 import { newCloudVersion } from "../support/rollout-fixture.ts";
+import { runAll, SHARED_HOST, sharedEnv, sharedRequest, startSharedFixture } from "../support/shared-fixture.ts";
 import { deletePrefix, REDIS_URL, testPrefix } from "../support/redis-prefix.ts";
 
 const prefix = testPrefix("rollout-tiers");
@@ -76,4 +78,54 @@ describe("a rollout's calls and Qlik's rate tiers", () => {
       await fixture.close();
     }
   }, 60_000);
+
+  it("holds a shared tenant's customers, updated at once, to the one budget of the host they share, with no 429", async () => {
+    const windowMs = 300;
+    const limits = { tier1: { max: 20, windowMs }, tier2: { max: 2, windowMs }, special: { max: 1, windowMs } };
+    const gate = new RedisRateGate(redis, new RedisKeys(`${prefix}:shared`), {
+      tier1: { ...limits.tier1, windowMs: windowMs + 20 },
+      tier2: { ...limits.tier2, windowMs: windowMs + 20 },
+      special: { ...limits.special, windowMs: windowMs + 20 },
+    });
+    const passed = new Map<string, number>();
+    const counting: RateGate = {
+      wait(host, tier) {
+        passed.set(`${tier}|${host}`, (passed.get(`${tier}|${host}`) ?? 0) + 1);
+        return gate.wait(host, tier);
+      },
+    };
+    const fixture = await startSharedFixture({ rateLimits: limits }, {}, counting);
+    try {
+      const customers = ["sh-a", "sh-b", "sh-c"];
+      for (const c of customers) await runAll(fixture.adapter, sharedRequest(c));
+      newCloudVersion(fixture.emulator, TEMPLATE, "QVF shared v2\n");
+      const rollout = fixture.adapter.rollout!;
+      const version = await rollout.templateVersion(TEMPLATE, { kind: "shared", tenant: "shared" });
+      const before = { tier2: passed.get(`tier2|${SHARED_HOST}`) ?? 0, special: passed.get(`special|${SHARED_HOST}`) ?? 0 };
+      const checks = await Promise.all(
+        customers.map(async (c) => {
+          const env = sharedEnv(c);
+          const published = (await rollout.findPublished(env, TEMPLATE))!;
+          const kept = await rollout.keep(env, TEMPLATE, published);
+          const staged = await rollout.stage(env, version, published);
+          await rollout.replace(env, staged.appId, published);
+          const check = await rollout.reloadAndCheck(env, published.appId, { vCustomerId: c });
+          await rollout.finish(env, { stagedAppId: staged.appId, keptAppId: kept.appId }, "updated");
+          return check;
+        }),
+      );
+      expect(checks.map((c) => c.ok)).toEqual([true, true, true]);
+      expect(fixture.emulator.limiter.counted429).toBe(0);
+      // Three customers, one host: their imports, republishes and removals and their reloads all went through its budget.
+      expect({ tier2: passed.get(`tier2|${SHARED_HOST}`)! - before.tier2, special: passed.get(`special|${SHARED_HOST}`)! - before.special }).toEqual({ tier2: 9, special: 3 });
+      const metered = new Map<string, number>();
+      for (const [key, n] of fixture.emulator.limiter.allowed) {
+        const [tier, host] = key.split("|");
+        metered.set(`${tier}|${host}`, (metered.get(`${tier}|${host}`) ?? 0) + n);
+      }
+      expect(Object.fromEntries(metered)).toEqual(Object.fromEntries(passed));
+    } finally {
+      await fixture.close();
+    }
+  }, 90_000);
 });

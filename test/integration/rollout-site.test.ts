@@ -2,7 +2,12 @@
 import { describe, expect, it } from "vitest";
 import type { SiteEmulator } from "../../adapters/client-managed/emulator/site-emulator.ts";
 import { useTestQoem } from "../support/use-test-qoem.ts";
+import { z } from "zod";
 import { approvedRollout, newSiteVersion, onboardAll, untilRollout } from "../support/rollout-fixture.ts";
+import { QrsClient } from "../../adapters/client-managed/qrs-client.ts";
+import { appSchema } from "../../adapters/client-managed/site-queries.ts";
+import { emulatedSite } from "../../src/create-adapters.ts";
+import { TEMPLATE_STREAM } from "../../adapters/client-managed/emulator/site-state.ts";
 
 const t = useTestQoem();
 
@@ -79,5 +84,38 @@ describe("rollout on a client-managed site", () => {
     expect(untouched.length).toBe(counts.pending);
     expect((await q.dispatch.rollouts.get(other))?.status).toBe("cancelled");
     expect(await q.dispatch.rollouts.liveOf("Operations Monitor")).toBeUndefined();
+  }, 150_000);
+
+  it("takes a template's version from its version:<v> tag, records and shows it, and a second rollout of the same tag skips who has it", async () => {
+    const q = await t.start("rollout-site-tag");
+    const site = q.siteEmulator!;
+    const customers = ["st-a", "st-b"];
+    await onboardAll(q, customers, "local");
+    // The OEM tags its new version through QRS: a tag, then the template app updated to carry it.
+    const qrs = new QrsClient(emulatedSite(site.qrsUrl, site.engineUrl));
+    newSiteVersion(site, "Sales Overview", "QVF site tagged\n");
+    const tag = await qrs.call("POST", "/qrs/tag", z.object({ id: z.string(), name: z.string() }), { body: { name: "version:3.1" } });
+    const template = [...site.state.apps.values()].find((a) => a.name === "Sales Overview" && a.stream?.name === TEMPLATE_STREAM)!;
+    const current = await qrs.call("GET", `/qrs/app/${template.id}`, appSchema);
+    await qrs.call("PUT", `/qrs/app/${template.id}`, appSchema, { body: { ...current, tags: [{ id: tag.id }] } });
+    expect(template.tags).toEqual([{ id: tag.id, name: "version:3.1", privileges: null }]);
+
+    const id = await approvedRollout(q, 'rollout "Sales Overview" --site local --canary 1');
+    const done = await untilRollout(q, id, ["completed"]);
+    expect(done.versions?.["site:local"]?.version).toBe("3.1");
+    expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 2 });
+    for (const c of customers) {
+      expect(JSON.parse((await q.registry.get(c))!.templateVersions!)).toEqual({ "Sales Overview": "3.1" });
+      expect((await t.say(`status ${c}`)).text).toContain("template versions: Sales Overview 3.1");
+      expect(appsOf(site, c, "Sales Overview").published[0]!.content).toContain("QVF site tagged");
+    }
+    // Changed again under the same tag: still version 3.1, which both have.
+    newSiteVersion(site, "Sales Overview", "QVF site tagged, touched up\n");
+    const dry = await t.say('rollout "Sales Overview" --site local --dry-run');
+    expect((dry.outcome?.result as { alreadyCurrent: string[]; wouldUpdate: string[] })).toMatchObject({ alreadyCurrent: customers, wouldUpdate: [] });
+    const again = await approvedRollout(q, 'rollout "Sales Overview" --site local');
+    await untilRollout(q, again, ["completed"]);
+    expect(await q.dispatch.rollouts.counts(again)).toEqual({ skipped: 2 });
+    for (const c of customers) expect(appsOf(site, c, "Sales Overview").published[0]!.content).not.toContain("touched up");
   }, 150_000);
 });

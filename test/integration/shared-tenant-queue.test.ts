@@ -90,17 +90,24 @@ describe("a shared tenant through the queue", () => {
     expect(again.kind === "fleet" && again.text).toMatch(/^ {2}eu +1 green .*\(own tenants\)$/m);
   }, 120_000);
 
-  it("leaves shared-tenant customers out of a rollout's scope, and refuses a rollout that names one", async () => {
+  it("takes a shared tenant's customers into a rollout all together: naming only some is refused with the guide's reason and the way to write it", async () => {
     await start("shared-rollout");
-    expect((await say("onboard alpha shared")).outcome?.state).toBe("completed");
+    for (const c of ["alpha", "beta"]) expect((await say(`onboard ${c} shared`)).outcome?.state).toBe("completed");
     expect((await say("onboard gamma eu")).outcome?.state).toBe("completed");
     const named = await say('rollout "Sales Overview" --customers alpha,gamma');
     expect(named.answer.kind).toBe("error");
-    expect(named.text).toMatch(/rollouts do not reach customers in a shared tenant yet: alpha \(shared tenant shared\)/);
-    const plan = await say('rollout "Sales Overview" --dry-run');
+    expect(named.text).toContain("shared tenant shared also serves beta: Qlik's OEM guide allows a shared tenant only when every customer has identical functionality, so a rollout reaches all of a shared tenant's customers or none: name them all (--customers alpha,gamma,beta) or none of them");
+    const plan = await say('rollout "Sales Overview" --dry-run --canary 1');
     expect(plan.outcome?.state).toBe("completed");
-    const result = plan.outcome?.result as { wouldUpdate: string[]; alreadyCurrent: string[]; withoutTemplate: string[] };
-    expect([...result.wouldUpdate, ...result.alreadyCurrent, ...result.withoutTemplate]).toEqual(["gamma"]);
+    const result = plan.outcome?.result as { wouldUpdate: string[]; waves: number[]; sharedTenants: Record<string, number>; versions: Record<string, string> };
+    expect(result.wouldUpdate).toEqual(["alpha", "beta", "gamma"]);
+    // The canary is one customer, but a shared tenant's customers go in one wave.
+    expect(result.waves).toEqual([2, 1]);
+    expect(result.sharedTenants).toEqual({ shared: 2 });
+    expect(Object.keys(result.versions).sort()).toEqual(["cloud", "shared:shared"]);
+    expect(plan.outcome?.progress?.summary).toContain("Shared tenant shared: its 2 customers go in one wave and share its host's limits (6 tier-2 calls and 2 reloads against 100 tier-2 calls a minute and 50 reloads a minute)");
+    const all = await say('rollout "Sales Overview" --customers alpha,beta --dry-run');
+    expect((all.outcome?.result as { wouldUpdate: string[] }).wouldUpdate).toEqual(["alpha", "beta"]);
   });
 
   it("alerts on drift like any red, and offboards one customer after approval leaving the other whole", async () => {

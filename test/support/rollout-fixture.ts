@@ -16,6 +16,17 @@ export function newCloudVersion(emulator: CloudEmulator, template: string, conte
   return app.modifiedDate;
 }
 
+/**
+ * The OEM names the version itself: new content and a `version:<v>` tag on the source app (items' meta.tags;
+ * Qlik's specification has no endpoint that tags an app, so the test sets it in the emulator's state).
+ */
+export function tagCloudVersion(emulator: CloudEmulator, template: string, content: string, version: string): void {
+  newCloudVersion(emulator, template, content);
+  const source = emulator.state.tenantByHost(emulator.sourceTenantHost)!;
+  const app = [...emulator.state.dataOf(source.id).apps.values()].find((a) => a.name === template)!;
+  app.tags = [{ id: `tag-${version}`, name: `version:${version}` }, { id: "tag-oem", name: "oem" }];
+}
+
 /** The same on a site: the app in the templates stream. */
 export function newSiteVersion(emulator: SiteEmulator, template: string, content: string): string {
   const stream = [...emulator.state.streams.values()].find((s) => s.name === TEMPLATE_STREAM)!;

@@ -3,14 +3,15 @@ import type { CloudEmulator, CloudEmulatorOptions } from "../../adapters/qlik-cl
 import { emulatorSharedTenant } from "../../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { createSharedTenantAdapter } from "../../adapters/qlik-cloud/shared-tenant/shared-tenant-adapter.ts";
 import type { SharedTenantAccess } from "../../adapters/qlik-cloud/shared-tenant/shared-context.ts";
-import type { CustomerEnvironment, DeploymentAdapter, OnboardRequest, StepFacts } from "../../adapters/port.ts";
+import type { CustomerEnvironment, DeploymentAdapter, OnboardRequest, RateGate, StepFacts } from "../../adapters/port.ts";
 import { startCloudFixture } from "./cloud-fixture.ts";
 
 export const SHARED = emulatorSharedTenant.name;
 export const SHARED_HOST = emulatorSharedTenant.hostname;
 
-export async function startSharedFixture(options: CloudEmulatorOptions = {}, offer: Partial<Pick<SharedTenantAccess, "templates" | "features" | "dummyEmailDomain">> = {}) {
-  const cloud = await startCloudFixture(options);
+/** `rateGate`: paces the adapters' calls, as the composition root's shared gate does. */
+export async function startSharedFixture(options: CloudEmulatorOptions = {}, offer: Partial<Pick<SharedTenantAccess, "templates" | "features" | "dummyEmailDomain">> = {}, rateGate?: RateGate) {
+  const cloud = await startCloudFixture(options, {}, rateGate ? { rateGate } : {});
   const tenants: Record<string, SharedTenantAccess> = {
     [SHARED]: { hostname: SHARED_HOST, region: "eu", ...cloud.emulator.regionClients.eu!, templates: [], features: [], dummyEmailDomain: "users.invalid", ...offer },
   };

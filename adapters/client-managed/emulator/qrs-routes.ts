@@ -110,6 +110,16 @@ const routes: Array<[string, RegExp, Handler]> = [
     return { status: 200, body: def };
   }],
 
+  // Tags (Qlik's QRS specification: Tag with a required name of at most 255 characters; entities refer to them as TagCondensed).
+  ["GET", /^\/qrs\/tag(\/full)?$/, (req, [full]) => listOf(req, [...req.state.tags.values()], (t) => ({ id: t.id, name: t.name, privileges: null }), Boolean(full))],
+  ["POST", /^\/qrs\/tag$/, (req) => {
+    const body = z.object({ name: z.string().max(255) }).passthrough().safeParse(req.body);
+    if (!body.success) throw fail(400, "Invalid tag: a name of at most 255 characters is required");
+    const tag = req.state.stamp({ name: body.data.name });
+    req.state.tags.set(tag.id, tag);
+    return { status: 201, body: { ...tag, privileges: null, schemaPath: "Tag" } };
+  }],
+
   ["GET", /^\/qrs\/stream(\/full)?$/, (req, [full]) => listOf(req, [...req.state.streams.values()], (s) => ({ id: s.id, name: s.name, privileges: null }), Boolean(full))],
   ["GET", /^\/qrs\/stream\/([0-9a-f-]{36})$/, (req, [id]) => ({ status: 200, body: byId(req.state.streams, id!, "Stream") })],
   ["POST", /^\/qrs\/stream$/, (req) => {
@@ -173,10 +183,12 @@ const routes: Array<[string, RegExp, Handler]> = [
   ["PUT", /^\/qrs\/app\/([0-9a-f-]{36})$/, (req, [id]) => {
     const app = byId(req.state.apps, id!, "App");
     checkModified(app, req.body);
-    const body = z.object({ name: z.string().min(1), customProperties: z.array(customPropertyValue).default([]) }).passthrough().safeParse(req.body);
+    const body = z.object({ name: z.string().min(1), customProperties: z.array(customPropertyValue).default([]), tags: z.array(z.object({ id: z.string() }).passthrough()).optional() }).passthrough().safeParse(req.body);
     if (!body.success) throw fail(400, "Invalid app");
     app.name = body.data.name;
     app.customProperties = resolveProperties(req.state, body.data.customProperties, "App");
+    // Each tag named must exist; an update that names none leaves the app's tags as they are.
+    if (body.data.tags) app.tags = body.data.tags.map((t) => ({ id: byId(req.state.tags, t.id, "Tag").id, name: req.state.tags.get(t.id)!.name, privileges: null }));
     req.state.touch(app);
     return { status: 200, body: strip(app) };
   }],

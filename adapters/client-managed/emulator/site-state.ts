@@ -7,7 +7,10 @@ export interface Owner { id: string; userId: string; userDirectory: string; name
 
 interface Entity { id: string; createdDate: string; modifiedDate: string; modifiedByUserName: string }
 export interface QrsStream extends Entity { name: string; customProperties: CustomPropertyValue[]; tags: unknown[]; owner: Owner }
-export interface QrsApp extends Entity { name: string; appId: string; published: boolean; publishTime: string; stream: { id: string; name: string } | null; customProperties: CustomPropertyValue[]; tags: unknown[]; owner: Owner; fileSize: number; lastReloadTime: string; content: string; /** The app's variables, as the engine set them. */ variables?: Record<string, string>; /** Emulator count: how many times a replace overwrote this app. */ replaced?: number }
+/** A tag as an entity refers to it (QRS's TagCondensed). */
+export interface TagRef { id: string; name: string; privileges: null }
+export interface QrsTag extends Entity { name: string }
+export interface QrsApp extends Entity { name: string; appId: string; published: boolean; publishTime: string; stream: { id: string; name: string } | null; customProperties: CustomPropertyValue[]; tags: TagRef[]; owner: Owner; fileSize: number; lastReloadTime: string; content: string; /** The app's variables, as the engine set them. */ variables?: Record<string, string>; /** Emulator count: how many times a replace overwrote this app. */ replaced?: number }
 export interface QrsDefinition extends Entity { name: string; valueType: string; choiceValues: string[]; objectTypes: string[]; description: string }
 export interface QrsRule extends Entity { name: string; category: string; type: string; rule: string; resourceFilter: string; actions: number; ruleContext: number; disabled: boolean; comment: string }
 export interface QrsVirtualProxy extends Entity { prefix: string; description: string; authenticationMethod: number; sessionCookieHeaderName: string; sessionInactivityTimeout: number; defaultVirtualProxy: boolean; jwtPublicKeyCertificate: string; jwtAttributeUserId: string; jwtAttributeUserDirectory: string; loadBalancingServerNodes: Array<{ id: string }>; websocketCrossOriginWhiteList: string[] }
@@ -25,6 +28,7 @@ export class SiteState {
   readonly streams = new Map<string, QrsStream>();
   readonly apps = new Map<string, QrsApp>();
   readonly definitions = new Map<string, QrsDefinition>();
+  readonly tags = new Map<string, QrsTag>();
   readonly rules = new Map<string, QrsRule>();
   readonly virtualProxies = new Map<string, QrsVirtualProxy>();
   readonly proxyServices = new Map<string, QrsProxyService>();

@@ -1,4 +1,4 @@
-// A cloud customer's staging and production spaces, read once per tenant and shared for a while (their ids never change): a rollout's steps need both.
+// A customer's staging and production spaces, which a rollout's steps need: in its own tenant read once per tenant and shared for a while (their ids never change); elsewhere (a shared tenant) as the context finds them.
 import { getSpaces } from "@qlik/api/spaces";
 import { z } from "zod";
 import type { CustomerEnvironment } from "../../port.ts";
@@ -10,6 +10,8 @@ import { tenantOf } from "./find-published-app.ts";
 const spaceSchema = z.object({ id: z.string(), name: z.string(), type: z.string() });
 
 export function findCustomerSpaces(cloud: CloudContext, env: CustomerEnvironment): Promise<{ staging?: string; production?: string }> {
+  // A customer without a tenant of its own: the context knows its spaces (a shared tenant's, by the marks qoem gave them).
+  if (cloud.customerPlace) return cloud.customerPlace.spaces(env);
   const { host, creds } = tenantOf(cloud, env);
   return cloud.memo(`customer-spaces:${host}`, 10 * 60_000, async () => {
     const spaces = validItems(await listAll(cloud.caller, host, creds, "listing the customer's spaces", "getSpaces", (hostConfig, next) => getSpaces({ limit: 100, ...(next ? { next } : {}) }, { hostConfig, noCache: true })), spaceSchema);

@@ -5,11 +5,13 @@ import { userError, type CustomerEnvironment, type PublishedApp } from "../../po
 import { findCustomerSpaces } from "./find-customer-spaces.ts";
 import { appsInSpace } from "../templates-step.ts";
 import type { CloudContext } from "../cloud-adapter.ts";
+import type { ClientCredentials } from "../token-cache.ts";
 
 const appInfoSchema = z.object({ attributes: z.object({ id: z.string(), originAppId: z.string().optional(), publishTime: z.string().optional(), modifiedDate: z.string().optional() }).passthrough() });
 
-/** The tenant host and region credentials of a cloud customer. */
-export function tenantOf(cloud: CloudContext, env: CustomerEnvironment) {
+/** The tenant host and credentials of a customer's apps: its own tenant's, or the place the context gives (a shared tenant). */
+export function tenantOf(cloud: CloudContext, env: CustomerEnvironment): { host: string; creds: ClientCredentials } {
+  if (cloud.customerPlace) return cloud.customerPlace.tenant(env);
   if (env.target.kind !== "cloud") throw userError(`${env.customer} is not a Qlik Cloud customer`);
   if (!env.hostname) throw userError(`${env.customer} has no tenant hostname recorded`);
   return { host: env.hostname, creds: cloud.region(env.target.region) };

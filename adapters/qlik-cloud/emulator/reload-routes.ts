@@ -27,7 +27,7 @@ function reloadJson(req: EmuRequest, r: EmuReload) {
   return { ...rest, ...(startTime ? { startTime } : {}), ...(endTime ? { endTime } : {}), links: { self: { href: `${req.base}/api/v1/reloads/${r.id}` } } };
 }
 
-/** A queued reload ends once its time is up: it fails on a tenant told to fail reloads, or when the app's script needs a variable it was not given. */
+/** A queued reload ends once its time is up: it fails on a tenant (or for an app) told to fail reloads, or when the app's script needs a variable it was not given. */
 function settle(req: EmuRequest, r: EmuReload): EmuReload {
   if (r.status !== "QUEUED" || Date.now() - Date.parse(r.creationTime) < RELOAD_MS) return r;
   const app = data(req).apps.get(r.appId);
@@ -37,7 +37,7 @@ function settle(req: EmuRequest, r: EmuReload): EmuReload {
   r.startTime = r.startTime || r.creationTime;
   r.endTime = now;
   if (!app) Object.assign(r, { status: "FAILED", errorCode: "EngineReloadError", errorMessage: "The app was deleted during the reload." });
-  else if (req.tenant!.reloadsFail) Object.assign(r, { status: "FAILED", errorCode: "EngineReloadError", errorMessage: "Connection to data source failed" });
+  else if (req.tenant!.reloadsFail || app.reloadsFail) Object.assign(r, { status: "FAILED", errorCode: "EngineReloadError", errorMessage: "Connection to data source failed" });
   else if (missing.length) Object.assign(r, { status: "FAILED", errorCode: "EngineReloadError", errorMessage: `The load script uses variable(s) ${missing.join(", ")}, which have no value` });
   else {
     r.status = "SUCCEEDED";

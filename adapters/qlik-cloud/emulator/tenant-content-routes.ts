@@ -72,7 +72,7 @@ function itemOf(req: EmuRequest, app: EmuApp) {
     resourceAttributes: { published: app.published, publishTime: app.publishTime ?? "", originAppId: app.originAppId ?? "", spaceType: spaceType ?? "personal" },
     resourceCustomAttributes: {},
     resourceSize: { appFile: app.content.length, appMemory: app.content.length * 2 },
-    meta: { isFavorited: false, actions: ["read", "update", "delete"], tags: [], collections: [] },
+    meta: { isFavorited: false, actions: ["read", "update", "delete"], tags: (app.tags ?? []).map((t) => ({ id: t.id, name: t.name })), collections: [] },
     links: { self: { href: `${req.base}/api/v1/items/item-${app.id}` } },
   };
 }

@@ -37,10 +37,18 @@ export async function findGroup(cloud: CloudContext, host: string, creds: Client
  */
 export async function customerObjects(cloud: CloudContext, host: string, creds: ClientCredentials, customer: string, spaces?: SpaceInfo[]) {
   const names = customerNames(cloud, customer);
-  const all = spaces ?? (await allSpaces(cloud, host, creds));
   return {
     names,
     group: await findGroup(cloud, host, creds, names.group),
+    ...(await customerSpaces(cloud, host, creds, customer, spaces)),
+  };
+}
+
+/** The customer's two spaces only (no group): what a rollout's steps need, by the same exact name, type and mark. */
+export async function customerSpaces(cloud: CloudContext, host: string, creds: ClientCredentials, customer: string, spaces?: SpaceInfo[]): Promise<{ staging: SpaceInfo | undefined; production: SpaceInfo | undefined }> {
+  const names = customerNames(cloud, customer);
+  const all = spaces ?? (await allSpaces(cloud, host, creds));
+  return {
     staging: all.find((s) => s.name === names.staging && s.type === "shared" && s.description === `${STAGING_MARK}${customer}`),
     production: all.find((s) => s.name === names.production && s.type === "managed" && s.description === `${PRODUCTION_MARK}${customer}`),
   };

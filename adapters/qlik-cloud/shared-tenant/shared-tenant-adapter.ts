@@ -2,8 +2,8 @@
  * The shared-tenant adapter: a customer is a group and two spaces in a Qlik Cloud tenant that up to
  * nine customers share, under the guardrails of Qlik's OEM guide (see guide-limits.ts). It runs on
  * the cloud adapter's context (one caller, one token cache, one template export) and reuses its
- * identity provider, spaces and templates steps on the shared tenant, and its app export when a
- * customer grows out to its own tenant.
+ * identity provider, spaces and templates steps on the shared tenant, its app export when a
+ * customer grows out to its own tenant, and its template rollouts.
  */
 import { unsupported, userError, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../../port.ts";
 import type { CloudContext } from "../cloud-adapter.ts";
@@ -14,6 +14,7 @@ import { sharedTenantSteps } from "./shared-tenant-steps.ts";
 import { sharedTenantHealth } from "./shared-tenant-health.ts";
 import { customerApps, removeSharedCustomer } from "./shared-tenant-offboard.ts";
 import { sharedAppSource } from "./shared-app-source.ts";
+import { sharedAppRollout } from "./shared-app-rollout.ts";
 
 /** A step run with the tenant's templates when the request names none: every customer gets the same. */
 function withOfferedTemplates(shared: SharedContext, step: OnboardStep): OnboardStep {
@@ -39,6 +40,8 @@ export function createSharedTenantAdapter(cloud: CloudContext, tenants: Record<s
     context: shared,
     // A move's source only (growing out to an own tenant); no import: nobody is moved into a shared tenant.
     apps: sharedAppSource(shared),
+    // Template rollouts: the cloud adapter's, on the shared tenant's host and the customer's own (marked) spaces.
+    rollout: sharedAppRollout(shared),
     onboardSteps(request: OnboardRequest): OnboardStep[] {
       if (request.target.kind !== "shared") throw userError("the shared-tenant adapter only onboards to shared tenants");
       shared.tenantOf(request.target);
