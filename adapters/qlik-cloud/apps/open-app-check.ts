@@ -19,7 +19,7 @@ const errorName = new Map(Object.entries(localizedErrors).map(([name, code]) => 
 
 export const OPEN_CHECK_TIMEOUT_MS = 60_000;
 
-/** How one attempt ended: the layout read, or why not (`status`: the upgrade's HTTP answer, when it was refused). */
+/** How one attempt ended: the layout read, or the error @qlik/api rejected with (or the time limit). */
 type Attempt = { ok: true; title: string; lastReloadTime: string } | { ok: false; error: OpenError };
 interface OpenError {
   message: string;

@@ -9,7 +9,7 @@ import { openAppThroughEngine } from "./open-app-check.ts";
 const reloadSchema = z.object({ id: z.string(), status: z.string(), errorCode: z.string().optional(), errorMessage: z.string().optional(), log: z.string().optional() });
 const ENDED = new Set(["SUCCEEDED", "FAILED", "CANCELED", "EXCEEDED_LIMIT"]);
 
-export async function reloadApp(cloud: CloudContext, env: CustomerEnvironment, appId: string, variables: Record<string, string>, options: { timeoutMs?: number; pollMs?: number; openTimeoutMs?: number } = {}): Promise<AppCheck> {
+export async function reloadApp(cloud: CloudContext, env: CustomerEnvironment, appId: string, variables: Record<string, string>, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<AppCheck> {
   const { host, creds } = tenantOf(cloud, env);
   const queued = await cloud.caller.call(host, creds, "queuing the reload", (hostConfig) => queueReload({ appId, variables }, { hostConfig }), "queueReload");
   let reload = reloadSchema.parse(queued.data);
@@ -24,7 +24,7 @@ export async function reloadApp(cloud: CloudContext, env: CustomerEnvironment, a
   }
   if (reload.status !== "SUCCEEDED") return { ok: false, reason: `reload ${reload.status.toLowerCase()}${reload.errorMessage ? `: ${reload.errorMessage}` : reload.errorCode ? ` (${reload.errorCode})` : ""}` };
   // The app must open after the reload: a version whose data model breaks it fails here.
-  const opened = await openAppThroughEngine(cloud, host, creds, appId, options.openTimeoutMs ? { timeoutMs: options.openTimeoutMs } : {});
+  const opened = await openAppThroughEngine(cloud, host, creds, appId);
   if (!opened.ok) return { ok: false, reason: `reload ${reload.id} succeeded, but ${opened.reason}` };
   return { ok: true, detail: `reload ${reload.id} succeeded; ${opened.detail}` };
 }

@@ -170,7 +170,8 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     if (path === "/_emulator/state" && req.method === "GET") {
       const tenants = [...state.tenants.values()].map((t) => state.toJSON(t, `${publicBase}/${t.hostnames[0]}`));
       const allowedCalls = [...limiter.allowed.values()].reduce((a, b) => a + b, 0);
-      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs(), allowedByBucket: Object.fromEntries(limiter.allowed) });
+      const engineState = { sessions: engine.sessions, active: engine.active(), refused: Object.fromEntries(engine.refused) };
+      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs(), allowedByBucket: Object.fromEntries(limiter.allowed), engine: engineState });
     }
     if (path === "/_emulator/buckets" && req.method === "GET") {
       // Calls let through per `tier|host|client`: a benchmark computes its bound from them (rollouts: per wave);
