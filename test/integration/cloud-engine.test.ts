@@ -63,6 +63,8 @@ describe("the Qlik Cloud engine (emulated) and the open check", () => {
     expect(emu.engine.sessions).toBe(before + 1);
     await expect.poll(() => emu.engine.active()).toBe(0);
     expect(calls.filter((c) => c.hostKind === "engine")).toContainEqual({ hostKind: "engine", tier: "none", status: 101 });
+    const state = (await (await fetch(`${emu.url}/_emulator/state`)).json()) as { engine: { sessions: number; active: number } };
+    expect(state.engine).toMatchObject({ sessions: emu.engine.sessions, active: 0 });
   });
 
   it("fails the check with the engine's reason for a version whose data model is broken, and for an app the tenant does not hold", async () => {
@@ -109,8 +111,12 @@ describe("the Qlik Cloud engine (emulated) and the open check", () => {
     }
   });
 
-  it("gives up after its time limit when the engine does not answer, as a transient error", async () => {
+  it("gives up after its time limit when the engine does not answer, and takes a 503 on the upgrade as transient too", async () => {
     const app = newApp("QVF v1\n");
+    emu.faults.set([{ method: "GET", path: `/${app.id}$/`, action: "status", status: 503, times: 1 }]);
+    const unavailable = await openAppThroughEngine(cloud, host, creds, app.id).catch((e: unknown) => e);
+    expect(unavailable).toMatchObject({ code: "transient", message: `opening app ${app.id} through the engine: Qlik answered 503` });
+    expect(calls.at(-1)).toEqual({ hostKind: "engine", tier: "none", status: 503 });
     emu.faults.set([{ method: "GET", path: `/${app.id}$/`, action: "latency", latencyMs: 5000 }]);
     try {
       const error = await openAppThroughEngine(cloud, host, creds, app.id, { timeoutMs: 300 }).catch((e: unknown) => e);
