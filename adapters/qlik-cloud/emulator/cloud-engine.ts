@@ -10,7 +10,7 @@
  * (a `broken-data-model: <why>` line in its content, the way `requires-variable:` lines make
  * reloads fail) reloads but does not open: OpenDoc answers LOCERR_APP_INVALID (1007).
  */
-import type { IncomingMessage, Server } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { fault, serveQixSession, type EngineBackend } from "../../engine-emulator/serve-qix-session.ts";
@@ -32,8 +32,6 @@ export function brokenDataModel(app: EmuApp): string | undefined {
   return /^broken-data-model: (.+)$/m.exec(app.content.toString("utf8", 0, 4096))?.[1]?.trim();
 }
 
-const statusLine: Record<number, string> = { 401: "401 Unauthorized", 403: "403 Forbidden", 404: "404 Not Found", 503: "503 Service Unavailable" };
-
 /** Serves the tenants' engines on `server`'s upgrades; `close` ends every open session. */
 export function attachCloudEngine(server: Server, state: CloudState, faults: FaultInjector): EngineStats & { close(): void } {
   const sockets = new WebSocketServer({ noServer: true });
@@ -51,7 +49,7 @@ export function attachCloudEngine(server: Server, state: CloudState, faults: Fau
   };
   const refuse = (socket: Duplex, status: number, why: string) => {
     stats.refused.set(why, (stats.refused.get(why) ?? 0) + 1);
-    socket.end(`HTTP/1.1 ${statusLine[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.destroy();
   };
 
@@ -64,7 +62,7 @@ export function attachCloudEngine(server: Server, state: CloudState, faults: Fau
     let latencyMs = 0;
     for (const f of faults.match("GET", `${host}/app/${appId}`)) {
       if (f.action === "drop") return void socket.destroy();
-      if (f.action === "status" && f.status && statusLine[f.status]) return refuse(socket, f.status, "injected fault");
+      if (f.action === "status") return refuse(socket, f.status ?? 503, "injected fault");
       if (f.action === "latency") latencyMs = Math.max(latencyMs, f.latencyMs ?? 1000);
     }
     if (!latencyMs) return answer(req, socket, head, host, appId);
