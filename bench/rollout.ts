@@ -105,7 +105,7 @@ export async function rollout(): Promise<Record<string, unknown>> {
     const peakRssMB = Math.round(peakRss / 1024 / 1024);
     const republished = counts.updated ?? 0;
     const failed = (counts.failed ?? 0) + (counts["rolled-back"] ?? 0);
-    process.stderr.write(`  ${final.status}: wall ${(wallMs / 1000).toFixed(2)}s, bound ${(boundMs / 1000).toFixed(2)}s (waves ${waveBounds.map((b) => (b / 1000).toFixed(0)).join(" + ")} s), ${state.allowedCalls} rate-limited calls, ${state.http429} answered 429, ${JSON.stringify(counts)}, peak RSS ${peakRssMB} MB\n`);
+    process.stderr.write(`  ${final.status}: wall ${(wallMs / 1000).toFixed(2)}s, bound ${(boundMs / 1000).toFixed(2)}s (waves ${waveBounds.map((b) => (b / 1000).toFixed(0)).join(" + ")} s), ${state.allowedCalls} rate-limited calls, ${state.http429} answered 429, ${JSON.stringify(counts)}, peak RSS ${peakRssMB} MB; engine sessions ${state.engine.sessions} opened, ${state.engine.active} still open\n`);
     return {
       scenario: "rollout",
       customers: CUSTOMERS,
@@ -119,6 +119,8 @@ export async function rollout(): Promise<Record<string, unknown>> {
       status: final.status,
       waves: final.waveSizes,
       calls: state.allowedCalls,
+      engineSessions: state.engine.sessions,
+      engineSessionsOpen: state.engine.active,
       limits: LIMITS,
       target: { ratio: 1.2, http429: 0, failed: 0 },
     };

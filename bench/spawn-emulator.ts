@@ -11,6 +11,8 @@ const stateSchema = z.object({
   boundMs: z.number(),
   /** Calls let through per `tier|host` bucket: which host's limit bounds a run. */
   allowedByBucket: z.record(z.string(), z.number()).default({}),
+  /** Engine sessions (WebSocket) opened, still open, and refused by reason. */
+  engine: z.object({ sessions: z.number(), active: z.number(), refused: z.record(z.string(), z.number()) }).default({ sessions: 0, active: 0, refused: {} }),
 });
 export type EmulatorState = z.infer<typeof stateSchema>;
 

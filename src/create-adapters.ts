@@ -99,7 +99,7 @@ export function emulatedSite(url: string, engineUrl: string): SiteAccess {
 }
 
 /**
- * `onCall` is told of every answer from Qlik Cloud and the sites' repositories (the metrics);
+ * `onCall` is told of every answer from Qlik Cloud, the sites' repositories and the engines (the metrics);
  * `siteGate` gives each site's repository its own rate gate.
  */
 export function createAdapters(config: Config, emulatorUrl?: string, rateGate?: RateGate, mutex?: Mutex, extraSites: Record<string, SiteAccess> = {}, siteGate?: (site: string) => RateGate, onCall?: OnQlikCall): Adapters {

@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import enigma from "enigma.js";
 import WebSocket from "ws";
-import { QoemError } from "../port.ts";
+import { QoemError, type OnQlikCall } from "../port.ts";
 import type { SiteTls } from "./qrs-client.ts";
 
 const require = createRequire(import.meta.url);
@@ -16,6 +16,8 @@ export interface EngineAccess {
   userDirectory: string;
   userId: string;
   tls?: SiteTls;
+  /** Told of each session: status 101 once it opened, a refused upgrade's status, or "error" (metrics). */
+  onCall?: OnQlikCall;
 }
 
 export interface EngineProbe {
@@ -42,7 +44,10 @@ export async function withEngineSession<T>(access: EngineAccess, path: string, t
     let global: unknown;
     try {
       global = await session.open();
+      access.onCall?.({ hostKind: "engine", tier: "none", status: 101 });
     } catch (e) {
+      const refused = /Unexpected server response: (\d{3})/.exec((e as Error).message ?? "")?.[1];
+      access.onCall?.({ hostKind: "engine", tier: "none", status: refused ? Number(refused) : "error" });
       throw new QoemError("transient", `the engine at ${access.engineUrl} could not be reached (${(e as Error).message})`);
     }
     return await use(global);

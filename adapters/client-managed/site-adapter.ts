@@ -29,6 +29,8 @@ export interface SiteAccess {
 export interface SiteHandle extends SiteAccess {
   name: string;
   qrs: QrsClient;
+  /** Told of every engine session (the metrics' "engine" calls). */
+  onCall?: OnQlikCall;
 }
 
 export interface SiteContext {
@@ -40,7 +42,7 @@ export interface SiteContext {
  * process), passed before every QRS call; none: calls go out as they come.
  */
 export function createSiteAdapter(sites: Record<string, SiteAccess>, options: { rateGateOf?: (site: string) => RateGate; onCall?: OnQlikCall } = {}): DeploymentAdapter & { context: SiteContext } {
-  const handles = new Map(Object.entries(sites).map(([name, access]) => [name, { ...access, name, qrs: new QrsClient(access, options.rateGateOf?.(name), options.onCall) }]));
+  const handles = new Map(Object.entries(sites).map(([name, access]) => [name, { ...access, name, qrs: new QrsClient(access, options.rateGateOf?.(name), options.onCall), ...(options.onCall ? { onCall: options.onCall } : {}) }]));
   const context: SiteContext = {
     site(name) {
       const handle = handles.get(name);

@@ -1,4 +1,4 @@
-// Template rollouts on Qlik Cloud tenants: waves, a failed check rolled back while the others are updated, a pause on the threshold, resume, cancel.
+// Template rollouts on Qlik Cloud tenants: waves, a failed check rolled back while the others are updated, a version that reloads but does not open through the engine, a pause on the threshold, resume, cancel.
 import { describe, expect, it } from "vitest";
 import { dispatchCommand } from "../../src/chat/dispatch-command.ts";
 import { useTestQoem } from "../support/use-test-qoem.ts";
@@ -71,6 +71,31 @@ describe("rollout on Qlik Cloud", () => {
     // The template is free again; a second rollout of the same version finds every updated customer current.
     const again = await t.say('rollout "Sales Overview" --region eu --dry-run');
     expect((again.outcome?.result as { alreadyCurrent: string[] }).alreadyCurrent).toEqual(["rc-a", "rc-b", "rc-d"]);
+  }, 150_000);
+
+  it("rolls back a customer whose new version reloads but does not open through the engine, and pauses on the canary", async () => {
+    const q = await t.start("rollout-open");
+    const emu = q.cloudEmulator!;
+    const customers = ["ro-a", "ro-b"];
+    await onboardAll(q, customers, "eu");
+    const sessionsBefore = emu.engine.sessions;
+    newCloudVersion(emu, "Customer Insights", "QVF v4\nbroken-data-model: circular reference between Orders and Invoices\n");
+
+    const id = await approvedRollout(q, 'rollout "Customer Insights" --region eu --canary 1');
+    const paused = await untilRollout(q, id, ["paused"]);
+    expect(paused.pausedReason).toMatch(/wave 1 \(canary\): 1 of 1 customers failed or were rolled back/);
+    expect(await q.dispatch.rollouts.counts(id)).toEqual({ "rolled-back": 1, pending: 1 });
+    const [canary] = customers.filter((c) => appsOf(emu, c, "Customer Insights").production[0]!.republished === 2);
+    expect(canary).toBeDefined();
+    const apps = appsOf(emu, canary!, "Customer Insights");
+    // The reload succeeded (the script is fine); the open check failed, so production holds the previous version again.
+    expect(apps.reloads.filter((r) => r.appId === apps.production[0]!.id).map((r) => r.status)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
+    expect(apps.production[0]!.content.toString()).not.toContain("QVF v4");
+    expect((await t.say(`rollout status ${id}`)).text).toMatch(new RegExp(`${canary}: rolled-back: reload \\w+ succeeded, but the app does not open: the engine answered LOCERR_APP_INVALID \\(1007\\); rolled back to the previous version`));
+    // Both checks (the new version, then the previous one after the rollback) opened an engine session, and closed it.
+    expect(emu.engine.sessions - sessionsBefore).toBe(2);
+    await expect.poll(() => emu.engine.active()).toBe(0);
+    expect((await t.say(`rollout cancel ${id}`)).text).toContain("is cancelled");
   }, 150_000);
 
   it("pauses a wave past the threshold and alerts; resume goes on; one rollout per template; cancel stops a rollout and frees its template", async () => {

@@ -6,6 +6,9 @@ import enigma from "enigma.js";
 import WebSocket from "ws";
 import { startSiteEmulator, type SiteEmulator } from "../../adapters/client-managed/emulator/site-emulator.ts";
 import { QrsClient, newXrfkey, qrsString } from "../../adapters/client-managed/qrs-client.ts";
+import { probeEngine } from "../../adapters/client-managed/engine-session.ts";
+import { emulatedSite } from "../../src/create-adapters.ts";
+import type { QlikCall } from "../../adapters/port.ts";
 
 const schema = createRequire(import.meta.url)("enigma.js/schemas/12.2027.0.json") as object;
 let site: SiteEmulator;
@@ -79,6 +82,18 @@ describe("engine emulator with enigma.js", () => {
 
   it("refuses a session without an identity at the upgrade", async () => {
     await expect(engineSession().open()).rejects.toThrow(/403/);
+  });
+
+  it("counts each engine session the adapter opens as an engine call: 101 once open, the refused upgrade's status otherwise", async () => {
+    const calls: QlikCall[] = [];
+    const access = { ...emulatedSite(site.qrsUrl, site.engineUrl), onCall: (c: QlikCall) => calls.push(c) };
+    expect((await probeEngine(access)).version).toBe("12.2027.0");
+    site.faults.set([{ path: "/app/engineData", action: "status", status: 503, times: 1 }]);
+    await expect(probeEngine(access)).rejects.toMatchObject({ code: "transient" });
+    expect(calls).toEqual([
+      { hostKind: "engine", tier: "none", status: 101 },
+      { hostKind: "engine", tier: "none", status: 503 },
+    ]);
   });
 
   it("serves the engine health check", async () => {

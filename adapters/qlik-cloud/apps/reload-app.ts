@@ -1,10 +1,10 @@
-// Reloads a customer's app with its variables, waits for the reload to end (bounded), and checks the app answers afterwards.
-import { getAppInfo } from "@qlik/api/apps";
+// Reloads a customer's app with its variables, waits for the reload to end (bounded), and opens the app through the engine afterwards.
 import { getReload, queueReload } from "@qlik/api/reloads";
 import { z } from "zod";
 import type { AppCheck, CustomerEnvironment } from "../../port.ts";
 import type { CloudContext } from "../cloud-adapter.ts";
 import { tenantOf } from "./find-published-app.ts";
+import { openAppThroughEngine } from "./open-app-check.ts";
 
 const reloadSchema = z.object({ id: z.string(), status: z.string(), errorCode: z.string().optional(), errorMessage: z.string().optional(), log: z.string().optional() });
 const ENDED = new Set(["SUCCEEDED", "FAILED", "CANCELED", "EXCEEDED_LIMIT"]);
@@ -23,7 +23,8 @@ export async function reloadApp(cloud: CloudContext, env: CustomerEnvironment, a
     reload = reloadSchema.parse(res.data);
   }
   if (reload.status !== "SUCCEEDED") return { ok: false, reason: `reload ${reload.status.toLowerCase()}${reload.errorMessage ? `: ${reload.errorMessage}` : reload.errorCode ? ` (${reload.errorCode})` : ""}` };
-  // The app must answer after the reload: a version whose data model breaks it fails here.
-  await cloud.caller.call(host, creds, "opening the reloaded app", (hostConfig) => getAppInfo(appId, { hostConfig, noCache: true }), "getAppInfo");
-  return { ok: true, detail: `reload ${reload.id} succeeded; the app opens` };
+  // The app must open after the reload: a version whose data model breaks it fails here.
+  const opened = await openAppThroughEngine(cloud, host, creds, appId);
+  if (!opened.ok) return { ok: false, reason: `reload ${reload.id} succeeded, but ${opened.reason}` };
+  return { ok: true, detail: `reload ${reload.id} succeeded; ${opened.detail}` };
 }

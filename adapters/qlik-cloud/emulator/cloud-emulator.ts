@@ -3,7 +3,8 @@
  * (`/<hostname>/api/v1/...`): each region's register host, every tenant's host (generated
  * hostname and alias) and the organisation host console.qlikcloud.com. Real paths, bodies, status
  * codes, error shape, OAuth tokens bound to the issuing host, per-tier rate limits and fault
- * injection. Admin knobs live under `/_emulator/`.
+ * injection, and each tenant's engine over WebSocket (`/<tenant-host>/app/<appId>`, cloud-engine.ts).
+ * Admin knobs live under `/_emulator/`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -24,6 +25,7 @@ import { tenantUserRoutes } from "./tenant-user-routes.ts";
 import { tenantSettingsRoutes } from "./tenant-settings-routes.ts";
 import { reloadRoutes } from "./reload-routes.ts";
 import { seedCustomerApps } from "./seed-customer-apps.ts";
+import { attachCloudEngine, type EngineStats } from "./cloud-engine.ts";
 import { cloudRegionCodes, organizationHost } from "../regions.ts";
 
 export interface ClientCredentials {
@@ -80,6 +82,8 @@ export interface CloudEmulator {
    */
   stats: { requests: number; byRoute: Map<string, number>; operations: Map<QlikOperationId, number>; operationsAt: Map<string, number>; refusedByOperation: Map<string, number>; unrouted: string[] };
   contract: ContractFindings;
+  /** The tenants' engines: sessions opened, open now, refused upgrades and closes by reason. */
+  engine: EngineStats;
   close(): Promise<void>;
 }
 
@@ -166,7 +170,8 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     if (path === "/_emulator/state" && req.method === "GET") {
       const tenants = [...state.tenants.values()].map((t) => state.toJSON(t, `${publicBase}/${t.hostnames[0]}`));
       const allowedCalls = [...limiter.allowed.values()].reduce((a, b) => a + b, 0);
-      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs(), allowedByBucket: Object.fromEntries(limiter.allowed) });
+      const engineState = { sessions: engine.sessions, active: engine.active(), refused: Object.fromEntries(engine.refused) };
+      return sendJson(res, 200, { tenants, faults: faults.list(), rateLimits: limiter.limits, http429: limiter.counted429, requests: stats.requests, allowedCalls, boundMs: limiter.boundMs(), allowedByBucket: Object.fromEntries(limiter.allowed), engine: engineState });
     }
     if (path === "/_emulator/buckets" && req.method === "GET") {
       // Calls let through per `tier|host|client`: a benchmark computes its bound from them (rollouts: per wave);
@@ -401,6 +406,7 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
       sendJson(res, 500, { errors: [{ code: "HTTP-500", title: "Internal emulator error", status: "500", detail: String(error) }] });
     });
   });
+  const engine = attachCloudEngine(server, state, faults);
   // A port in use rejects (the caller says which port); it is never an unhandled 'error' event.
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -424,8 +430,10 @@ export async function startCloudEmulator(options: CloudEmulatorOptions = {}): Pr
     limiter,
     stats,
     contract,
+    engine,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        engine.close();
         server.closeAllConnections();
         server.close((e) => (e ? reject(e) : resolve()));
       }),
