@@ -43,7 +43,7 @@ describe("OrgLookupBatch", () => {
     const first = batch.find(lookup("one"));
     await vi.waitFor(() => expect(listing.calls).toHaveLength(1));
     const later = [batch.find(lookup("two")), batch.find(lookup("three")), batch.find(lookup("four"))];
-    // The tenant "two" made after the first call went out: only a call sent after the question may answer it.
+    // Asked while the first call was out: that call's answer (older than these questions) answers none of them.
     listing.calls[0]!.answer([]);
     expect(await first).toEqual([]);
     await vi.waitFor(() => expect(listing.calls).toHaveLength(2));
