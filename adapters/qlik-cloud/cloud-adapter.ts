@@ -12,6 +12,7 @@ import type { HostResolver } from "../hostname-seam.ts";
 import { TokenCache, type ClientCredentials } from "./token-cache.ts";
 import { QlikCaller, cloudHostKind } from "./qlik-call.ts";
 import { listOrgTenants, orgTenantPages, readOrgTenant, scimString, type OrgCallKit, type OrganizationAccess, type OrgTenant } from "./org-tenants.ts";
+import { OrgLookupBatch, type TenantLookup } from "./org-lookup-batch.ts";
 import { tenantSteps } from "./tenant-steps.ts";
 import { defaultOnboarding, type CloudOnboardingOptions } from "./onboarding-options.ts";
 import { settingsStep } from "./settings-step.ts";
@@ -71,6 +72,11 @@ export interface CloudContext {
   licenseKey(): Promise<string>;
   maxAppBytes: number;
   findOrgTenants(filter: string): Promise<OrgTenant[] | undefined>;
+  /**
+   * The tenants (any status) named for a customer or carrying its hostname; the lookups of concurrent
+   * onboards in this process share listing calls (org-lookup-batch.ts). Undefined without an organisation client.
+   */
+  findCustomerTenants(lookup: TenantLookup): Promise<OrgTenant[] | undefined>;
   /** The organisation listing a page at a time; undefined without an organisation client. */
   orgTenantPages(filter: string): AsyncGenerator<OrgTenant[]> | undefined;
   /** One tenant from the organisation API, whatever its status; absent without an organisation client. */
@@ -101,6 +107,8 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
   // Created with the adapter, outside any operation: work shared between operations runs in this scope.
   const detached = new AsyncResource("qoem-shared-work");
   const memos = new Map<string, { at: number; value: Promise<unknown> }>();
+  // One call answers many onboards: it runs outside any one onboard's context (its fence), like a memo.
+  const lookups = organization ? new OrgLookupBatch((filter) => detached.runInAsyncScope(() => listOrgTenants(organization, orgKit, filter))) : undefined;
   const region = (code: string): CloudRegionAccess => {
     const access = options.regions[code];
     if (!access) throw userError(`no Qlik Cloud credentials are configured for region '${code}'`);
@@ -151,6 +159,7 @@ export function createCloudContext(options: CloudAdapterOptions): CloudContext {
       if (!organization) return undefined;
       return listOrgTenants(organization, orgKit, filter);
     },
+    findCustomerTenants: (lookup) => (lookups ? lookups.find(lookup) : Promise.resolve(undefined)),
     ...(organization ? { readOrgTenant: (tenantId: string) => readOrgTenant(organization, orgKit, tenantId) } : {}),
     orgTenantPages: (filter) => (organization ? orgTenantPages(organization, orgKit, filter) : undefined),
   };

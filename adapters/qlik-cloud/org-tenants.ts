@@ -41,6 +41,13 @@ export interface OrgCallKit {
   onCall?: OnQlikCall;
 }
 
+/** Qlik refused an organisation request as it stood (a 4xx other than 401, 404 and 429): retrying it unchanged cannot help. */
+export class OrgRequestRefused extends QoemError {
+  constructor(readonly status: number, message: string) {
+    super("permanent", message);
+  }
+}
+
 /** Quotes a value for a SCIM filter so that no input can close the string and widen the query. */
 export const scimString = (value: string) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 
@@ -72,7 +79,7 @@ async function orgGet(org: OrganizationAccess, kit: OrgCallKit, url: string, wha
     }
     if (res.status >= 500) throw transient(`${what}: Qlik answered ${res.status}`);
     if (res.status === 404) return undefined;
-    if (!res.ok) throw new QoemError("permanent", `${what}: Qlik rejected the request (HTTP ${res.status}) ${describeQlikErrors(body)}`.trim());
+    if (!res.ok) throw new OrgRequestRefused(res.status, `${what}: Qlik rejected the request (HTTP ${res.status}) ${describeQlikErrors(body)}`.trim());
     return body;
   }
 }

@@ -26,7 +26,8 @@ async function findCustomerTenant(cloud: CloudContext, ctx: StepContext): Promis
   }
   const { customer } = ctx.request;
   const datacenter = cloud.region(region).datacenter;
-  const found = await cloud.findOrgTenants(`name eq ${scimString(customer)} or hostnames eq ${scimString(customerHostname(customer, region))}`);
+  // Asked with the lookups of other onboards in this process, in one listing call (org-lookup-batch.ts).
+  const found = await cloud.findCustomerTenants({ name: customer, hostname: customerHostname(customer, region) });
   const live = (found ?? []).filter((t) => t.status !== "deleted" && (t.regionCode === undefined || t.regionCode === datacenter));
   if (live.length > 1) {
     throw conflict(`${live.length} tenants in ${region} are named '${customer}' or carry its hostname (${live.map((t) => t.id).join(", ")}); resolve this by hand`);

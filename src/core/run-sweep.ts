@@ -44,7 +44,8 @@ export interface SweepDeps {
   /** Detailed checks per sweep of a cloud region, beyond the customers that are not green. */
   detailBatch?: number;
   concurrency?: number;
-  progress?(done: number, total: number): Promise<void>;
+  /** Told as verdicts are written: how many of the scope's customers so far, and those verdicts counted. */
+  progress?(done: number, total: number, counts: Record<HealthVerdict, number>): Promise<void>;
 }
 
 export interface SweepResult {
@@ -87,7 +88,7 @@ async function* watchedPages(scope: SweepScope, registry: CustomerRegistry): Asy
 export async function runSweep(scope: SweepScope, deps: SweepDeps): Promise<SweepResult> {
   const where = scopeName(scope);
   let total = 0;
-  const verdicts = new SweepVerdicts(deps.history, where, (done) => deps.progress?.(done, total) ?? Promise.resolve());
+  const verdicts = new SweepVerdicts(deps.history, where, (done, counts) => deps.progress?.(done, total, counts) ?? Promise.resolve());
   const detailCheck = async (r: CustomerRecord, knownStatus?: string) => {
     try {
       const report = await deps.adapterFor(scope).health({ ...environmentOf(r), ...(knownStatus ? { knownStatus } : {}) });
@@ -108,7 +109,7 @@ export async function runSweep(scope: SweepScope, deps: SweepDeps): Promise<Swee
   }
   await verdicts.flush();
   await deps.history.markSweep();
-  await deps.progress?.(total, total);
+  await deps.progress?.(total, total, { ...verdicts.counts });
   return {
     scope: scopeKey(scope),
     customers: total,

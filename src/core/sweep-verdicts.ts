@@ -23,7 +23,8 @@ export class SweepVerdicts {
   constructor(
     private readonly history: HealthHistory,
     private readonly where: string,
-    private readonly progress?: (done: number) => Promise<void>,
+    /** Told after each batch is written: how many so far, and their verdicts counted. */
+    private readonly progress?: (done: number, counts: Record<HealthVerdict, number>) => Promise<void>,
   ) {}
 
   async add(verdict: SweepVerdict): Promise<void> {
@@ -51,6 +52,6 @@ export class SweepVerdicts {
       if (this.alerts.length < ALERTS_NAMED) this.alerts.push(rec.alert);
     }
     this.written += batch.length;
-    await this.progress?.(this.written);
+    await this.progress?.(this.written, { ...this.counts });
   }
 }

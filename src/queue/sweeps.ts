@@ -59,7 +59,7 @@ export function startSweepWorker(deps: SweepWorkerDeps): Worker {
       }
       try {
         const started = Date.now();
-        const result = await runSweep(scope, { ...deps, progress: (done, total) => job.updateProgress({ scope: scopeKey(scope), done, total }) });
+        const result = await runSweep(scope, { ...deps, progress: (done, total, counts) => job.updateProgress({ scope: scopeKey(scope), done, total, counts }) });
         // This sweep's alerts and any still undelivered from before: each gets a live delivery job.
         const queued = await enqueuePendingAlerts(deps.alerts, deps.history.outbox);
         await deps.trend?.record({ [scopeName(scope)]: result.customers }).catch((e: unknown) => deps.logger.warn({ jobId: job.id, err: (e as Error).message }, "fleet trend not recorded"));

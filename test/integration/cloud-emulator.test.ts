@@ -127,6 +127,34 @@ describe("Qlik Cloud emulator", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("answers a long `or` chain of names and hostnames exactly (a batch of lookups), and takes `not` only before parentheses", async () => {
+    const orgToken = await token("console.qlikcloud.com", emulatorOrganizationClient);
+    const t = await token("register.uk.qlikcloud.com", emulatorRegionClient("uk"));
+    const made: Array<{ id: string; hostnames: string[] }> = [];
+    for (let i = 0; i < 4; i++) made.push((await (await post("register.uk.qlikcloud.com", "/api/v1/tenants", { licenseKey: emulatorLicenseKey }, { authorization: `Bearer ${t}` })).json()) as { id: string; hostnames: string[] });
+    const list = (filter: string) => fetch(`${emu.hostUrl("console.qlikcloud.com")}/api/core/tenants?${new URLSearchParams({ filter, limit: "100" })}`, { headers: { authorization: `Bearer ${orgToken}` } });
+    // 100 customers asked about at once (a URL of about 10 KB): two of the made tenants by their generated name, one by its hostname, the rest unknown.
+    const clauses = Array.from({ length: 100 }, (_, i) => `name eq "nobody-${i}" or hostnames eq "nobody-${i}.uk.qlikcloud.com"`);
+    clauses[17] = `name eq "${made[0]!.hostnames[0]!.split(".")[0]}" or hostnames eq "x.uk.qlikcloud.com"`;
+    clauses[50] = `name eq "y" or hostnames eq "${made[1]!.hostnames[0]}"`;
+    clauses[99] = `name eq "${made[2]!.hostnames[0]!.split(".")[0]}" or hostnames eq "z.uk.qlikcloud.com"`;
+    const res = await list(`subscriptionId eq "${emulatorSubscriptionId}" and (${clauses.join(" or ")})`);
+    expect(res.status).toBe(200);
+    const ids = ((await res.json()) as { data: Array<{ id: string }> }).data.map((d) => d.id).sort();
+    expect(ids).toEqual([made[0]!.id, made[1]!.id, made[2]!.id].sort());
+    // The same chain under another subscription finds nothing: the `and` still binds the whole chain.
+    const other = await list(`subscriptionId eq "someone-else" and (${clauses.join(" or ")})`);
+    expect(((await other.json()) as { data: unknown[] }).data).toEqual([]);
+    // RFC 7644 3.4.2.2: "not" "(" FILTER ")".
+    const sub = `subscriptionId eq "${emulatorSubscriptionId}"`;
+    const negated = await list(`${sub} and regionCode eq "eu-west-2" and not (id eq "${made[3]!.id}")`);
+    expect(negated.status).toBe(200);
+    expect(((await negated.json()) as { data: Array<{ id: string }> }).data.map((d) => d.id)).not.toContain(made[3]!.id);
+    const bare = await list(`${sub} and not id eq "${made[3]!.id}"`);
+    expect(bare.status).toBe(400);
+    expect(JSON.stringify(await bare.json())).toContain("expected '(' after 'not'");
+  });
+
   it("answers 429 with Retry-After for the whole tier once its limit is spent, and injects faults", async () => {
     const limited = await startCloudEmulator({ ...emulatorDefaults(), rateLimits: { tier1: { max: 2, windowMs: 60_000 } } });
     try {

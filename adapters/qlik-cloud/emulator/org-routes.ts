@@ -1,6 +1,6 @@
 // Organisation-level tenant listing on console.qlikcloud.com: SCIM filter, cursor pagination.
 import { qlikError } from "./http-kit.ts";
-import { parseScimFilter, scimAttributes, scimMatches, ScimSyntaxError, type ScimNode } from "./scim-filter.ts";
+import { compileScimFilter, parseScimFilter, scimAttributes, ScimSyntaxError, type ScimNode } from "./scim-filter.ts";
 import type { EmuTenant } from "./cloud-state.ts";
 import type { EmuRequest, Route } from "./route.ts";
 import { tierOf } from "../spec/read-qlik-spec.ts";
@@ -94,9 +94,10 @@ function defaultOrder(state: EmuRequest["state"]) {
 /** A page in the default order: walks from the cursor until the page and the next match are found. */
 function defaultOrderPage(req: EmuRequest, node: ScimNode, limit: number, next: string | null) {
   const order = defaultOrder(req.state);
+  const test = compileScimFilter(node);
   const matching = (id: string) => {
     const item = orgItem(req.state.tenantById(id)!, req.base);
-    return scimMatches(node, (attr) => readAttr(item, attr)) ? item : undefined;
+    return test((attr) => readAttr(item, attr)) ? item : undefined;
   };
   let i = 0;
   if (next) {
@@ -148,10 +149,11 @@ export const orgRoutes: Route[] = [
         if (next && page[0]) links.prev = q({ prev: page[0].id });
         return { status: 200, body: { data: page, links } };
       }
+      const test = compileScimFilter(node);
       const all = [...req.state.tenants.values()]
         .map((t) => req.state.tenantById(t.id)!)
         .map((t) => orgItem(t, req.base))
-        .filter((item) => scimMatches(node, (attr) => readAttr(item, attr)))
+        .filter((item) => test((attr) => readAttr(item, attr)))
         .sort(sorter(req.query.get("sort")));
       let start = 0;
       const next = req.query.get("next");

@@ -1,6 +1,6 @@
 /**
  * The subset of SCIM filters that Qlik's organisation tenant listing accepts:
- * `attr eq "v"`, `attr ne "v"`, joined by `and` / `or`, negated by `not`, grouped by parentheses.
+ * `attr eq "v"`, `attr ne "v"`, joined by `and` / `or`, negated by `not (...)`, grouped by parentheses.
  * Which operator each attribute allows is the caller's rule table.
  */
 export type ScimNode =
@@ -11,6 +11,8 @@ export type ScimNode =
 export class ScimSyntaxError extends Error {}
 
 type Token = { kind: "word" | "string" | "lparen" | "rparen"; text: string };
+
+const word = /[A-Za-z][A-Za-z0-9_.]*/y;
 
 function tokenize(input: string): Token[] {
   const tokens: Token[] = [];
@@ -37,7 +39,9 @@ function tokenize(input: string): Token[] {
       i++;
       tokens.push({ kind: "string", text: value });
     } else {
-      const m = /^[A-Za-z][A-Za-z0-9_.]*/.exec(input.slice(i));
+      // Sticky: matched where the scan stands, without copying the rest of a long filter for each word.
+      word.lastIndex = i;
+      const m = word.exec(input);
       if (!m) throw new ScimSyntaxError(`unexpected character '${c}' in filter`);
       tokens.push({ kind: "word", text: m[0] });
       i += m[0].length;
@@ -69,7 +73,9 @@ export function parseScimFilter(input: string): ScimNode {
   };
   const parseUnary = (): ScimNode => {
     if (peekWord() === "not") {
+      // RFC 7644 section 3.4.2.2: "not" "(" FILTER ")": the negated filter is always in parentheses.
       pos++;
+      if (tokens[pos]?.kind !== "lparen") throw new ScimSyntaxError("expected '(' after 'not' in filter");
       return { type: "not", inner: parseUnary() };
     }
     const token = tokens[pos];
@@ -98,12 +104,15 @@ export function parseScimFilter(input: string): ScimNode {
   return node;
 }
 
-export function scimAttributes(node: ScimNode, out: Array<{ attr: string; op: string; value: string }> = []) {
-  if (node.type === "cmp") out.push({ attr: node.attr, op: node.op, value: node.value });
-  else if (node.type === "not") scimAttributes(node.inner, out);
-  else {
-    scimAttributes(node.left, out);
-    scimAttributes(node.right, out);
+/** Every comparison of the filter, in order (walked with a stack: a long `or` chain nests deep). */
+export function scimAttributes(node: ScimNode): Array<{ attr: string; op: string; value: string }> {
+  const out: Array<{ attr: string; op: string; value: string }> = [];
+  const stack: ScimNode[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === "cmp") out.push({ attr: n.attr, op: n.op, value: n.value });
+    else if (n.type === "not") stack.push(n.inner);
+    else stack.push(n.right, n.left);
   }
   return out;
 }
@@ -122,4 +131,39 @@ export function scimMatches(node: ScimNode, read: (attr: string) => string | str
     case "or":
       return scimMatches(node.left, read) || scimMatches(node.right, read);
   }
+}
+
+/**
+ * The filter as a predicate for many records: an `or` of `eq` comparisons (a batch of lookups,
+ * `name eq "a" or hostnames eq "a.eu..." or name eq "b" ...`) is answered from one set per
+ * attribute, so a record costs the same whether the filter names one value or hundreds.
+ */
+export function compileScimFilter(node: ScimNode): (read: (attr: string) => string | string[] | undefined) => boolean {
+  if (node.type === "cmp" || node.type === "not" || node.type === "and") {
+    if (node.type !== "and") return (read) => scimMatches(node, read);
+    const left = compileScimFilter(node.left);
+    const right = compileScimFilter(node.right);
+    return (read) => left(read) && right(read);
+  }
+  const equals = new Map<string, Set<string>>();
+  const others: Array<(read: (attr: string) => string | string[] | undefined) => boolean> = [];
+  // The parser nests a chain of `or`s to the left; walked with a stack, however long the chain.
+  const stack: ScimNode[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === "or") stack.push(n.right, n.left);
+    else if (n.type === "cmp" && n.op === "eq") {
+      const values = equals.get(n.attr) ?? new Set<string>();
+      values.add(n.value);
+      equals.set(n.attr, values);
+    } else others.push(compileScimFilter(n));
+  }
+  const sets = [...equals];
+  return (read) => {
+    for (const [attr, values] of sets) {
+      const v = read(attr);
+      if (Array.isArray(v) ? v.some((x) => values.has(x)) : v !== undefined && values.has(v)) return true;
+    }
+    return others.some((test) => test(read));
+  };
 }
