@@ -24,22 +24,27 @@ afterAll(async () => {
 
 const TEMPLATE = "Sales Overview";
 
+type Limits = Record<"tier1" | "tier2" | "special", { max: number; windowMs: number }>;
+
+/** A Redis gate a little wider than the emulator's windows, counting every call it lets through by tier and host. */
+function countingGate(keyPrefix: string, limits: Limits): { passed: Map<string, number>; counting: RateGate } {
+  const wider = (l: { max: number; windowMs: number }) => ({ ...l, windowMs: l.windowMs + 20 });
+  const gate = new RedisRateGate(redis, new RedisKeys(keyPrefix), { tier1: wider(limits.tier1), tier2: wider(limits.tier2), special: wider(limits.special) });
+  const passed = new Map<string, number>();
+  const counting: RateGate = {
+    wait(host, tier) {
+      passed.set(`${tier}|${host}`, (passed.get(`${tier}|${host}`) ?? 0) + 1);
+      return gate.wait(host, tier);
+    },
+  };
+  return { passed, counting };
+}
+
 describe("a rollout's calls and Qlik's rate tiers", () => {
   it("pass the gate in the tier the emulator meters each in, the reload in the special tier apart from tier 2, with no 429", async () => {
     const windowMs = 300;
     const limits = { tier1: { max: 6, windowMs }, tier2: { max: 1, windowMs }, special: { max: 1, windowMs } };
-    const gate = new RedisRateGate(redis, new RedisKeys(prefix), {
-      tier1: { ...limits.tier1, windowMs: windowMs + 20 },
-      tier2: { ...limits.tier2, windowMs: windowMs + 20 },
-      special: { ...limits.special, windowMs: windowMs + 20 },
-    });
-    const passed = new Map<string, number>();
-    const counting: RateGate = {
-      wait(host, tier) {
-        passed.set(`${tier}|${host}`, (passed.get(`${tier}|${host}`) ?? 0) + 1);
-        return gate.wait(host, tier);
-      },
-    };
+    const { passed, counting } = countingGate(prefix, limits);
     const fixture = await startCloudFixture({ rateLimits: limits }, {}, { rateGate: counting });
     try {
       const emu = fixture.emulator;
@@ -82,18 +87,7 @@ describe("a rollout's calls and Qlik's rate tiers", () => {
   it("holds a shared tenant's customers, updated at once, to the one budget of the host they share, with no 429", async () => {
     const windowMs = 300;
     const limits = { tier1: { max: 20, windowMs }, tier2: { max: 2, windowMs }, special: { max: 1, windowMs } };
-    const gate = new RedisRateGate(redis, new RedisKeys(`${prefix}:shared`), {
-      tier1: { ...limits.tier1, windowMs: windowMs + 20 },
-      tier2: { ...limits.tier2, windowMs: windowMs + 20 },
-      special: { ...limits.special, windowMs: windowMs + 20 },
-    });
-    const passed = new Map<string, number>();
-    const counting: RateGate = {
-      wait(host, tier) {
-        passed.set(`${tier}|${host}`, (passed.get(`${tier}|${host}`) ?? 0) + 1);
-        return gate.wait(host, tier);
-      },
-    };
+    const { passed, counting } = countingGate(`${prefix}:shared`, limits);
     const fixture = await startSharedFixture({ rateLimits: limits }, {}, counting);
     try {
       const customers = ["sh-a", "sh-b", "sh-c"];
