@@ -233,7 +233,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const placement = placementTable(config, Boolean(emulatorUrl), Object.keys(extraSites));
     const moves = new CustomerMoves(redis, keys);
     const rollouts = new RolloutStore(redis, keys);
-    const sharedTenants = Object.fromEntries(Object.entries(adapters.sharedTenants).map(([name, t]) => [name, { templates: t.templates, features: t.features }]));
+    const sharedTenants = Object.fromEntries(Object.entries(adapters.sharedTenants).map(([name, t]) => [name, { templates: t.templates, features: t.features, region: t.region }]));
     const dispatch: DispatchDeps = { parseContext: { sites: [...Object.keys(config.sites), ...Object.keys(extraSites)], placement, sharedTenants: Object.keys(sharedTenants) }, sharedTenants, registry, operations, redis, access, approvals, audit, checkpoints, fleet, redisState, moves, moveGraceDays: config.moveGraceDays, rollouts, rolloutDefaults: { canary: config.rollout.canary, thresholdPct: config.rollout.thresholdPct } };
     const handle: QoemHandle = { config, logger, redis, keys, registry, operations, updates, events, dispatch, adapters, close, sweeps, sweepEvents, history, scopes, redisState, ...(cloudEmulator ? { cloudEmulator } : {}), ...(siteEmulator ? { siteEmulator } : {}) };
     const apiNotifications = new ApiNotifications(redis, prefix, Boolean(config.api.callback));
@@ -271,7 +271,7 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
           logger,
           apiNotifications,
           rollouts,
-          rolloutOptions: { variables: config.rollout.variables, concurrency: options.rolloutConcurrency ?? config.rollout.concurrency, canary: config.rollout.canary, limits: options.rateLimits ?? gateLimits(config) },
+          rolloutOptions: { variables: config.rollout.variables, concurrency: options.rolloutConcurrency ?? config.rollout.concurrency, canary: config.rollout.canary, limits: options.rateLimits ?? gateLimits(config), sharedTenantRegions: Object.fromEntries(Object.entries(adapters.sharedTenants).map(([name, t]) => [name, t.region])) },
           alertRollout: (id, text) => alertRolloutPaused(history.outbox, alerts, id, text),
           ...options.worker,
         }),

@@ -49,8 +49,8 @@ export function sharedHostFloorMs(hostCounts: Iterable<number>, limits: { tier2?
   return floor;
 }
 
-export async function dryRunRollout(deps: { registry: CustomerRegistry; adapterFor(target: Target): DeploymentAdapter; concurrency: number; limits?: { tier2?: Limit; special?: Limit } }, input: { template: string; scope: RolloutScope; canary: number }): Promise<RolloutDryRun> {
-  const inScope = await customersInScope(deps.registry, input.scope);
+export async function dryRunRollout(deps: { registry: CustomerRegistry; adapterFor(target: Target): DeploymentAdapter; concurrency: number; limits?: { tier2?: Limit; special?: Limit }; sharedTenantsIn?: (region: string) => string[] }, input: { template: string; scope: RolloutScope; canary: number }): Promise<RolloutDryRun> {
+  const inScope = await customersInScope(deps.registry, input.scope, deps.sharedTenantsIn);
   if (!inScope.ok) throw userError(inScope.reason);
   const versions = new Map<string, TemplateVersion | undefined>();
   for (const record of inScope.customers) {

@@ -57,7 +57,7 @@ export function rolloutOf(adapter: DeploymentAdapter, customer: string): AppRoll
  * not active, or only some of a shared tenant's customers: the guide wants identical functionality for
  * all of them, so a template's version reaches a shared tenant's customers together or not at all).
  */
-export async function customersInScope(registry: CustomerRegistry, scope: RolloutScope): Promise<{ ok: true; customers: CustomerRecord[] } | { ok: false; reason: string }> {
+export async function customersInScope(registry: CustomerRegistry, scope: RolloutScope, sharedTenantsIn: (region: string) => string[] = () => []): Promise<{ ok: true; customers: CustomerRecord[] } | { ok: false; reason: string }> {
   if (scope.kind === "customers") {
     const records = await Promise.all(scope.customers.map((c) => registry.get(c)));
     const unknown = scope.customers.filter((_, i) => !records[i]);
@@ -77,6 +77,13 @@ export async function customersInScope(registry: CustomerRegistry, scope: Rollou
   }
   const where = scope.kind === "region" ? scope.region : scope.kind === "site" ? scope.site : undefined;
   const customers = await registry.list({ ...(where ? { where } : {}), status: "active" });
+  if (scope.kind === "region") {
+    // A shared tenant lives in a region too: its customers (kept under the tenant's name) are in that region's scope.
+    const seen = new Set(customers.map((c) => c.customer));
+    for (const tenant of sharedTenantsIn(scope.region)) {
+      for (const r of await registry.list({ where: tenant, status: "active" })) if (r.kind === "shared" && r.sharedTenant === tenant && !seen.has(r.customer)) customers.push(r);
+    }
+  }
   return { ok: true, customers: customers.sort((a, b) => a.customer.localeCompare(b.customer)) };
 }
 
@@ -92,13 +99,16 @@ async function leftOutOfSharedTenants(registry: CustomerRegistry, records: Custo
   return out;
 }
 
+/** The shared tenants of a region, from their names and regions as configured. */
+export const sharedTenantsIn = (regions: Record<string, string> | undefined, region: string): string[] => Object.entries(regions ?? {}).filter(([, r]) => r === region).map(([name]) => name);
+
 /** The scope in words, for messages. */
 export function describeScope(scope: RolloutScope): string {
   switch (scope.kind) {
     case "all":
       return "every active customer";
     case "region":
-      return `the active customers in region ${scope.region}`;
+      return `the active customers in region ${scope.region} (own tenants and shared tenants there)`;
     case "site":
       return `the active customers on site ${scope.site}`;
     case "customers":

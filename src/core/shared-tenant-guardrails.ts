@@ -14,6 +14,8 @@ export { SHARED_TENANT_LIMIT, guideReasons, ownTenantAlternative };
 export interface SharedTenantOffer {
   templates: string[];
   features: string[];
+  /** The region the tenant lives in (a rollout's `--region` reaches its customers too). */
+  region?: string;
 }
 
 export interface SharedOnboard {

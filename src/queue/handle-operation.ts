@@ -14,6 +14,7 @@ import { checkMoveHealth } from "../core/check-move-health.ts";
 import type { RolloutCommand } from "../commands/command-schema.ts";
 import { runRollout } from "../core/run-rollout.ts";
 import { rolloutVariables } from "../core/rollout-variables.ts";
+import { sharedTenantsIn } from "../core/plan-rollout.ts";
 import { RELOADS_PER_CUSTOMER, TIER2_PER_CUSTOMER, dryRunRollout } from "../core/dry-run-rollout.ts";
 
 const perWindow = (ms: number) => (ms === 60_000 ? "a minute" : `per ${ms / 1000} s`);
@@ -23,7 +24,7 @@ async function planRollout(c: RolloutCommand, deps: OperationWorkerDeps, report:
   const where = `"${c.template}"`;
   await report({ operation: "rollout-plan", customer: "", where, phase: "running", steps: [] });
   const limits = deps.rolloutOptions?.limits;
-  const plan = await dryRunRollout({ registry: deps.registry, adapterFor: deps.adapterFor, concurrency: Math.min(deps.rolloutOptions?.concurrency ?? 25, 64), ...(limits ? { limits } : {}) }, { template: c.template!, scope: c.scope ?? { kind: "all" }, canary: c.canary ?? deps.rolloutOptions?.canary ?? 5 });
+  const plan = await dryRunRollout({ registry: deps.registry, adapterFor: deps.adapterFor, concurrency: Math.min(deps.rolloutOptions?.concurrency ?? 25, 64), ...(limits ? { limits } : {}), sharedTenantsIn: (region) => sharedTenantsIn(deps.rolloutOptions?.sharedTenantRegions, region) }, { template: c.template!, scope: c.scope ?? { kind: "all" }, canary: c.canary ?? deps.rolloutOptions?.canary ?? 5 });
   const few = (names: string[]) => (names.length > 20 ? `${names.slice(0, 20).join(", ")} and ${names.length - 20} more` : names.join(", ") || "none");
   const minutes = Math.max(1, Math.round(plan.estimatedSeconds / 60));
   const lines = [

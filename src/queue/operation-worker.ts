@@ -68,7 +68,7 @@ export interface OperationWorkerDeps {
   stalledIntervalMs?: number;
   /** Template rollouts: their store, reload variables from the config, customers updated at once, the default canary, Qlik Cloud's per-host limits (a dry run's estimate). */
   rollouts?: RolloutStore;
-  rolloutOptions?: { variables: Record<string, string>; concurrency: number; canary: number; limits?: TierLimits };
+  rolloutOptions?: { variables: Record<string, string>; concurrency: number; canary: number; limits?: TierLimits; sharedTenantRegions?: Record<string, string> };
   /** Tells the alerts channel that a rollout paused. */
   alertRollout?(rolloutId: string, text: string): Promise<void>;
 }

@@ -108,6 +108,11 @@ describe("a shared tenant through the queue", () => {
     expect(plan.outcome?.progress?.summary).toContain("Shared tenant shared: its 2 customers go in one wave and share its host's limits (6 tier-2 calls and 2 reloads against 100 tier-2 calls a minute and 50 reloads a minute)");
     const all = await say('rollout "Sales Overview" --customers alpha,beta --dry-run');
     expect((all.outcome?.result as { wouldUpdate: string[] }).wouldUpdate).toEqual(["alpha", "beta"]);
+    // The shared tenant lives in eu: a rollout of eu takes its customers with those in their own tenants there.
+    const eu = await say('rollout "Sales Overview" --region eu --dry-run');
+    expect((eu.outcome?.result as { wouldUpdate: string[] }).wouldUpdate).toEqual(["alpha", "beta", "gamma"]);
+    const us = await say('rollout "Sales Overview" --region us');
+    expect(us.text).toContain("the rollout would reach nobody: the scope is the active customers in region us (own tenants and shared tenants there), and there are none");
   });
 
   it("alerts on drift like any red, and offboards one customer after approval leaving the other whole", async () => {
