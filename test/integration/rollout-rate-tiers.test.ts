@@ -56,6 +56,8 @@ describe("a rollout's calls and Qlik's rate tiers", () => {
           await rollout.replace(env, staged.appId, published);
           const check = await rollout.reloadAndCheck(env, published.appId, { vCustomerId: t.name });
           await rollout.finish(env, { stagedAppId: staged.appId, keptAppId: kept.appId }, "updated");
+          // Once the rollout ended (a customer's last call: DELETE of the app it kept, tier 2).
+          await rollout.removeKept(env, kept.appId);
           return check;
         }),
       );
