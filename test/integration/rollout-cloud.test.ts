@@ -74,7 +74,7 @@ describe("rollout on Qlik Cloud", () => {
     expect((again.outcome?.result as { alreadyCurrent: string[] }).alreadyCurrent).toEqual(["rc-a", "rc-b", "rc-d"]);
   }, 150_000);
 
-  it("pauses a wave past the threshold and alerts; resume goes on; one rollout per template; cancel stops a rollout and frees its template", async () => {
+  it("pauses a wave past the threshold and alerts; resume goes on; one rollout per template; cancel stops a rollout and frees its template; previous apps are kept until the rollout ends, and one that cannot be removed is reported", async () => {
     const q = await t.start("rollout-pause");
     const emu = q.cloudEmulator!;
     const customers = ["rp-a", "rp-b", "rp-c", "rp-d"];
@@ -99,16 +99,25 @@ describe("rollout on Qlik Cloud", () => {
     const second = await dispatchCommand({ text: 'rollout "Sales Overview" --region eu', user: "U3", surface: "cli" }, q.dispatch);
     expect(textOf(second)).toContain(`already has a rollout paused (${id})`);
 
+    // rp-d's tenant refuses every app removal: its kept app is left and reported, its update still counts.
+    const rpdPrevious = appsOf(emu, "rp-d", "Sales Overview").production[0]!.originAppId!;
+    emu.faults.set([{ method: "DELETE", path: `/api/v1/apps/${rpdPrevious}`, action: "status", status: 403 }]);
     const resumed = await t.say(`rollout resume ${id}`);
     expect(resumed.answer.kind).toBe("operation");
     await untilKeptRemoved(q, id);
+    emu.faults.clear();
     expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 3, "rolled-back": 1 });
     // Completed: every updated customer's previous app is gone; staging holds only the app production comes from.
-    for (const c of ["rp-a", "rp-c", "rp-d"]) {
+    for (const c of ["rp-a", "rp-c"]) {
       const apps = appsOf(emu, c, "Sales Overview");
       expect(apps.staging.map((a) => a.id), c).toEqual([apps.production[0]!.originAppId]);
     }
     expect(appsOf(emu, "rp-a", "Sales Overview").staging.map((a) => a.id)).not.toContain(previous);
+    expect(appsOf(emu, "rp-d", "Sales Overview").staging.map((a) => a.id)).toContain(rpdPrevious);
+    const status = (await t.say(`rollout status ${id}`)).text;
+    expect(status).toContain("3 updated, 1 rolled-back");
+    expect(status).toMatch(/previous apps that could not be removed:\n {4}rp-d: its previous app \(\S+\) could not be removed: .*HTTP 403/);
+    expect(status).toContain(`rp-d: its previous app (${rpdPrevious}) could not be removed`);
 
     // Cancel: a rollout of another template, cancelled while it waits for approval; approving it afterwards runs nothing.
     newCloudVersion(emu, "Operations Monitor", "QVF ops v2\n");
