@@ -180,11 +180,14 @@ export interface AppRollout {
   /** Puts the kept app back over production (rollback). */
   restore(env: CustomerEnvironment, keptAppId: string, published: PublishedApp): Promise<void>;
   /**
-   * Removes what the customer's update no longer needs once it ended: after an update the kept
-   * previous app, after a rollback the staged version (and on a site, the other copy too). An app
-   * already gone is fine.
+   * Removes what the customer's update no longer needs once it ended, except the kept previous app
+   * after an update (that stays until the rollout ends: `removeKept`): after a rollback the staged
+   * version (on a site, the kept copy too); after an update whatever production does not come from
+   * (on a site, the staged copy). An app already gone is fine.
    */
   finish(env: CustomerEnvironment, apps: { stagedAppId: string; keptAppId: string }, outcome: "updated" | "rolled-back"): Promise<void>;
+  /** Removes the previous app an updated customer kept, once the rollout ended. An app already gone is fine. */
+  removeKept(env: CustomerEnvironment, keptAppId: string): Promise<void>;
 }
 
 export interface DeploymentAdapter {

@@ -13,7 +13,9 @@ const { startQoem } = await import(new URL("main.js", dist).href);
 const rateLimits = process.env.BENCH_RATE_LIMITS ? JSON.parse(process.env.BENCH_RATE_LIMITS) : undefined;
 // BENCH_WORKER_CONCURRENCY: operation jobs at once in this process (bulk onboarding).
 const worker = process.env.BENCH_WORKER_CONCURRENCY ? { worker: { concurrency: Number(process.env.BENCH_WORKER_CONCURRENCY) } } : {};
-const qoem = await startQoem(readConfig(process.env), { ...(rateLimits ? { rateLimits } : {}), ...worker });
+// BENCH_ROLLOUT_CONCURRENCY: customers one rollout updates at once (the rollout benchmark).
+const rollout = process.env.BENCH_ROLLOUT_CONCURRENCY ? { rolloutConcurrency: Number(process.env.BENCH_ROLLOUT_CONCURRENCY) } : {};
+const qoem = await startQoem(readConfig(process.env), { ...(rateLimits ? { rateLimits } : {}), ...worker, ...rollout });
 process.stdout.write(`compiled qoem ready (pid ${process.pid})\n`);
 process.once("SIGTERM", () => void qoem.close().then(() => process.exit(0)));
 // BENCH_MEMORY_EVERY_MS: where the resident memory goes (V8 heap, its capacity, buffers), for finding what grows.

@@ -164,10 +164,19 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
       async () => void (await redis.quit()),
       () => cutConnection(redis),
     );
+    // The rate gate's two scripts per Qlik call and the customer locks' renewals: thousands at once when a rollout's wave
+    // starts, so on a connection of their own that pipelines them (the commands of one tick go out in one write, not one each).
+    const hotRedis = redis.duplicate({ enableAutoPipelining: true, lazyConnect: true });
+    await hotRedis.connect();
+    redisState.watchConnection(hotRedis);
+    shutdown.add(
+      async () => void (await hotRedis.quit()),
+      () => cutConnection(hotRedis),
+    );
     const keys = new RedisKeys(config.prefix);
     const prefix = keys.tag;
     const registry = new CustomerRegistry(redis, keys);
-    const lock = new CustomerLock(redis, keys);
+    const lock = new CustomerLock(hotRedis, keys);
     const checkpoints = new OnboardCheckpoints(redis, keys);
     // Every BullMQ object reports its errors to the one Redis state (else BullMQ prints them itself).
     const queue = (name: string) => watched(new Queue(name, { connection: redis, prefix }));
@@ -187,12 +196,12 @@ export async function startQoem(config: Config, options: StartOptions = {}): Pro
     const emulatorUrl = cloudEmulator?.url ?? config.emulators.url;
     const extraSites: Record<string, SiteAccess> = siteEmulator ? { local: emulatedSite(siteEmulator.qrsUrl, siteEmulator.engineUrl) } : {};
     const gateWaits = (w: { host: string; tier: "tier1" | "tier2" | "special"; seconds: number }) => recordRateGateWait({ hostKind: cloudHostKind(w.host), tier: tierLabel(w.tier), seconds: w.seconds });
-    const cloudGate = new RedisRateGate(redis, keys, options.rateLimits ?? gateLimits(config), gateWaits);
+    const cloudGate = new RedisRateGate(hotRedis, keys, options.rateLimits ?? gateLimits(config), gateWaits);
     const siteGates = new Map<string, RedisRateGate>();
     const siteWaits = (w: { seconds: number }) => recordRateGateWait({ hostKind: "qrs", tier: "none", seconds: w.seconds });
     const siteGate = (site: string) => {
       let gate = siteGates.get(site);
-      if (!gate) siteGates.set(site, (gate = new RedisRateGate(redis, keys, siteGateLimits(config, site), siteWaits)));
+      if (!gate) siteGates.set(site, (gate = new RedisRateGate(hotRedis, keys, siteGateLimits(config, site), siteWaits)));
       return gate;
     };
     const adapters = createAdapters(config, emulatorUrl, cloudGate, new RedisMutex(redis, keys), extraSites, siteGate, recordQlikCall);

@@ -9,6 +9,7 @@ import { getLicenseOverview } from "@qlik/api/licenses";
 import { z } from "zod";
 import { LocalMutex, QoemError, permanent, userError, type Mutex, type OnQlikCall, type RateGate, type StepContext, type CustomerEnvironment, type DeploymentAdapter, type HealthReport, type OffboardResult, type OnboardRequest, type OnboardStep } from "../port.ts";
 import type { HostResolver } from "../hostname-seam.ts";
+import { HttpSlots } from "./http-slots.ts";
 import { TokenCache, type ClientCredentials } from "./token-cache.ts";
 import { QlikCaller, cloudHostKind } from "./qlik-call.ts";
 import { listOrgTenants, orgTenantPages, readOrgTenant, scimString, type OrgCallKit, type OrganizationAccess, type OrgTenant } from "./org-tenants.ts";
@@ -95,12 +96,14 @@ export interface CustomerPlace {
 }
 
 export function createCloudContext(options: CloudAdapterOptions): CloudContext {
+  const slots = new HttpSlots();
+  const fetchImpl = options.fetch ?? fetch;
   const tokens = new TokenCache(options.resolveHost, {
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: (input, init) => slots.run(() => fetchImpl(input, init)),
     ...(options.rateGate ? { gate: options.rateGate } : {}),
     ...(options.onCall ? { onCall: options.onCall, hostKind: cloudHostKind } : {}),
   });
-  const caller = new QlikCaller(tokens, options.resolveHost, options.rateGate, options.onCall);
+  const caller = new QlikCaller(tokens, options.resolveHost, options.rateGate, options.onCall, slots);
   const orgKit: OrgCallKit = { tokens, resolveHost: options.resolveHost, ...(options.fetch ? { fetchImpl: options.fetch } : {}), ...(options.rateGate ? { gate: options.rateGate } : {}), ...(options.onCall ? { onCall: options.onCall } : {}) };
   const organization = options.organization;
   let license: Promise<string> | undefined;

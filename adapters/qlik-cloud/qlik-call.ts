@@ -12,6 +12,7 @@ import { redirectsTo, type QlikOperationId } from "./qlik-operations.ts";
 import { tierOf } from "./spec/read-qlik-spec.ts";
 import { organizationHost } from "./regions.ts";
 import { forgetQlikAnswers } from "./forget-qlik-answers.ts";
+import type { HttpSlots } from "./http-slots.ts";
 
 /** The kind of a Qlik Cloud host, for counting calls: a region's register host, the console, or a tenant. */
 export function cloudHostKind(hostname: string): QlikCall["hostKind"] {
@@ -95,6 +96,8 @@ export class QlikCaller {
     private readonly resolveHost: HostResolver,
     private readonly gate?: RateGate,
     private readonly onCall?: OnQlikCall,
+    /** Caps the exchanges in flight at once (taken after the gate, freed with the answer). */
+    private readonly slots?: HttpSlots,
   ) {}
 
   /**
@@ -115,7 +118,7 @@ export class QlikCaller {
       const hostConfig: HostConfig = { authType: "apikey", host: this.resolveHost(hostname), apiKey, onAuthFailed: () => undefined };
       const told = (status: number | "error") => this.onCall?.({ hostKind: cloudHostKind(hostname), tier: tierLabel(tier), status });
       try {
-        const answer = await fn(hostConfig);
+        const answer = this.slots ? await this.slots.run(() => fn(hostConfig)) : await fn(hostConfig);
         const status = (answer as { status?: unknown } | undefined)?.status;
         told(typeof status === "number" ? status : 200);
         return answer;

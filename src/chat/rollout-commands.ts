@@ -40,24 +40,34 @@ export async function answerRollout(command: RolloutCommand, req: ChatRequest, d
       const resumed = await deps.rollouts.update(id, ["paused"], { status: "running", acceptedWave: String(rollout.currentWave), pausedReason: "", lastControl: by });
       // A running or approved rollout whose job is gone (a failure used its attempts up) is started again; a live job is joined.
       if (!resumed.ok && resumed.status !== "running" && resumed.status !== "approved") return refuse(`rollout ${id} is ${resumed.status ?? "gone"}; only a paused rollout can be resumed`);
-      // The rollout's progress message (where its approval put it) goes on being edited by the resumed job.
-      const approval = rollout.approvalId ? await deps.approvals.get(rollout.approvalId) : undefined;
-      const replyTo = replyToSchema.safeParse({ surface: "slack", channel: approval?.replyChannel, threadTs: approval?.replyThreadTs, progressTs: approval?.replyProgressTs });
-      const result = await enqueueOperation(
-        deps.operations,
-        deps.redis,
-        { requestId: randomUUID(), operation: "rollout", command: { name: "rollout", action: "run", rolloutId: id }, requestedBy: { user: req.user, surface: req.surface }, requestedAt: new Date().toISOString() },
-        { rerunCompleted: true, ...(replyTo.success ? { beforeAdd: async () => replyTo.data } : {}) },
-      );
+      const result = await runRolloutJob(deps, req, rollout);
       return { kind: "operation", command, jobId: result.jobId, disposition: result.disposition === "done" ? "queued" : result.disposition, text: result.disposition === "running" ? `Rollout ${id} is already running (job ${result.jobId}).` : `Rollout ${id} of "${rollout.template}" resumes from wave ${rollout.currentWave + 1} (job ${result.jobId}).` };
     }
     case "cancel": {
       const cancelled = await deps.rollouts.update(id, ["requested", "awaiting-approval", "approved", "running", "paused"], { status: "cancelled", endedAt: new Date().toISOString(), lastControl: by });
-      if (!cancelled.ok) return refuse(`rollout ${id} is already ${cancelled.status ?? "gone"}`);
+      const kept = await deps.rollouts.keptCount(id);
+      // A cancelled rollout whose kept apps are not all removed yet (its job was gone or cut short): cancel again finishes that.
+      if (!cancelled.ok && !(cancelled.status === "cancelled" && kept > 0)) return refuse(`rollout ${id} is already ${cancelled.status ?? "gone"}`);
       const counts = await deps.rollouts.counts(id);
-      return { kind: "info", command, text: `Rollout ${id} of "${rollout.template}" is cancelled: customers already under way finish (or go back), no other starts. So far: ${describeCounts(counts)}. The template is free for another rollout.` };
+      // The rollout's job removes the previous apps updated customers kept: the running one once its customers under way
+      // finished, else (a paused rollout) the job run again for that alone.
+      const removal = kept > 0 ? await runRolloutJob(deps, req, rollout) : undefined;
+      const keptText = removal ? ` The previous apps the ${kept} updated customers kept are being removed (job ${removal.jobId}).` : "";
+      return { kind: "info", command, text: `Rollout ${id} of "${rollout.template}" is cancelled: customers already under way finish (or go back), no other starts. So far: ${describeCounts(counts)}.${keptText} The template is free for another rollout.` };
     }
   }
+}
+
+/** The rollout's one driver job, started again (or joined when it runs); its progress message stays where the approval put it. */
+async function runRolloutJob(deps: DispatchDeps, req: ChatRequest, rollout: Rollout) {
+  const approval = rollout.approvalId ? await deps.approvals.get(rollout.approvalId) : undefined;
+  const replyTo = replyToSchema.safeParse({ surface: "slack", channel: approval?.replyChannel, threadTs: approval?.replyThreadTs, progressTs: approval?.replyProgressTs });
+  return enqueueOperation(
+    deps.operations,
+    deps.redis,
+    { requestId: randomUUID(), operation: "rollout", command: { name: "rollout", action: "run", rolloutId: rollout.id }, requestedBy: { user: req.user, surface: req.surface }, requestedAt: new Date().toISOString() },
+    { rerunCompleted: true, ...(replyTo.success ? { beforeAdd: async () => replyTo.data } : {}) },
+  );
 }
 
 async function requestRollout(command: RolloutCommand, req: ChatRequest, deps: DispatchDeps, refuse: (reason: string) => ChatAnswer): Promise<ChatAnswer> {
@@ -114,6 +124,13 @@ export async function renderRolloutStatus(deps: Pick<DispatchDeps, "rollouts">, 
   if (failures.length) {
     lines.push("  failed or rolled back:");
     for (const f of failures) lines.push(`    ${f.customer}: ${f.state}: ${f.reason || "no reason recorded"}`);
+  }
+  const kept = await deps.rollouts.keptCount(rollout.id);
+  if (kept > 0) lines.push(`  previous apps kept until the rollout ends: ${kept}${rollout.status === "completed" || rollout.status === "cancelled" ? " (being removed)" : ""}`);
+  const left = await deps.rollouts.keptLeft(rollout.id, 20);
+  if (left.length) {
+    lines.push("  previous apps that could not be removed:");
+    for (const l of left) lines.push(`    ${l.customer}: ${l.reason}`);
   }
   return lines.join("\n");
 }

@@ -53,6 +53,9 @@ export class RedisKeys {
   rolloutCounts = (id: string) => `${this.tag}:rollout:${id}:counts`;
   /** The customers of one wave, in order (list). */
   rolloutWave = (id: string, wave: number) => `${this.tag}:rollout:${id}:wave:${wave}`;
+  /** Customers of a rollout whose previous app is kept until the rollout ends (set), and those whose kept app could not be removed then (hash customer -> why). */
+  rolloutKept = (id: string) => `${this.tag}:rollout:${id}:kept`;
+  rolloutKeptLeft = (id: string) => `${this.tag}:rollout:${id}:kept-left`;
   /** The one live rollout of a template (its id). */
   rolloutOf = (template: string) => `${this.tag}:rollout-of:${template}`;
   /** A Slack request signature already accepted (replay protection, kept about ten minutes). */

@@ -63,11 +63,12 @@ end
 return status
 `;
 
-// KEYS: states, details, counts, then fence keys. ARGV: customer, allowed states (','), new state, detail JSON ('' keeps it), n, fence values...
+// KEYS: states, details, counts, kept set, then fence keys. ARGV: customer, allowed states (','), new state, detail JSON ('' keeps it),
+// '1' when the customer's previous app is now kept until the rollout ends ('' otherwise), n, fence values...
 const moveScript = `
-local n = tonumber(ARGV[5])
+local n = tonumber(ARGV[6])
 for i = 1, n do
-  if redis.call('GET', KEYS[3 + i]) ~= ARGV[5 + i] then return '!fence' end
+  if redis.call('GET', KEYS[4 + i]) ~= ARGV[6 + i] then return '!fence' end
 end
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return '' end
@@ -76,8 +77,21 @@ for s in string.gmatch(ARGV[2], '[^,]+') do if s == current then allowed = true 
 if not allowed then return current end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[4]) end
+if ARGV[5] == '1' then redis.call('SADD', KEYS[4], ARGV[1]) end
 redis.call('HINCRBY', KEYS[3], current, -1)
 redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+return 'ok'
+`;
+
+// KEYS: kept set, kept-left hash, then fence keys. ARGV: customer, why it was left ('' when removed), n, fence values...
+// The customer's kept app was removed (or could not be): it leaves the set, and a reason is kept for one left behind.
+const keptDoneScript = `
+local n = tonumber(ARGV[3])
+for i = 1, n do
+  if redis.call('GET', KEYS[2 + i]) ~= ARGV[3 + i] then return '!fence' end
+end
+redis.call('SREM', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
 return 'ok'
 `;
 
@@ -222,22 +236,25 @@ export class RolloutStore {
 
   /**
    * Moves one customer from one of `from` to `to`, writing its detail, while `fence` holds (else
-   * `superseded`). Returns the state found when the customer was not in `from`.
+   * `superseded`). Returns the state found when the customer was not in `from`. `keepUntilEnd`: the
+   * customer's previous app is kept until the rollout ends, recorded in the same step (see keptApps).
    */
-  async move(id: string, customer: string, from: readonly CustomerState[], to: CustomerState, detail: CustomerDetail | undefined, fence?: Fence): Promise<{ ok: true } | { ok: false; state: string }> {
+  async move(id: string, customer: string, from: readonly CustomerState[], to: CustomerState, detail: CustomerDetail | undefined, fence?: Fence, options: { keepUntilEnd?: boolean } = {}): Promise<{ ok: true } | { ok: false; state: string }> {
     const checks = fence?.checks ?? [];
     const out = String(
       await this.redis.eval(
         moveScript,
-        3 + checks.length,
+        4 + checks.length,
         this.keys.rolloutStates(id),
         this.keys.rolloutDetails(id),
         this.keys.rolloutCounts(id),
+        this.keys.rolloutKept(id),
         ...checks.map((c) => c.key),
         customer,
         from.join(","),
         to,
         detail ? JSON.stringify({ ...detail, at: new Date().toISOString() }) : "",
+        options.keepUntilEnd ? "1" : "",
         String(checks.length),
         ...checks.map((c) => c.value),
       ),
@@ -245,5 +262,26 @@ export class RolloutStore {
     if (out === "!fence") throw superseded(`another execution took over ${customer}'s update`);
     return out === "ok" ? { ok: true } : { ok: false, state: out };
   }
-}
 
+  /** Customers whose previous app is kept until the rollout ends and not yet removed. */
+  keptApps(id: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.rolloutKept(id));
+  }
+
+  keptCount(id: string): Promise<number> {
+    return this.redis.scard(this.keys.rolloutKept(id));
+  }
+
+  /** The customer's kept app was removed, or (with `left`, why) could not be: either way it is no longer to do. */
+  async keptDone(id: string, customer: string, left: string | undefined, fence?: Fence): Promise<void> {
+    const checks = fence?.checks ?? [];
+    const out = String(await this.redis.eval(keptDoneScript, 2 + checks.length, this.keys.rolloutKept(id), this.keys.rolloutKeptLeft(id), ...checks.map((c) => c.key), customer, left ?? "", String(checks.length), ...checks.map((c) => c.value)));
+    if (out === "!fence") throw superseded(`another execution took over rollout ${id}`);
+  }
+
+  /** Kept apps that could not be removed when the rollout ended, with why (at most `limit`). */
+  async keptLeft(id: string, limit = 50): Promise<Array<{ customer: string; reason: string }>> {
+    const raw = await this.redis.hgetall(this.keys.rolloutKeptLeft(id));
+    return Object.entries(raw).slice(0, limit).map(([customer, reason]) => ({ customer, reason }));
+  }
+}

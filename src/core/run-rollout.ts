@@ -3,7 +3,9 @@
  * customers updated (many at once, each under its own lock), the wave's failure rate held against the
  * threshold (the rollout pauses and alerts when it passes), and the next wave started only once a wave
  * has ended. Everything it knows is in Redis (rollout-store.ts), so a rollout whose worker died
- * resumes where it stopped; a pause or cancel is seen before each customer starts.
+ * resumes where it stopped; a pause or cancel is seen before each customer starts. Once the rollout
+ * ended (completed, or cancelled: the cancel runs this job again when it finds none running), the
+ * previous apps updated customers kept are removed (remove-kept-apps.ts); a paused one keeps them.
  */
 import { rolloutOf } from "./plan-rollout.ts";
 import type { DeploymentAdapter, Target } from "../../adapters/port.ts";
@@ -15,6 +17,7 @@ import type { OperationProgress, StepState } from "./operation-progress.ts";
 import type { RolloutStore } from "./rollout-store.ts";
 import { failedStates, finalStates, versionSourceOf, type CustomerState, type Rollout, type TemplateVersions } from "./rollout-records.ts";
 import { updateCustomerApp } from "./update-customer-app.ts";
+import { removeKeptApps } from "./remove-kept-apps.ts";
 
 export interface RolloutRunContext {
   store: RolloutStore;
@@ -51,7 +54,7 @@ export async function runRollout(ctx: RolloutRunContext, id: string): Promise<Ro
     await ctx.store.update(id, ["approved"], { status: "running", startedAt: new Date().toISOString() }, ctx.jobFence);
     rollout = (await ctx.store.get(id))!;
   }
-  if (rollout.status !== "running") return finish(ctx, rollout, `rollout ${id} is ${rollout.status}; nothing to run`);
+  if (rollout.status !== "running") return finish(ctx, rollout, `rollout ${id} is ${rollout.status}; nothing more to run`);
   const versions = rollout.versions ?? (await readVersions(ctx, rollout));
   const waveStates: Array<Map<string, CustomerState>> = [];
   for (let w = 0; w < rollout.waveSizes.length; w++) waveStates.push(await ctx.store.states(id, await ctx.store.waveCustomers(id, w)));
@@ -116,7 +119,8 @@ export async function runRollout(ctx: RolloutRunContext, id: string): Promise<Ro
     await report(true);
   }
   await ctx.store.update(id, ["running"], { status: "completed", endedAt: new Date().toISOString() }, ctx.jobFence);
-  return finish(ctx, (await ctx.store.get(id))!, "completed", waveStates);
+  rollout = (await ctx.store.get(id))!;
+  return finish(ctx, rollout, rollout.status === "completed" ? "completed" : `${rollout.status}${rollout.lastControl ? ` (${rollout.lastControl})` : ""}`, waveStates);
 }
 
 /** The template's version in each source the rollout's customers use, read once and recorded with the rollout. */
@@ -138,12 +142,24 @@ async function readVersions(ctx: RolloutRunContext, rollout: Rollout): Promise<T
   return versions;
 }
 
+/** Reports how the rollout stands; a rollout that ended first has its kept previous apps removed. */
 async function finish(ctx: RolloutRunContext, rollout: Rollout, note: string, waveStates?: Array<Map<string, CustomerState>>): Promise<RolloutResult> {
+  const states = waveStates ?? [];
+  let removal = "";
+  // A cancel that came as the rollout paused found this job still running and left the removal to it.
+  if (rollout.status === "paused") {
+    const now = await ctx.store.get(rollout.id);
+    if (now?.status === "cancelled") rollout = now;
+  }
+  if ((rollout.status === "completed" || rollout.status === "cancelled") && (await ctx.store.keptCount(rollout.id)) > 0) {
+    await ctx.report(progressOf(rollout, states, "running", "removing the previous apps the updated customers kept"));
+    const { removed, left } = await removeKeptApps({ store: ctx.store, registry: ctx.registry, lock: ctx.lock, adapterFor: ctx.adapterFor, jobFence: ctx.jobFence, execution: `${ctx.jobId}@rollout`, concurrency: ctx.concurrency, ...(ctx.busyWaitMs !== undefined ? { busyWaitMs: ctx.busyWaitMs } : {}) }, rollout.id);
+    removal = ` Previous apps removed: ${removed}${left ? `; ${left} left behind (rollout status ${rollout.id} says why)` : ""}.`;
+  }
   const counts = await ctx.store.counts(rollout.id);
   const failures = await ctx.store.failures(rollout.id, 10);
-  const states = waveStates ?? [];
   const progress = progressOf(rollout, states, rollout.status === "paused" ? "waiting" : "done");
-  progress.summary = `Rollout ${rollout.id} of "${rollout.template}": ${note}. ${describeCounts(counts)}.${failures.length ? ` Failed or rolled back: ${failures.map((f) => `${f.customer} (${f.reason})`).join("; ")}` : ""}`;
+  progress.summary = `Rollout ${rollout.id} of "${rollout.template}": ${note}. ${describeCounts(counts)}.${failures.length ? ` Failed or rolled back: ${failures.map((f) => `${f.customer} (${f.reason})`).join("; ")}` : ""}${removal}`;
   await ctx.report(progress);
   return { id: rollout.id, status: rollout.status, counts };
 }

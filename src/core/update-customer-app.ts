@@ -1,8 +1,8 @@
 /**
  * One customer's part of a rollout, as a state machine recorded in Redis before each call that
  * changes something: pending -> staged (the new version imported, the previous app kept) ->
- * replacing (recorded before the replace goes out) -> replaced -> reloaded and checked -> updated,
- * or rolling-back -> rolled-back. Run under the customer's lock and the job's lock (one fence), so
+ * replacing (recorded before the replace goes out) -> replaced -> reloaded and checked -> updated
+ * (the previous app kept until the rollout ends), or rolling-back -> rolled-back. Run under the customer's lock and the job's lock (one fence), so
  * an execution that lost either stops before its next call. A resumed customer found `replacing`
  * replaces only if production's publish time has not moved since it was read: a customer is never
  * republished twice, whenever the worker was killed.
@@ -55,8 +55,8 @@ async function advance(ctx: CustomerUpdateContext, customer: string, fence: Fenc
   if (!state) throw superseded(`${customer} is not part of rollout ${rollout.id}`);
   if (finalStates.includes(state)) return state;
   let detail = await store.detail(rollout.id, customer);
-  const move = async (to: CustomerState, next: CustomerDetail) => {
-    const moved = await store.move(rollout.id, customer, [state!], to, next, fence);
+  const move = async (to: CustomerState, next: CustomerDetail, options: { keepUntilEnd?: boolean } = {}) => {
+    const moved = await store.move(rollout.id, customer, [state!], to, next, fence, options);
     if (!moved.ok) throw superseded(`${customer} moved to ${moved.state} under another execution`);
     state = to;
     detail = next;
@@ -132,7 +132,8 @@ async function advance(ctx: CustomerUpdateContext, customer: string, fence: Fenc
           }
           await tidy(env, apps, detail, "updated");
           await ctx.registry.update(customer, { templateVersions: JSON.stringify({ ...templateVersionsOf(record), [rollout.template]: version.version }) }, fence);
-          await move("updated", { ...detail, reason: check.detail });
+          // The previous app stays until the rollout ends (completed or cancelled), recorded in the same step: remove-kept-apps.ts.
+          await move("updated", { ...detail, reason: check.detail }, { keepUntilEnd: true });
           break;
         }
         case "rolling-back": {
@@ -174,7 +175,7 @@ async function tidy(env: CustomerEnvironment, apps: AppRollout, d: CustomerDetai
 }
 
 /** Retries a retryable failure (Qlik's Retry-After for a 429, a growing pause otherwise); anything else at once. */
-async function withRetries<T>(fn: () => Promise<T>, retries: number): Promise<T> {
+export async function withRetries<T>(fn: () => Promise<T>, retries: number): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();

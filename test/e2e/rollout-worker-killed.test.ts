@@ -1,4 +1,5 @@
 // A rollout whose worker process is killed (SIGKILL) while republishes are in flight: another worker process takes the rollout over and every customer is republished exactly once.
+// Killed again while it removes the previous apps the customers kept (the rollout's last phase): the next worker finishes the removal.
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -7,7 +8,7 @@ import { emulatorDefaults } from "../../adapters/qlik-cloud/emulator/emulator-cr
 import { envWithout, spawnProcess, type SpawnedProcess } from "../support/spawn-process.ts";
 import { REDIS_URL } from "../support/redis-prefix.ts";
 import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
-import { approvedRollout, newCloudVersion, untilRollout } from "../support/rollout-fixture.ts";
+import { approvedRollout, newCloudVersion, untilKeptRemoved, untilRollout } from "../support/rollout-fixture.ts";
 
 const processScript = fileURLToPath(new URL("../support/run-qoem-process.ts", import.meta.url));
 const spawned: SpawnedProcess[] = [];
@@ -29,7 +30,7 @@ function startWorker(prefix: string): SpawnedProcess {
 }
 
 describe("a worker killed mid-rollout", () => {
-  it("resumes in another worker process without republishing any customer twice", async () => {
+  it("resumes in another worker process without republishing any customer twice; killed while removing the kept apps, the next worker finishes the removal", async () => {
     emulator = await startCloudEmulator(emulatorDefaults());
     const seeded = await fetch(`${emulator.url}/_emulator/tenants`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 8, region: "eu", prefix: "kill-", apps: ["Sales Overview"] }) });
     const { tenants } = z.object({ tenants: z.array(z.object({ id: z.string(), name: z.string(), hostname: z.string() })) }).parse(await seeded.json());
@@ -54,6 +55,8 @@ describe("a worker killed mid-rollout", () => {
     expect(atKill.replacing ?? 0).toBeGreaterThanOrEqual(4);
     expect(atKill.updated ?? 0).toBe(0);
 
+    // Worker B's removals of the kept apps (the rollout's last phase; no other DELETE is sent) are carried out at once but answered late.
+    emulator.faults.set([{ method: "DELETE", path: "/\\/api\\/v1\\/apps\\/[^/]+$/", action: "latency-after", latencyMs: 3000 }]);
     const workerB = startWorker(chat.prefix);
     await untilRollout(chat, id, ["completed"], 60_000).catch(async (e: Error) => {
       throw new Error(`${e.message}: ${JSON.stringify(await chat!.dispatch.rollouts.counts(id))}\n${workerB.stderr().slice(-3000)}`);
@@ -70,5 +73,24 @@ describe("a worker killed mid-rollout", () => {
     const job = await chat.operations.getJob(`rollout.${id}`);
     expect(job?.stalledCounter).toBeGreaterThan(0);
     expect(workerB.stderr()).not.toMatch(/^\s+at /m);
-  }, 120_000);
+
+    // The rollout completed; its last phase removes each customer's kept previous app: worker B is killed after the removals
+    // went out and before it heard (and recorded) any.
+    const staged = () => tenants.map((t) => [...emulator!.state.dataOf(t.id).apps.values()].filter((a) => !a.published && a.name === "Sales Overview").length);
+    await expect.poll(staged, { timeout: 60_000, interval: 20 }).toEqual(tenants.map(() => 1));
+    workerB.child.kill("SIGKILL");
+    expect(await workerB.exited).toBe("SIGKILL");
+    expect(await chat.dispatch.rollouts.keptCount(id)).toBe(tenants.length);
+    emulator.faults.clear();
+    const workerC = startWorker(chat.prefix);
+    await untilKeptRemoved(chat, id, 90_000);
+    for (const t of tenants) {
+      const apps = [...emulator.state.dataOf(t.id).apps.values()].filter((a) => a.name === "Sales Overview");
+      const production = apps.find((a) => a.published)!;
+      // Staging holds only the app production now comes from.
+      expect(apps.filter((a) => !a.published).map((a) => a.id), t.name).toEqual([production.originAppId]);
+    }
+    expect(await chat.dispatch.rollouts.keptLeft(id)).toEqual([]);
+    expect(workerC.stderr()).not.toMatch(/^\s+at /m);
+  }, 240_000);
 });

@@ -179,6 +179,32 @@ describe.each(Object.keys(subjects))("the adapter port: %s", (name) => {
     expect(s.production("globex", g.facts, template)).not.toContain("QVF conformance next");
   });
 
+  it("updates one customer's production, and once the previous app it kept is removed (twice, as a resumed removal may) owns as much as before", async () => {
+    const s = await start();
+    const a = await runAll(s.adapter, s.request("acme"));
+    const g = await runAll(s.adapter, s.request("globex"));
+    const template = "Sales Overview";
+    const rollout = s.adapter.rollout!;
+    const env = s.env("acme", a.facts);
+    const other = s.owns("globex");
+    const before = s.owns("acme");
+    s.newVersion(template, "QVF conformance update\n");
+    const version = await rollout.templateVersion(template, env.target);
+    const published = (await rollout.findPublished(env, template))!;
+    const kept = await rollout.keep(env, template, published);
+    const staged = await rollout.stage(env, version, published);
+    await rollout.replace(env, staged.appId, published);
+    expect(await rollout.reloadAndCheck(env, published.appId, { vCustomerId: "acme", vCustomerName: "acme" })).toMatchObject({ ok: true });
+    await rollout.finish(env, { stagedAppId: staged.appId, keptAppId: kept.appId }, "updated");
+    await rollout.removeKept(env, kept.appId);
+    // Gone twice is fine: a resumed removal finds nothing.
+    await rollout.removeKept(env, kept.appId);
+    expect(s.production("acme", a.facts, template)).toContain("QVF conformance update");
+    expect(s.owns("acme")).toEqual(before);
+    expect(s.owns("globex")).toEqual(other);
+    expect(s.production("globex", g.facts, template)).not.toContain("QVF conformance update");
+  });
+
   it("offboards one customer and touches nothing of another's", async () => {
     const s = await start();
     const a = await runAll(s.adapter, s.request("acme"));

@@ -41,6 +41,7 @@ describe("QRS, vendored", () => {
     const staged = await rollout.stage(env, version, published);
     await rollout.replace(env, staged.appId, published);
     await rollout.finish(env, { stagedAppId: staged.appId, keptAppId: kept.appId }, "updated");
+    await rollout.removeKept(env, kept.appId);
     await fixture.adapter.offboard(env, { purgeAfterDays: 30 });
     const calls = fixture.emulator.stats.qrsCalls;
     expect(calls.filter((c) => !qrsOperationOf(c.split(" ")[0]!, c.split(" ")[1]!))).toEqual([]);

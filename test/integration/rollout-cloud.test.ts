@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { dispatchCommand } from "../../src/chat/dispatch-command.ts";
 import { useTestQoem } from "../support/use-test-qoem.ts";
-import { approvedRollout, newCloudVersion, onboardAll, textOf, untilRollout } from "../support/rollout-fixture.ts";
+import { approvedRollout, newCloudVersion, onboardAll, textOf, untilKeptRemoved, untilRollout } from "../support/rollout-fixture.ts";
 import type { CloudEmulator } from "../../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 
 const t = useTestQoem();
@@ -37,6 +37,7 @@ describe("rollout on Qlik Cloud", () => {
     emu.faults.set([{ method: "PUT", path: "/\\/api\\/v1\\/apps\\/[^/]+\\/publish$/", action: "drop-after", times: 1 }]);
     const id = await approvedRollout(q, 'rollout "Sales Overview" --region eu --canary 1 --threshold 100');
     const done = await untilRollout(q, id, ["completed"]);
+    await untilKeptRemoved(q, id);
     expect(done.versions?.cloud?.version).toBe(version);
     expect(emu.faults.fired).toBe(1);
     expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 3, "rolled-back": 1 });
@@ -45,7 +46,7 @@ describe("rollout on Qlik Cloud", () => {
       expect(apps.production).toHaveLength(1);
       expect(apps.production[0]!.content.toString()).toContain("QVF v2");
       expect(apps.production[0]!.republished).toBe(1);
-      // The previous version is gone once the check passed; production now comes from the staged import.
+      // The previous version is gone once the rollout ended; production now comes from the staged import.
       expect(apps.staging.map((a) => a.id)).toEqual([apps.production[0]!.originAppId]);
       const reload = apps.reloads.find((r) => r.appId === apps.production[0]!.id)!;
       expect(reload).toMatchObject({ status: "SUCCEEDED", variables: { vCustomerId: c, vCustomerName: c } });
@@ -98,28 +99,50 @@ describe("rollout on Qlik Cloud", () => {
     expect((await t.say(`rollout cancel ${id}`)).text).toContain("is cancelled");
   }, 150_000);
 
-  it("pauses a wave past the threshold and alerts; resume goes on; one rollout per template; cancel stops a rollout and frees its template", async () => {
+  it("pauses a wave past the threshold and alerts; resume goes on; one rollout per template; cancel stops a rollout and frees its template; previous apps are kept until the rollout ends, and one that cannot be removed is reported", async () => {
     const q = await t.start("rollout-pause");
     const emu = q.cloudEmulator!;
     const customers = ["rp-a", "rp-b", "rp-c", "rp-d"];
     await onboardAll(q, customers, "eu");
     newCloudVersion(emu, "Sales Overview", "QVF v3\n");
     appsOf(emu, "rp-b", "Sales Overview").tenant.reloadsFail = true;
+    const previous = appsOf(emu, "rp-a", "Sales Overview").production[0]!.originAppId!;
 
     const id = await approvedRollout(q, 'rollout "Sales Overview" --customers rp-a,rp-b,rp-c,rp-d --canary 2');
     const paused = await untilRollout(q, id, ["paused"]);
     expect(paused.pausedReason).toMatch(/wave 1 \(canary\): 1 of 2 customers failed or were rolled back \(50% > 10%\)/);
     expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 1, "rolled-back": 1, pending: 2 });
+    // rp-a is updated but the rollout has not ended: the app production came from before is still in staging, beside the import.
+    await expect.poll(async () => q.operations.getJobState(`rollout.${id}`)).toBe("completed");
+    const updatedApps = appsOf(emu, "rp-a", "Sales Overview");
+    expect(updatedApps.production[0]!.originAppId).not.toBe(previous);
+    expect(updatedApps.staging.map((a) => a.id).sort()).toEqual([previous, updatedApps.production[0]!.originAppId].sort());
+    expect((await t.say(`rollout status ${id}`)).text).toContain("previous apps kept until the rollout ends: 1");
     const alerts = await q.history.outbox.pending();
     expect(alerts.find((a) => a.customer === `rollout ${id}`)?.reasons[0]).toContain("paused");
     // One rollout per template at a time.
     const second = await dispatchCommand({ text: 'rollout "Sales Overview" --region eu', user: "U3", surface: "cli" }, q.dispatch);
     expect(textOf(second)).toContain(`already has a rollout paused (${id})`);
 
+    // rp-d's tenant refuses every app removal: its kept app is left and reported, its update still counts.
+    const rpdPrevious = appsOf(emu, "rp-d", "Sales Overview").production[0]!.originAppId!;
+    emu.faults.set([{ method: "DELETE", path: `/api/v1/apps/${rpdPrevious}`, action: "status", status: 403 }]);
     const resumed = await t.say(`rollout resume ${id}`);
     expect(resumed.answer.kind).toBe("operation");
-    await untilRollout(q, id, ["completed"]);
+    await untilKeptRemoved(q, id);
+    emu.faults.clear();
     expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 3, "rolled-back": 1 });
+    // Completed: every updated customer's previous app is gone; staging holds only the app production comes from.
+    for (const c of ["rp-a", "rp-c"]) {
+      const apps = appsOf(emu, c, "Sales Overview");
+      expect(apps.staging.map((a) => a.id), c).toEqual([apps.production[0]!.originAppId]);
+    }
+    expect(appsOf(emu, "rp-a", "Sales Overview").staging.map((a) => a.id)).not.toContain(previous);
+    expect(appsOf(emu, "rp-d", "Sales Overview").staging.map((a) => a.id)).toContain(rpdPrevious);
+    const status = (await t.say(`rollout status ${id}`)).text;
+    expect(status).toContain("3 updated, 1 rolled-back");
+    expect(status).toMatch(/previous apps that could not be removed:\n {4}rp-d: its previous app \(\S+\) could not be removed: .*HTTP 403/);
+    expect(status).toContain(`rp-d: its previous app (${rpdPrevious}) could not be removed`);
 
     // Cancel: a rollout of another template, cancelled while it waits for approval; approving it afterwards runs nothing.
     newCloudVersion(emu, "Operations Monitor", "QVF ops v2\n");
@@ -131,8 +154,21 @@ describe("rollout on Qlik Cloud", () => {
     expect(textOf(approved)).toContain("cancelled meanwhile");
     expect(await q.dispatch.rollouts.counts(asked.approval.rolloutId!)).toEqual({ pending: 4 });
     expect(appsOf(emu, "rp-a", "Operations Monitor").production[0]!.content.toString()).not.toContain("ops v2");
-    // Its template is free for another rollout.
-    const next = await dispatchCommand({ text: 'rollout "Operations Monitor" --region eu', user: "U1", surface: "cli" }, q.dispatch);
-    expect(next.kind, textOf(next)).toBe("approval");
+    // Its template is free for another rollout. That one pauses in its canary (rp-b's reload fails) with three customers updated,
+    // who keep their previous apps while it is paused; cancelling it removes them.
+    const opsPrevious = appsOf(emu, "rp-a", "Operations Monitor").production[0]!.originAppId!;
+    const next = await approvedRollout(q, 'rollout "Operations Monitor" --region eu');
+    await untilRollout(q, next, ["paused"]);
+    expect(await q.dispatch.rollouts.counts(next)).toEqual({ updated: 3, "rolled-back": 1 });
+    await expect.poll(async () => q.operations.getJobState(`rollout.${next}`)).toBe("completed");
+    expect(appsOf(emu, "rp-a", "Operations Monitor").staging.map((a) => a.id)).toContain(opsPrevious);
+    expect((await t.say(`rollout cancel ${next}`)).text).toMatch(/is cancelled.*previous apps the 3 updated customers kept are being removed/);
+    await untilKeptRemoved(q, next);
+    for (const c of ["rp-a", "rp-c", "rp-d"]) {
+      const apps = appsOf(emu, c, "Operations Monitor");
+      expect(apps.production[0]!.content.toString(), c).toContain("ops v2");
+      expect(apps.staging.map((a) => a.id), c).toEqual([apps.production[0]!.originAppId]);
+    }
+    expect((await t.say(`rollout status ${next}`)).text).not.toContain("previous apps");
   }, 150_000);
 });

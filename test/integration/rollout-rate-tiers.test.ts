@@ -63,6 +63,8 @@ describe("a rollout's calls and Qlik's rate tiers", () => {
           await rollout.replace(env, staged.appId, published);
           const check = await rollout.reloadAndCheck(env, published.appId, { vCustomerId: t.name });
           await rollout.finish(env, { stagedAppId: staged.appId, keptAppId: kept.appId }, "updated");
+          // Once the rollout ended (a customer's last call: DELETE of the app it kept, tier 2).
+          await rollout.removeKept(env, kept.appId);
           return check;
         }),
       );
@@ -105,6 +107,8 @@ describe("a rollout's calls and Qlik's rate tiers", () => {
           await rollout.replace(env, staged.appId, published);
           const check = await rollout.reloadAndCheck(env, published.appId, { vCustomerId: c });
           await rollout.finish(env, { stagedAppId: staged.appId, keptAppId: kept.appId }, "updated");
+          // The previous app, kept until the rollout ends, then removed.
+          await rollout.removeKept(env, kept.appId);
           return check;
         }),
       );

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { SiteEmulator } from "../../adapters/client-managed/emulator/site-emulator.ts";
 import { useTestQoem } from "../support/use-test-qoem.ts";
 import { z } from "zod";
-import { approvedRollout, newSiteVersion, onboardAll, untilRollout } from "../support/rollout-fixture.ts";
+import { approvedRollout, newSiteVersion, onboardAll, untilKeptRemoved, untilRollout } from "../support/rollout-fixture.ts";
 import { QrsClient } from "../../adapters/client-managed/qrs-client.ts";
 import { appSchema } from "../../adapters/client-managed/site-queries.ts";
 import { emulatedSite } from "../../src/create-adapters.ts";
@@ -30,6 +30,7 @@ describe("rollout on a client-managed site", () => {
 
     const id = await approvedRollout(q, 'rollout "Sales Overview" --site local --canary 1 --threshold 100');
     await untilRollout(q, id, ["completed"]);
+    await untilKeptRemoved(q, id);
     expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 2, "rolled-back": 1 });
     for (const c of ["rs-a", "rs-c"]) {
       const { published, copies } = appsOf(site, c, "Sales Overview");
@@ -38,7 +39,7 @@ describe("rollout on a client-managed site", () => {
       expect(published[0]!.replaced).toBe(1);
       expect(published[0]!.variables).toEqual({ vCustomerId: `'${c}'`, vCustomerName: `'${c}'` });
       expect(published[0]!.lastReloadTime).not.toBe("");
-      // The staged and kept copies are removed once the customer's update ended.
+      // The staged copy is removed once the customer's update ended, the kept one once the rollout did.
       expect(copies).toEqual([]);
       expect(JSON.parse((await q.registry.get(c))!.templateVersions!)).toEqual({ "Sales Overview": version });
     }
@@ -51,7 +52,7 @@ describe("rollout on a client-managed site", () => {
     expect(status.text).toContain(`version: site:local ${version}`);
   }, 150_000);
 
-  it("pauses past the threshold, resumes, and a cancelled rollout starts no other customer", async () => {
+  it("pauses past the threshold, resumes, and a cancelled rollout starts no other customer; the previous apps are kept until the rollout ends", async () => {
     const q = await t.start("rollout-site-pause");
     const site = q.siteEmulator!;
     const customers = ["sp-a", "sp-b", "sp-c", "sp-d"];
@@ -59,23 +60,35 @@ describe("rollout on a client-managed site", () => {
     newSiteVersion(site, "Sales Overview", "QVF site v3\n");
     site.state.reloadsFailIn.add("sp-a");
 
-    const id = await approvedRollout(q, 'rollout "Sales Overview" --site local --canary 1');
+    const id = await approvedRollout(q, 'rollout "Sales Overview" --site local --canary 2');
     const paused = await untilRollout(q, id, ["paused"]);
-    expect(paused.pausedReason).toContain("1 of 1 customers failed or were rolled back (100% > 10%)");
-    expect(await q.dispatch.rollouts.counts(id)).toEqual({ "rolled-back": 1, pending: 3 });
+    expect(paused.pausedReason).toContain("1 of 2 customers failed or were rolled back (50% > 10%)");
+    expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 1, "rolled-back": 1, pending: 2 });
+    // sp-b is updated while the rollout is paused: its staged copy is gone, the copy of its previous app is kept.
+    await expect.poll(async () => q.operations.getJobState(`rollout.${id}`)).toBe("completed");
+    expect(appsOf(site, "sp-b", "Sales Overview").copies.map((a) => a.name)).toEqual([expect.stringMatching(/^qoem-sp-b: Sales Overview \(previous, published .+\)$/)]);
+    expect(appsOf(site, "sp-a", "Sales Overview").copies).toEqual([]);
     await t.say(`rollout resume ${id}`);
-    await untilRollout(q, id, ["completed"]);
+    await untilKeptRemoved(q, id);
     expect(await q.dispatch.rollouts.counts(id)).toEqual({ updated: 3, "rolled-back": 1 });
+    for (const c of customers) expect(appsOf(site, c, "Sales Overview").copies, c).toEqual([]);
 
-    // A rollout paused by hand as it starts (each QRS call slowed, so it is still in its canary), then cancelled:
-    // the customer under way finishes, no other starts, and the template is free again.
+    // A rollout paused by hand as it starts (each QRS call slowed, so it is still in its canary): the customer under way
+    // finishes (updated, keeping its previous app while paused), no other starts; cancelled, the kept app goes and the
+    // template is free again.
+    site.state.reloadsFailIn.delete("sp-a");
     newSiteVersion(site, "Operations Monitor", "QVF ops site v2\n");
     site.faults.set([{ action: "latency", latencyMs: 250 }]);
     const other = await approvedRollout(q, 'rollout "Operations Monitor" --site local --canary 1');
+    await expect.poll(async () => (await q.dispatch.rollouts.states(other, ["sp-a"])).get("sp-a"), { timeout: 30_000, interval: 20 }).not.toBe("pending");
     expect((await t.say(`rollout pause ${other}`)).text).toContain("pauses");
-    expect((await t.say(`rollout cancel ${other}`)).text).toContain("is cancelled");
     await expect.poll(async () => (await q.operations.getJobState(`rollout.${other}`)), { timeout: 30_000 }).toBe("completed");
     site.faults.clear();
+    expect(await q.dispatch.rollouts.counts(other)).toEqual({ updated: 1, pending: 3 });
+    expect(appsOf(site, "sp-a", "Operations Monitor").copies.map((a) => a.name)).toEqual([expect.stringMatching(/\(previous, published .+\)$/)]);
+    expect((await t.say(`rollout cancel ${other}`)).text).toContain("is cancelled");
+    await untilKeptRemoved(q, other);
+    expect(appsOf(site, "sp-a", "Operations Monitor").copies).toEqual([]);
     const counts = await q.dispatch.rollouts.counts(other);
     expect(counts.pending ?? 0).toBeGreaterThanOrEqual(3);
     await new Promise((r) => setTimeout(r, 1500));

@@ -55,6 +55,12 @@ export async function untilRollout(q: QoemHandle, id: string, statuses: Rollout[
   return (await q.dispatch.rollouts.get(id))!;
 }
 
+/** Waits until the rollout ended (completed or cancelled) and its job removed the previous apps its updated customers kept. */
+export async function untilKeptRemoved(q: QoemHandle, id: string, timeout = 60_000): Promise<void> {
+  await untilRollout(q, id, ["completed", "cancelled"], timeout);
+  await expect.poll(async () => [await q.dispatch.rollouts.keptCount(id), await q.operations.getJobState(`rollout.${id}`)], { timeout, interval: 100 }).toEqual([0, "completed"]);
+}
+
 export async function onboardAll(q: QoemHandle, customers: string[], where: string): Promise<void> {
   for (const c of customers) {
     const a = await dispatchCommand({ text: `onboard ${c} ${where}`, user: "U1", surface: "cli" }, q.dispatch);

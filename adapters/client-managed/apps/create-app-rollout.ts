@@ -21,15 +21,18 @@ export function createSiteAppRollout(sites: SiteContext): AppRollout {
     },
     findPublished: (env, template) => findPublishedApp(siteOf(sites, env), env.customer, template),
     stage: (env, version) => copyApp(siteOf(sites, env), version.ref, `${stagingName(env.customer, version.template)} @${version.version}`),
-    keep: (env, template, published) => copyApp(siteOf(sites, env), published.appId, `${stagingName(env.customer, template)} (previous)`),
+    // Named after production's publish time: a copy an earlier rollout kept (and could not remove) is never adopted as this one's.
+    keep: (env, template, published) => copyApp(siteOf(sites, env), published.appId, `${stagingName(env.customer, template)} (previous, published ${published.publishTime})`),
     replace: (env, stagedAppId, published) => replaceApp(siteOf(sites, env), stagedAppId, published.appId),
     reloadAndCheck: (env, appId, variables) => reloadThroughEngine(siteOf(sites, env), appId, variables),
     restore: (env, keptAppId, published) => replaceApp(siteOf(sites, env), keptAppId, published.appId),
-    // A replace copies content: production keeps nothing of either copy, so both go whatever the outcome.
-    async finish(env, apps) {
+    // A replace copies content: production keeps nothing of either copy. The staged one goes at once; the kept one
+    // too after a rollback, and after an update once the rollout ended (removeKept).
+    async finish(env, apps, outcome) {
       const site = siteOf(sites, env);
       await deleteApp(site, apps.stagedAppId);
-      await deleteApp(site, apps.keptAppId);
+      if (outcome === "rolled-back") await deleteApp(site, apps.keptAppId);
     },
+    removeKept: (env, keptAppId) => deleteApp(siteOf(sites, env), keptAppId),
   };
 }

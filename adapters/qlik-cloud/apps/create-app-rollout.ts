@@ -25,7 +25,10 @@ export function createCloudAppRollout(cloud: CloudContext): AppRollout {
     replace: (env, stagedAppId, published) => republishOver(cloud, env, stagedAppId, published.appId),
     reloadAndCheck: (env, appId, variables) => reloadApp(cloud, env, appId, variables),
     restore: (env, keptAppId, published) => republishOver(cloud, env, keptAppId, published.appId),
-    // Production now comes from the staged import (updated) or from the kept app again (rolled back): the other one goes.
-    finish: (env, apps, outcome) => removeApp(cloud, env, outcome === "updated" ? apps.keptAppId : apps.stagedAppId),
+    // Production now comes from the staged import (updated: the kept app waits for the rollout's end) or from the kept app again (rolled back: the import goes).
+    finish: async (env, apps, outcome) => {
+      if (outcome === "rolled-back") await removeApp(cloud, env, apps.stagedAppId);
+    },
+    removeKept: (env, keptAppId) => removeApp(cloud, env, keptAppId),
   };
 }
