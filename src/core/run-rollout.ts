@@ -15,7 +15,7 @@ import { targetOf, type CustomerRecord, type CustomerRegistry } from "./customer
 import type { Fence } from "./execution-fence.ts";
 import type { OperationProgress, StepState } from "./operation-progress.ts";
 import type { RolloutStore } from "./rollout-store.ts";
-import { failedStates, finalStates, versionSourceOf, type CustomerState, type Rollout, type TemplateVersions } from "./rollout-records.ts";
+import { customerStates, failedStates, finalStates, versionSourceOf, type CustomerState, type Rollout, type TemplateVersions } from "./rollout-records.ts";
 import { updateCustomerApp } from "./update-customer-app.ts";
 import { removeKeptApps } from "./remove-kept-apps.ts";
 
@@ -165,7 +165,8 @@ async function finish(ctx: RolloutRunContext, rollout: Rollout, note: string, wa
 }
 
 export function describeCounts(counts: Partial<Record<CustomerState, number>>): string {
-  const parts = Object.entries(counts).filter(([, n]) => (n ?? 0) > 0).map(([s, n]) => `${n} ${s}`);
+  // In the states' own order (under way, then how they ended), whatever order Redis kept them in.
+  const parts = customerStates.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`);
   return parts.length ? parts.join(", ") : "no customers";
 }
 

@@ -90,7 +90,13 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
       if (data.replyTo) await publishUpdate(deps.updates, job.id!);
     };
     const delay = async (): Promise<never> => {
-      await job.moveToDelayed(Date.now() + (deps.lockRetryMs ?? 2000), token);
+      try {
+        await job.moveToDelayed(Date.now() + (deps.lockRetryMs ?? 2000), token);
+      } catch (e) {
+        // The job's lock is gone (another execution has the job, or Redis lost it in an outage and the stalled-job
+        // check hands it back): there is nothing for this execution to hand back, and nothing for it to fail.
+        log.warn({ err: (e as Error).message }, "could not put the job back to wait; it is no longer this execution's");
+      }
       throw new DelayedError();
     };
 
@@ -102,7 +108,7 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
       if (!held) {
         log.info("customer busy; waiting for its lock");
         await report({ operation: data.operation, customer: customer!, where: "", phase: "waiting", steps: [], note: `another operation on ${customer} is running; this one waits for it` });
-        return delay();
+        return await delay();
       }
       fence.checks.push({ key: held.key, value: held.value });
       fence.signal = held.signal;
@@ -147,12 +153,12 @@ export function startOperationWorker(deps: OperationWorkerDeps): Worker {
         // Another execution owns this job or customer now: say nothing anywhere; if BullMQ still
         // counts this execution as the job's, hand the job back to wait for the customer's lock.
         log.warn({ code: err.code, err: err.message }, `${data.operation} stopped: superseded`);
-        return delay();
+        return await delay();
       }
       // A superseded execution whose call failed says nothing anywhere: the thread and the queue belong to its successor.
       if (changing && !(await fenceHolds(redis, fence).catch(() => false))) {
         log.warn({ code: err.code, err: err.message }, `${data.operation} stopped: superseded while failing`);
-        return delay();
+        return await delay();
       }
       if (err.code === "rate_limited") {
         const waitMs = err.retryAfterMs ?? 1000;
