@@ -1,7 +1,7 @@
 // Template rollouts to a shared tenant's customers on the cloud emulator, through the real runner: a tagged version, one customer's check failing and rolled back, the others updated, versions recorded and shown, a second rollout of the same tag skipping who has it.
 import { describe, expect, it } from "vitest";
 import { useTestQoem } from "../support/use-test-qoem.ts";
-import { approvedRollout, onboardAll, tagCloudVersion, untilRollout } from "../support/rollout-fixture.ts";
+import { approvedRollout, onboardAll, tagCloudVersion, untilKeptRemoved, untilRollout } from "../support/rollout-fixture.ts";
 import { expectedSharedContents, SHARED_HOST, sharedContents } from "../support/shared-fixture.ts";
 import type { CloudEmulator } from "../../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 
@@ -51,6 +51,8 @@ describe("rollout to a shared tenant's customers", () => {
     const before = sharedHostCalls(emu);
     const id = await approvedRollout(q, `rollout "${TEMPLATE}" --canary 1 --threshold 100`);
     const done = await untilRollout(q, id, ["completed"]);
+    // The updated customers' previous apps go in the rollout's last phase, after it is marked completed.
+    await untilKeptRemoved(q, id);
     // On the shared host, which all four share: per updated customer an import, a republish and a removal (tier 2) and a reload;
     // the rolled-back one a second republish and a second reload. None refused.
     const after = sharedHostCalls(emu);
