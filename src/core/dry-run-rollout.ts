@@ -3,12 +3,12 @@
  * production has it published), which already have that version, which do not have the template,
  * and about how long the rollout would take. Reads only.
  */
-import { rolloutOf } from "./plan-rollout.ts";
+import { inParallel } from "./in-parallel.ts";
 import type { DeploymentAdapter, Target, TemplateVersion } from "../../adapters/port.ts";
 import { toQoemError, userError } from "../../adapters/port.ts";
 import { targetOf, templateVersionsOf, type CustomerRegistry } from "./customer-registry.ts";
 import { environmentOf } from "./customer-environment.ts";
-import { customersInScope, describeScope, planWaves, sharedTenantOf } from "./plan-rollout.ts";
+import { customersInScope, describeScope, planWaves, rolloutOf, sharedTenantOf } from "./plan-rollout.ts";
 import { versionSourceOf, type RolloutScope } from "./rollout-records.ts";
 
 export interface RolloutDryRun {
@@ -63,33 +63,28 @@ export async function dryRunRollout(deps: { registry: CustomerRegistry; adapterF
   }
   const out: RolloutDryRun = { template: input.template, scope: describeScope(input.scope), versions: {}, wouldUpdate: [], alreadyCurrent: [], withoutTemplate: [], unreadable: [], waves: [], sharedTenants: {}, estimatedSeconds: 0 };
   for (const [source, v] of versions) out.versions[source] = v?.version ?? "(not in this source)";
-  let next = 0;
   let readMs = 0;
   let reads = 0;
-  const lanes = Array.from({ length: Math.min(deps.concurrency, inScope.customers.length) }, async () => {
-    while (next < inScope.customers.length) {
-      const record = inScope.customers[next++]!;
-      const version = versions.get(versionSourceOf(targetOf(record)));
-      if (!version) {
-        out.withoutTemplate.push(record.customer);
-        continue;
-      }
-      if (templateVersionsOf(record)[input.template] === version.version) {
-        out.alreadyCurrent.push(record.customer);
-        continue;
-      }
-      const started = Date.now();
-      try {
-        const published = await rolloutOf(deps.adapterFor(targetOf(record)), record.customer).findPublished(environmentOf(record), input.template);
-        (published ? out.wouldUpdate : out.withoutTemplate).push(record.customer);
-      } catch (error) {
-        out.unreadable.push({ customer: record.customer, reason: toQoemError(error).message });
-      }
-      readMs += Date.now() - started;
-      reads++;
+  await inParallel(inScope.customers, deps.concurrency, async (record) => {
+    const version = versions.get(versionSourceOf(targetOf(record)));
+    if (!version) {
+      out.withoutTemplate.push(record.customer);
+      return;
     }
+    if (templateVersionsOf(record)[input.template] === version.version) {
+      out.alreadyCurrent.push(record.customer);
+      return;
+    }
+    const started = Date.now();
+    try {
+      const published = await rolloutOf(deps.adapterFor(targetOf(record)), record.customer).findPublished(environmentOf(record), input.template);
+      (published ? out.wouldUpdate : out.withoutTemplate).push(record.customer);
+    } catch (error) {
+      out.unreadable.push({ customer: record.customer, reason: toQoemError(error).message });
+    }
+    readMs += Date.now() - started;
+    reads++;
   });
-  await Promise.all(lanes);
   out.wouldUpdate.sort();
   const together = new Map(inScope.customers.map((r) => [r.customer, sharedTenantOf(r)]));
   const waves = planWaves(out.wouldUpdate, input.canary, (c) => together.get(c));

@@ -5,6 +5,7 @@
  * could not be removed (then with why, for `rollout status`), so a worker killed here resumes with
  * the ones left. A removal that fails never changes how the customer's update ended.
  */
+import { inParallel } from "./in-parallel.ts";
 import type { DeploymentAdapter, Target } from "../../adapters/port.ts";
 import { toQoemError } from "../../adapters/port.ts";
 import { rolloutOf } from "./plan-rollout.ts";
@@ -36,16 +37,11 @@ export async function removeKeptApps(ctx: KeptAppsContext, rolloutId: string): P
   const since = Date.now();
   while (todo.length) {
     const busy: string[] = [];
-    let next = 0;
-    const lane = async () => {
-      while (next < todo.length) {
-        const customer = todo[next++]!;
-        const outcome = await removeOne(ctx, rolloutId, customer);
-        if (outcome === "busy") busy.push(customer);
-        else counts[outcome]++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(ctx.concurrency, todo.length) }, lane));
+    await inParallel(todo, ctx.concurrency, async (customer) => {
+      const outcome = await removeOne(ctx, rolloutId, customer);
+      if (outcome === "busy") busy.push(customer);
+      else counts[outcome]++;
+    });
     todo = busy;
     if (todo.length && Date.now() - since >= (ctx.busyWaitMs ?? 60_000)) {
       for (const customer of todo) await ctx.store.keptDone(rolloutId, customer, "another operation held the customer; its previous app was left", ctx.jobFence);

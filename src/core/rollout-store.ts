@@ -45,13 +45,19 @@ redis.call('HSET', KEYS[4], 'pending', n)
 return 'created'
 `;
 
+/**
+ * The Lua that stops a script unless every fence key still holds its value: `n` (ARGV[countArg]) fence keys
+ * follow the script's first `keysBefore` keys, their values follow ARGV[countArg]. Answers '!fence' when one broke.
+ */
+const fenceHolds = (keysBefore: number, countArg: number) => `local n = tonumber(ARGV[${countArg}])
+for i = 1, n do
+  if redis.call('GET', KEYS[${keysBefore} + i]) ~= ARGV[${countArg} + i] then return '!fence' end
+end`;
+
 // KEYS: rollout hash, then fence keys. ARGV: allowed statuses (','), n fence keys, fence values..., then field/value pairs.
 // Sets the fields only while the status is an allowed one and the fence holds; answers the status found ('!fence' when it broke).
 const statusScript = `
-local n = tonumber(ARGV[2])
-for i = 1, n do
-  if redis.call('GET', KEYS[1 + i]) ~= ARGV[2 + i] then return '!fence' end
-end
+${fenceHolds(1, 2)}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return '' end
 for s in string.gmatch(ARGV[1], '[^,]+') do
@@ -66,10 +72,7 @@ return status
 // KEYS: states, details, counts, kept set, then fence keys. ARGV: customer, allowed states (','), new state, detail JSON ('' keeps it),
 // '1' when the customer's previous app is now kept until the rollout ends ('' otherwise), n, fence values...
 const moveScript = `
-local n = tonumber(ARGV[6])
-for i = 1, n do
-  if redis.call('GET', KEYS[4 + i]) ~= ARGV[6 + i] then return '!fence' end
-end
+${fenceHolds(4, 6)}
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return '' end
 local allowed = false
@@ -86,10 +89,7 @@ return 'ok'
 // KEYS: kept set, kept-left hash, then fence keys. ARGV: customer, why it was left ('' when removed), n, fence values...
 // The customer's kept app was removed (or could not be): it leaves the set, and a reason is kept for one left behind.
 const keptDoneScript = `
-local n = tonumber(ARGV[3])
-for i = 1, n do
-  if redis.call('GET', KEYS[2 + i]) ~= ARGV[3 + i] then return '!fence' end
-end
+${fenceHolds(2, 3)}
 redis.call('SREM', KEYS[1], ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
 return 'ok'

@@ -8,6 +8,7 @@
  * previous apps updated customers kept are removed (remove-kept-apps.ts); a paused one keeps them.
  */
 import { rolloutOf } from "./plan-rollout.ts";
+import { inParallel } from "./in-parallel.ts";
 import type { DeploymentAdapter, Target } from "../../adapters/port.ts";
 import { toQoemError, userError } from "../../adapters/port.ts";
 import type { CustomerLock } from "./customer-lock.ts";
@@ -83,7 +84,7 @@ export async function runRollout(ctx: RolloutRunContext, id: string): Promise<Ro
     const busySince = new Map<string, number>();
     while (todo.length) {
       const busy: string[] = [];
-      await pool(todo, ctx.concurrency, async (customer) => {
+      await inParallel(todo, ctx.concurrency, async (customer) => {
         if (await stopped()) return;
         const outcome = await updateCustomerApp({ store: ctx.store, registry: ctx.registry, lock: ctx.lock, adapterFor: ctx.adapterFor, rollout: subject, versions, jobFence: ctx.jobFence, execution, variables: ctx.variables }, customer);
         if (outcome === "busy") {
@@ -180,13 +181,4 @@ function progressOf(rollout: Rollout, waveStates: Array<Map<string, CustomerStat
     return { id: `wave-${w + 1}`, title: `Wave ${w + 1} (${WAVE_NAMES[Math.min(w, 3)]}, ${size} customers)`, state, detail: states ? `${done}/${size} done: ${describeCounts(counts)}` : "" };
   });
   return { operation: "rollout", customer: rollout.id, where: `"${rollout.template}"`, phase, steps, ...(note ? { note } : {}) };
-}
-
-/** Runs `fn` over `items`, at most `limit` at once. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(lanes);
 }

@@ -14,6 +14,7 @@
  * the listing never named is left in the index. Only the detailed batch (chosen in the registry pass)
  * is held, and its checks run while the listing streams.
  */
+import { inParallel } from "./in-parallel.ts";
 import type { DeploymentAdapter, Target } from "../../adapters/port.ts";
 import { findRegion } from "../../adapters/qlik-cloud/regions.ts";
 import { whereOf, type CustomerRecord, type CustomerRegistry } from "./customer-registry.ts";
@@ -67,15 +68,6 @@ export interface SweepResult {
 const watched = new Set<CustomerRecord["status"]>(["active", "onboard-failed", "offboard-pending", "move-pending", "moving", "move-failed"]);
 /** Listing pages fetched ahead of the one being handled. */
 const LISTING_AHEAD = 4;
-
-async function inParallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
-    }),
-  );
-}
 
 /** The watched customers of the scope, a registry page at a time. */
 async function* watchedPages(scope: SweepScope, registry: CustomerRegistry): AsyncGenerator<CustomerRecord[]> {

@@ -1,35 +1,26 @@
 // A move between regions whose worker process is killed (SIGKILL) while it imports the customer's apps: another worker process takes the move over, and the
 // target holds one tenant and one copy of each app, the source untouched until its removal step.
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { startCloudEmulator, type CloudEmulator } from "../../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { emulatorDefaults } from "../../adapters/qlik-cloud/emulator/emulator-credentials.ts";
 import { dispatchCommand } from "../../src/chat/dispatch-command.ts";
-import { envWithout, spawnProcess, type SpawnedProcess } from "../support/spawn-process.ts";
-import { REDIS_URL } from "../support/redis-prefix.ts";
+import { workerProcesses } from "../support/worker-processes.ts";
 import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
 import { onboardCustomer } from "../support/health-fixture.ts";
 import { requestIdOf, sayCommand } from "../support/say-command.ts";
 import { textOf } from "../support/rollout-fixture.ts";
 
-const processScript = fileURLToPath(new URL("../support/run-qoem-process.ts", import.meta.url));
-const spawned: SpawnedProcess[] = [];
+const workers = workerProcesses();
 let emulator: CloudEmulator | undefined;
 let chat: TestQoem | undefined;
 
 afterAll(async () => {
-  for (const p of spawned) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
-  await Promise.all(spawned.map((p) => p.exited));
+  await workers.stopAll();
   await chat?.stop();
   await emulator?.close();
 });
 
-function startWorker(prefix: string): SpawnedProcess {
-  const env = { ...envWithout("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "QOEM_EMULATORS", "QOEM_CONFIG", "PORT", "QOEM_OPS_PORT", "QOEM_API_PORT"), REDIS_URL, QOEM_PREFIX: prefix, QOEM_ROLES: "worker", QOEM_EMULATOR_URL: emulator!.url, LOG_LEVEL: "warn" };
-  const p = spawnProcess(["--import", "tsx", processScript, JSON.stringify({ lockDurationMs: 4000, stalledIntervalMs: 1000 })], env);
-  spawned.push(p);
-  return p;
-}
+const startWorker = (prefix: string) => workers.start(prefix, emulator!.url);
 
 const liveTenants = (name: string, region: string) => [...emulator!.state.tenants.values()].filter((t) => t.name === name && t.region === region && t.status !== "deleted");
 

@@ -1,33 +1,24 @@
 // A rollout whose worker process is killed (SIGKILL) while republishes are in flight: another worker process takes the rollout over and every customer is republished exactly once.
 // Killed again while it removes the previous apps the customers kept (the rollout's last phase): the next worker finishes the removal.
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { startCloudEmulator, type CloudEmulator } from "../../adapters/qlik-cloud/emulator/cloud-emulator.ts";
 import { emulatorDefaults } from "../../adapters/qlik-cloud/emulator/emulator-credentials.ts";
-import { envWithout, spawnProcess, type SpawnedProcess } from "../support/spawn-process.ts";
-import { REDIS_URL } from "../support/redis-prefix.ts";
+import { workerProcesses } from "../support/worker-processes.ts";
 import { startTestQoem, type TestQoem } from "../support/start-test-qoem.ts";
 import { approvedRollout, newCloudVersion, untilKeptRemoved, untilRollout } from "../support/rollout-fixture.ts";
 
-const processScript = fileURLToPath(new URL("../support/run-qoem-process.ts", import.meta.url));
-const spawned: SpawnedProcess[] = [];
+const workers = workerProcesses();
 let emulator: CloudEmulator | undefined;
 let chat: TestQoem | undefined;
 
 afterAll(async () => {
-  for (const p of spawned) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
-  await Promise.all(spawned.map((p) => p.exited));
+  await workers.stopAll();
   await chat?.stop();
   await emulator?.close();
 });
 
-function startWorker(prefix: string): SpawnedProcess {
-  const env = { ...envWithout("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "QOEM_EMULATORS", "QOEM_CONFIG", "PORT", "QOEM_OPS_PORT", "QOEM_API_PORT"), REDIS_URL, QOEM_PREFIX: prefix, QOEM_ROLES: "worker", QOEM_EMULATOR_URL: emulator!.url, LOG_LEVEL: "warn" };
-  const p = spawnProcess(["--import", "tsx", processScript, JSON.stringify({ lockDurationMs: 4000, stalledIntervalMs: 1000 })], env);
-  spawned.push(p);
-  return p;
-}
+const startWorker = (prefix: string) => workers.start(prefix, emulator!.url);
 
 describe("a worker killed mid-rollout", () => {
   it("resumes in another worker process without republishing any customer twice; killed while removing the kept apps, the next worker finishes the removal", async () => {
